@@ -1,0 +1,3 @@
+module github.com/gongshi-archive/gongshi
+
+go 1.26
