@@ -1,0 +1,575 @@
+package fs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
+)
+
+// Layout under the root directory:
+//
+//	objects/<key>@/data       the content, exactly as put
+//	objects/<key>@/meta.json  size, creation time, checksum, retention (written once)
+//	objects/<key>@/hold       present while a legal hold is set
+//	tmp/                      objects being written or deleted
+//
+// An object is a directory so that its content and its lock state appear together,
+// in one atomic rename. The '@' suffix cannot occur in a key (blob.ValidateKey), so
+// the object "a" and the objects under "a/" never collide.
+const (
+	objectsDir = "objects"
+	tmpDir     = "tmp"
+	objSuffix  = "@"
+	dataFile   = "data"
+	metaFile   = "meta.json"
+	holdFile   = "hold"
+	// staleTemp is how old a temporary entry must be before Open removes it; a
+	// younger one may belong to a Put running in another process.
+	staleTemp = 24 * time.Hour
+)
+
+// Options configure a Store.
+type Options struct {
+	// Now is the clock against which retention dates are enforced; nil means
+	// time.Now. Tests inject a fake clock.
+	Now func() time.Time
+	// Mode is recorded as the retention mode of objects put without one; empty
+	// means blob.Compliance. The filesystem store enforces both modes alike.
+	Mode blob.Mode
+	// NoSync skips fsync. Only for benchmarks that isolate other costs: a crash
+	// may then lose objects that Put reported as stored.
+	NoSync bool
+}
+
+// Store is a blob.Store in a local directory. Several processes may share one
+// directory: create-once, holds and deletion are safe across processes.
+type Store struct {
+	root string
+	now  func() time.Time
+	mode blob.Mode
+	sync bool
+}
+
+var (
+	_ blob.Store     = (*Store)(nil)
+	_ blob.Describer = (*Store)(nil)
+)
+
+// meta is the JSON document stored beside each object's content.
+type meta struct {
+	Size        int64     `json:"size"`
+	Created     time.Time `json:"created"`
+	SHA256      string    `json:"sha256,omitempty"`
+	RetainUntil time.Time `json:"retain_until,omitzero"`
+	Mode        blob.Mode `json:"mode,omitempty"`
+	ContentType string    `json:"content_type,omitempty"`
+}
+
+// Open opens (creating when absent) a store rooted at dir.
+func Open(dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("blob/fs: open: empty directory name")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
+	}
+	if opts.Mode != "" && !opts.Mode.Valid() {
+		return nil, fmt.Errorf("blob/fs: open %s: unknown retention mode %q", dir, opts.Mode)
+	}
+	s := &Store{root: abs, now: opts.Now, mode: opts.Mode, sync: !opts.NoSync}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.mode == "" {
+		s.mode = blob.Compliance
+	}
+	for _, d := range []string{objectsDir, tmpDir} {
+		if err := os.MkdirAll(filepath.Join(abs, d), 0o750); err != nil {
+			return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
+		}
+	}
+	if err := probeRename(filepath.Join(abs, tmpDir)); err != nil {
+		return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
+	}
+	s.removeStaleTemps()
+	return s, nil
+}
+
+// Describe implements blob.Describer.
+func (s *Store) Describe() string { return "fs:" + s.root }
+
+// Close implements blob.Store. The filesystem store holds no resources.
+func (s *Store) Close() error { return nil }
+
+func (s *Store) objectPath(key string) string {
+	return filepath.Join(s.root, objectsDir, filepath.FromSlash(key)+objSuffix)
+}
+
+// Put implements blob.Putter.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
+	info, err := s.put(ctx, key, r, opts)
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("blob/fs: put %s: %w", key, err)
+	}
+	return info, nil
+}
+
+func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return blob.Info{}, err
+	}
+	if opts.Mode != "" && !opts.Mode.Valid() {
+		return blob.Info{}, fmt.Errorf("unknown retention mode %q", opts.Mode)
+	}
+	if err := ctx.Err(); err != nil {
+		return blob.Info{}, err
+	}
+	target := s.objectPath(key)
+	// Fail early, before reading the content, when the key is plainly taken; the
+	// rename below is what decides a race.
+	if _, err := os.Lstat(target); err == nil {
+		return blob.Info{}, blob.ErrExists
+	}
+	tmp, err := os.MkdirTemp(filepath.Join(s.root, tmpDir), "put-")
+	if err != nil {
+		return blob.Info{}, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.RemoveAll(tmp)
+		}
+	}()
+
+	m := meta{Created: s.now().UTC(), ContentType: opts.ContentType}
+	if !opts.RetainUntil.IsZero() {
+		m.RetainUntil = opts.RetainUntil.UTC()
+		m.Mode = opts.Mode
+		if m.Mode == "" {
+			m.Mode = s.mode
+		}
+	}
+	if m.Size, m.SHA256, err = s.writeData(ctx, filepath.Join(tmp, dataFile), r, opts); err != nil {
+		return blob.Info{}, err
+	}
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return blob.Info{}, err
+	}
+	if err := s.writeFile(filepath.Join(tmp, metaFile), mb); err != nil {
+		return blob.Info{}, err
+	}
+	if opts.LegalHold {
+		if err := s.writeFile(filepath.Join(tmp, holdFile), nil); err != nil {
+			return blob.Info{}, err
+		}
+	}
+	if err := s.syncDir(tmp); err != nil {
+		return blob.Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return blob.Info{}, err
+	}
+	parent := filepath.Dir(target)
+	if err := s.mkdirAll(parent); err != nil {
+		return blob.Info{}, err
+	}
+	if err := renameNoReplace(tmp, target); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return blob.Info{}, blob.ErrExists
+		}
+		return blob.Info{}, err
+	}
+	committed = true
+	if err := s.syncDir(parent); err != nil {
+		return blob.Info{}, err
+	}
+	return blob.Info{Key: key, Size: m.Size, ModTime: m.Created}, nil
+}
+
+// ctxReader stops a copy when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// writeData copies r into a new file at path, checking size and checksum as
+// opts ask, and returns the size and the hex SHA-256 (when one was checked).
+func (s *Store) writeData(ctx context.Context, path string, r io.Reader, opts blob.PutOptions) (int64, string, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	var h hash.Hash
+	var w io.Writer = f
+	if opts.SHA256 != nil {
+		h = sha256.New()
+		w = io.MultiWriter(f, h)
+	}
+	src := io.Reader(ctxReader{ctx, r})
+	if opts.Size >= 0 {
+		// One byte more than declared reveals a reader that runs long.
+		src = io.LimitReader(src, opts.Size+1)
+	}
+	n, err := io.Copy(w, src)
+	if err != nil {
+		return 0, "", err
+	}
+	if opts.Size >= 0 && n != opts.Size {
+		return 0, "", fmt.Errorf("%w: read %d bytes, declared size %d", blob.ErrChecksum, n, opts.Size)
+	}
+	var sum string
+	if h != nil {
+		got := h.Sum(nil)
+		if !equalBytes(got, opts.SHA256) {
+			return 0, "", fmt.Errorf("%w: sha256 %x, declared %x", blob.ErrChecksum, got, opts.SHA256)
+		}
+		sum = hex.EncodeToString(got)
+	}
+	if s.sync {
+		if err := f.Sync(); err != nil {
+			return 0, "", err
+		}
+	}
+	return n, sum, f.Close()
+}
+
+func equalBytes(a, b []byte) bool { return string(a) == string(b) }
+
+func (s *Store) writeFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if s.sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+func (s *Store) syncDir(dir string) error {
+	if !s.sync {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// mkdirAll creates dir and its missing parents below the root, making each new
+// directory entry durable in its parent, so a durable object is never left in a
+// directory that a crash forgets.
+func (s *Store) mkdirAll(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir && strings.HasPrefix(parent, s.root) {
+		if err := s.mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return s.syncDir(parent)
+}
+
+// Get implements blob.Getter.
+func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return nil, fmt.Errorf("blob/fs: get %s: %w", key, err)
+	}
+	f, err := os.Open(filepath.Join(s.objectPath(key), dataFile))
+	if err != nil {
+		return nil, fmt.Errorf("blob/fs: get %s: %w", key, notFound(err))
+	}
+	return f, nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return blob.ErrNotFound
+	}
+	return err
+}
+
+func (s *Store) readMeta(key string) (meta, error) {
+	var m meta
+	b, err := os.ReadFile(filepath.Join(s.objectPath(key), metaFile))
+	if err != nil {
+		return m, notFound(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("corrupt %s: %w", metaFile, err)
+	}
+	return m, nil
+}
+
+// Stat implements blob.Getter.
+func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return blob.Info{}, fmt.Errorf("blob/fs: stat %s: %w", key, err)
+	}
+	m, err := s.readMeta(key)
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("blob/fs: stat %s: %w", key, err)
+	}
+	return blob.Info{Key: key, Size: m.Size, ModTime: m.Created}, nil
+}
+
+// Retention implements blob.Locker.
+func (s *Store) Retention(ctx context.Context, key string) (blob.Retention, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return blob.Retention{}, fmt.Errorf("blob/fs: retention %s: %w", key, err)
+	}
+	r, err := s.retention(key)
+	if err != nil {
+		return blob.Retention{}, fmt.Errorf("blob/fs: retention %s: %w", key, err)
+	}
+	return r, nil
+}
+
+func (s *Store) retention(key string) (blob.Retention, error) {
+	m, err := s.readMeta(key)
+	if err != nil {
+		return blob.Retention{}, err
+	}
+	r := blob.Retention{Until: m.RetainUntil, Mode: m.Mode}
+	_, err = os.Lstat(filepath.Join(s.objectPath(key), holdFile))
+	switch {
+	case err == nil:
+		r.LegalHold = true
+	case !errors.Is(err, fs.ErrNotExist):
+		return blob.Retention{}, err
+	}
+	return r, nil
+}
+
+// lockObject takes the object's exclusive lock, which serialises holds and
+// deletion across processes. It fails with blob.ErrNotFound when the object is
+// absent, or was deleted (and perhaps created anew) while we waited for the lock.
+func (s *Store) lockObject(key string) (unlock func(), err error) {
+	path := filepath.Join(s.objectPath(key), metaFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if err := flock(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	held, err := f.Stat()
+	if err == nil {
+		var now os.FileInfo
+		if now, err = os.Stat(path); err == nil && !os.SameFile(held, now) {
+			err = blob.ErrNotFound
+		}
+	}
+	if err != nil {
+		f.Close() // releases the lock
+		return nil, notFound(err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// SetLegalHold implements blob.Locker.
+func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
+	if err := s.setLegalHold(key, on); err != nil {
+		return fmt.Errorf("blob/fs: set legal hold %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) setLegalHold(key string, on bool) error {
+	if err := blob.ValidateKey(key); err != nil {
+		return err
+	}
+	unlock, err := s.lockObject(key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	dir := s.objectPath(key)
+	path := filepath.Join(dir, holdFile)
+	if on {
+		if err := s.writeFile(path, nil); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	} else if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return s.syncDir(dir)
+}
+
+// Delete implements blob.Deleter.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.delete(key); err != nil {
+		return fmt.Errorf("blob/fs: delete %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) delete(key string) error {
+	if err := blob.ValidateKey(key); err != nil {
+		return err
+	}
+	unlock, err := s.lockObject(key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	r, err := s.retention(key)
+	if err != nil {
+		return err
+	}
+	if r.Locked(s.now()) {
+		if r.LegalHold {
+			return fmt.Errorf("%w: legal hold set", blob.ErrLocked)
+		}
+		return fmt.Errorf("%w: retained until %s", blob.ErrLocked, r.Until.Format(time.RFC3339))
+	}
+	// Move the object out of sight in one step, then remove it at leisure: a crash
+	// in between leaves only a temporary entry, never half an object.
+	trash, err := os.MkdirTemp(filepath.Join(s.root, tmpDir), "del-")
+	if err != nil {
+		return err
+	}
+	target := s.objectPath(key)
+	if err := os.Rename(target, filepath.Join(trash, "obj")); err != nil {
+		os.Remove(trash)
+		return err
+	}
+	if err := s.syncDir(filepath.Dir(target)); err != nil {
+		return err
+	}
+	return os.RemoveAll(trash)
+}
+
+// List implements blob.Lister. Each directory's entries are read whole and sorted,
+// so memory grows with the largest directory, not with the number of keys.
+func (s *Store) List(ctx context.Context, prefix, after string, fn func(blob.Info) error) error {
+	if err := blob.ValidatePrefix(prefix); err != nil {
+		return fmt.Errorf("blob/fs: list %s: %w", prefix, err)
+	}
+	// Start in the deepest directory that the prefix names completely.
+	dirKey := ""
+	if i := strings.LastIndex(prefix, "/"); i >= 0 {
+		dirKey = prefix[:i+1]
+	}
+	return s.walk(ctx, dirKey, prefix, after, fn)
+}
+
+// entry is a directory entry with the string it sorts by: a key for an object,
+// the key prefix ending in '/' for a directory. Sorting by it makes a depth-first
+// walk yield keys in ascending byte order.
+type entry struct {
+	sortKey string
+	object  bool
+}
+
+func (s *Store) walk(ctx context.Context, dirKey, prefix, after string, fn func(blob.Info) error) error {
+	dir := filepath.Join(s.root, objectsDir, filepath.FromSlash(dirKey))
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // nothing under this prefix, or removed while we listed
+	}
+	if err != nil {
+		return fmt.Errorf("blob/fs: list: %w", err)
+	}
+	entries := make([]entry, 0, len(des))
+	for _, de := range des {
+		if !de.IsDir() {
+			continue
+		}
+		name := de.Name()
+		if key, ok := strings.CutSuffix(name, objSuffix); ok {
+			entries = append(entries, entry{dirKey + key, true})
+		} else {
+			entries = append(entries, entry{dirKey + name + "/", false})
+		}
+	}
+	des = nil
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.sortKey, b.sortKey) })
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.object {
+			if !strings.HasPrefix(e.sortKey, prefix) || e.sortKey <= after {
+				continue
+			}
+			m, err := s.readMeta(e.sortKey)
+			if errors.Is(err, blob.ErrNotFound) {
+				continue // deleted while we listed
+			}
+			if err != nil {
+				return fmt.Errorf("blob/fs: list: %s: %w", e.sortKey, err)
+			}
+			if err := fn(blob.Info{Key: e.sortKey, Size: m.Size, ModTime: m.Created}); err != nil {
+				return err
+			}
+			continue
+		}
+		sub := e.sortKey
+		if !strings.HasPrefix(sub, prefix) && !strings.HasPrefix(prefix, sub) {
+			continue
+		}
+		if sub < after && !strings.HasPrefix(after, sub) {
+			continue // every key below sorts before after
+		}
+		if err := s.walk(ctx, sub, prefix, after, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeStaleTemps clears what crashed Puts and Deletes left behind.
+func (s *Store) removeStaleTemps() {
+	dir := filepath.Join(s.root, tmpDir)
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, de := range des {
+		if fi, err := de.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
+			os.RemoveAll(filepath.Join(dir, de.Name()))
+		}
+	}
+}
