@@ -1,0 +1,243 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
+)
+
+// Put stores the content under key if no object has that key.
+//
+// Content up to one part is read into memory, checked against opts.Size and
+// opts.SHA256, and sent in one PUT with If-None-Match: * and its SHA-256 both as
+// the signed payload hash and as x-amz-checksum-sha256, so the server checks it
+// too. Larger content goes as a multipart upload driven here, one part in memory
+// at a time: each part carries its SHA-256, the whole-content SHA-256 and size
+// are checked before CompleteMultipartUpload, and the completion itself carries
+// If-None-Match: *, which MinIO evaluates under its object lock, so that of many
+// racing uploads exactly one completes. On any failure the upload is aborted and
+// nothing becomes visible.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return blob.Info{}, fmt.Errorf("blob/s3: put %s: %w", key, err)
+	}
+	inf, err := s.put(ctx, key, r, opts)
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("blob/s3: put %s: %w", key, err)
+	}
+	return inf, nil
+}
+
+func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
+	if opts.Size < -1 {
+		return blob.Info{}, fmt.Errorf("size %d: must be -1 (unknown) or more", opts.Size)
+	}
+	if opts.SHA256 != nil && len(opts.SHA256) != sha256.Size {
+		return blob.Info{}, fmt.Errorf("SHA256 has %d bytes, want %d", len(opts.SHA256), sha256.Size)
+	}
+	if opts.Size > int64(maxParts)*int64(s.partSize) {
+		return blob.Info{}, fmt.Errorf("size %d: larger than %d parts of %d bytes; raise the part size", opts.Size, maxParts, s.partSize)
+	}
+	po, err := s.putOptions(opts)
+	if err != nil {
+		return blob.Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return blob.Info{}, err
+	}
+
+	// A known small size reads into a buffer of exactly that size plus one byte,
+	// to notice content that runs long; anything else into a part buffer.
+	var buf []byte
+	if opts.Size >= 0 && opts.Size < int64(s.partSize) {
+		buf = make([]byte, opts.Size+1)
+	} else {
+		bp := s.getBuf()
+		defer s.bufs.Put(bp)
+		buf = *bp
+	}
+	n, rerr := io.ReadFull(r, buf)
+	switch {
+	case opts.Size >= 0 && int64(n) > opts.Size:
+		return blob.Info{}, fmt.Errorf("%w: content is longer than the declared %d bytes", blob.ErrChecksum, opts.Size)
+	case rerr == nil:
+		return s.putMultipart(ctx, key, r, buf, opts, po)
+	case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
+		return s.putSingle(ctx, key, buf[:n], opts, po)
+	default:
+		return blob.Info{}, fmt.Errorf("reading content: %w", rerr)
+	}
+}
+
+func (s *Store) getBuf() *[]byte {
+	if bp, ok := s.bufs.Get().(*[]byte); ok {
+		return bp
+	}
+	b := make([]byte, s.partSize)
+	return &b
+}
+
+// putOptions translates the blob options into the headers of the create request.
+func (s *Store) putOptions(opts blob.PutOptions) (minio.PutObjectOptions, error) {
+	po := minio.PutObjectOptions{ContentType: opts.ContentType}
+	if opts.Mode != "" && !opts.Mode.Valid() {
+		return po, fmt.Errorf("retention mode %q: must be %s or %s", opts.Mode, blob.Governance, blob.Compliance)
+	}
+	if !opts.RetainUntil.IsZero() {
+		mode := opts.Mode
+		if mode == "" {
+			mode = s.mode
+		}
+		// S3 carries the date in whole seconds; round up so that the lock is never
+		// shorter than asked. A date already past locks nothing, and S3 refuses it.
+		until := opts.RetainUntil.UTC()
+		if t := until.Truncate(time.Second); !t.Equal(until) {
+			until = t.Add(time.Second)
+		}
+		if until.After(time.Now()) {
+			po.Mode = minio.RetentionMode(mode)
+			po.RetainUntilDate = until
+		}
+	}
+	if opts.LegalHold {
+		po.LegalHold = minio.LegalHoldEnabled
+	}
+	po.SetMatchETagExcept("*") // create-once: 412 when the key exists
+	return po, nil
+}
+
+// putSingle sends content that fits in one part with a single PUT.
+func (s *Store) putSingle(ctx context.Context, key string, data []byte, opts blob.PutOptions, po minio.PutObjectOptions) (blob.Info, error) {
+	if opts.Size >= 0 && int64(len(data)) != opts.Size {
+		return blob.Info{}, fmt.Errorf("%w: content has %d bytes, declared %d", blob.ErrChecksum, len(data), opts.Size)
+	}
+	sum := sha256.Sum256(data)
+	if opts.SHA256 != nil && !bytes.Equal(sum[:], opts.SHA256) {
+		return blob.Info{}, fmt.Errorf("%w: SHA-256 of the content is %x, declared %x", blob.ErrChecksum, sum, opts.SHA256)
+	}
+	if err := ctx.Err(); err != nil {
+		return blob.Info{}, err
+	}
+	// The signed payload hash (x-amz-content-sha256) makes the server check the
+	// whole body; x-amz-checksum-sha256 is stored with the object.
+	po.DisableContentSha256 = true
+	po.UserMetadata = map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(sum[:])}
+	ui, err := s.core.PutObject(ctx, s.bucket, storedName(key), bytes.NewReader(data), int64(len(data)), "", hex.EncodeToString(sum[:]), po)
+	if err != nil {
+		return blob.Info{}, mapErr(err)
+	}
+	return s.created(ctx, key, ui.VersionID, int64(len(data))), nil
+}
+
+// created describes the object just made. The modification time comes from the
+// server; should asking fail, the object is there all the same, so Put succeeds
+// with the local clock's time.
+func (s *Store) created(ctx context.Context, key, versionID string, size int64) blob.Info {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	oi, err := s.client.StatObject(ctx, s.bucket, storedName(key), minio.StatObjectOptions{VersionID: versionID})
+	if err != nil {
+		return info(key, size, time.Now())
+	}
+	return info(key, oi.Size, oi.LastModified)
+}
+
+// putMultipart uploads content larger than a part. first is the full first part,
+// read from r into the part buffer.
+func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, buf []byte, opts blob.PutOptions, po minio.PutObjectOptions) (_ blob.Info, err error) {
+	initOpts := po
+	initOpts.UserMetadata = map[string]string{"X-Amz-Checksum-Algorithm": "SHA256"}
+	uploadID, err := s.core.NewMultipartUpload(ctx, s.bucket, storedName(key), initOpts)
+	if err != nil {
+		return blob.Info{}, mapErr(err)
+	}
+	completed := false
+	defer func() {
+		if !completed {
+			// The caller's context may be what ended the upload: abort regardless.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			defer cancel()
+			if aerr := s.core.AbortMultipartUpload(actx, s.bucket, storedName(key), uploadID); aerr != nil {
+				err = fmt.Errorf("%w (and aborting upload %s failed: %v)", err, uploadID, aerr)
+			}
+		}
+	}()
+
+	whole := sha256.New()
+	var total int64
+	var parts []minio.CompletePart
+	n := len(buf)
+	for part := 1; ; part++ {
+		if part > maxParts {
+			return blob.Info{}, fmt.Errorf("content is larger than %d parts of %d bytes; raise the part size", maxParts, s.partSize)
+		}
+		chunk := buf[:n]
+		total += int64(n)
+		if opts.Size >= 0 && total > opts.Size {
+			return blob.Info{}, fmt.Errorf("%w: content is longer than the declared %d bytes", blob.ErrChecksum, opts.Size)
+		}
+		whole.Write(chunk)
+		sum := sha256.Sum256(chunk)
+		op, err := s.core.PutObjectPart(ctx, s.bucket, storedName(key), uploadID, part, bytes.NewReader(chunk), int64(n), minio.PutObjectPartOptions{
+			Sha256Hex:            hex.EncodeToString(sum[:]),
+			DisableContentSha256: true,
+			CustomHeader:         http.Header{"X-Amz-Checksum-Sha256": {base64.StdEncoding.EncodeToString(sum[:])}},
+		})
+		if err != nil {
+			return blob.Info{}, fmt.Errorf("part %d: %w", part, mapErr(err))
+		}
+		parts = append(parts, minio.CompletePart{PartNumber: part, ETag: op.ETag, ChecksumSHA256: op.ChecksumSHA256})
+
+		var rerr error
+		n, rerr = io.ReadFull(r, buf)
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil && rerr != io.ErrUnexpectedEOF {
+			return blob.Info{}, fmt.Errorf("reading content: %w", rerr)
+		}
+		if err := ctx.Err(); err != nil {
+			return blob.Info{}, err
+		}
+	}
+
+	if opts.Size >= 0 && total != opts.Size {
+		return blob.Info{}, fmt.Errorf("%w: content has %d bytes, declared %d", blob.ErrChecksum, total, opts.Size)
+	}
+	if opts.SHA256 != nil {
+		if sum := whole.Sum(nil); !bytes.Equal(sum, opts.SHA256) {
+			return blob.Info{}, fmt.Errorf("%w: SHA-256 of the content is %x, declared %x", blob.ErrChecksum, sum, opts.SHA256)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return blob.Info{}, err
+	}
+	// From here on the outcome must be definite: a completion cancelled half-way
+	// could leave an object the caller was told was not stored.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	compOpts := minio.PutObjectOptions{}
+	compOpts.SetMatchETagExcept("*")
+	ui, err := s.core.CompleteMultipartUpload(cctx, s.bucket, storedName(key), uploadID, parts, compOpts)
+	if err != nil {
+		err = mapErr(err)
+		if errors.Is(err, blob.ErrExists) {
+			// Another Put completed first. Parts of ours may linger: abort (deferred).
+			return blob.Info{}, err
+		}
+		return blob.Info{}, fmt.Errorf("completing upload: %w", err)
+	}
+	completed = true
+	return s.created(ctx, key, ui.VersionID, total), nil
+}

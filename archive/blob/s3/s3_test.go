@@ -1,0 +1,535 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/archive/blob/blobtest"
+	"github.com/gongshi-archive/gongshi/internal/testenv"
+)
+
+func TestConformance(t *testing.T) {
+	srv := testenv.S3(t)
+	h := blobtest.Harness{
+		New: func(t *testing.T) blob.Store { return newStore(t, srv, nil) },
+	}
+	if raceEnabled {
+		// The race detector slows the client's hashing and signing several-fold;
+		// the 1 GiB run is made without it (see scripts/test).
+		h.LargeSize = 256 << 20
+	}
+	blobtest.Run(t, h)
+}
+
+// newStore opens a store on a fresh bucket with a random name, in governance mode,
+// and removes the bucket and everything in it when the test ends. edit may change
+// the configuration before Open.
+func newStore(t testing.TB, srv testenv.S3Server, edit func(*Config)) *Store {
+	t.Helper()
+	cfg := Config{
+		Endpoint:  srv.Endpoint,
+		Bucket:    randomBucket(),
+		AccessKey: srv.AccessKey,
+		SecretKey: srv.SecretKey,
+		Insecure:  true,
+		Mode:      blob.Governance,
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { removeBucket(t, rawClient(t, srv), cfg.Bucket) })
+	return s
+}
+
+func randomBucket() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return "gongshi-test-" + hex.EncodeToString(b[:])
+}
+
+func rawClient(t testing.TB, srv testenv.S3Server) *minio.Client {
+	t.Helper()
+	c, err := minio.New(srv.Endpoint, &minio.Options{
+		Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// removeBucket removes every version in the bucket, lifting legal holds and
+// bypassing governance retention, then the bucket. Compliance-locked versions
+// cannot be removed: the bucket then stays, and the test server's data directory
+// goes with the server.
+func removeBucket(t testing.TB, c *minio.Client, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	off := minio.LegalHoldDisabled
+	kept := 0
+	for oi := range c.ListObjectsIter(ctx, bucket, minio.ListObjectsOptions{WithVersions: true, Recursive: true}) {
+		if oi.Err != nil {
+			if minio.ToErrorResponse(oi.Err).Code != "NoSuchBucket" {
+				t.Logf("cleanup %s: list: %v", bucket, oi.Err)
+			}
+			return
+		}
+		if !oi.IsDeleteMarker {
+			_ = c.PutObjectLegalHold(ctx, bucket, oi.Key, minio.PutObjectLegalHoldOptions{VersionID: oi.VersionID, Status: &off})
+		}
+		err := c.RemoveObject(ctx, bucket, oi.Key, minio.RemoveObjectOptions{VersionID: oi.VersionID, GovernanceBypass: true})
+		if err != nil {
+			kept++
+		}
+	}
+	// Abandoned multipart uploads would also keep the bucket alive.
+	for u := range c.ListIncompleteUploads(ctx, bucket, "", true) {
+		if u.Err == nil {
+			_ = c.RemoveIncompleteUpload(ctx, bucket, u.Key)
+		}
+	}
+	if kept > 0 {
+		return // compliance-locked versions; expected in TestComplianceSurvivesBypass
+	}
+	if err := c.RemoveBucket(ctx, bucket); err != nil {
+		t.Logf("cleanup: remove bucket %s: %v", bucket, err)
+	}
+}
+
+func sum256(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// currentVersion returns the version id of the key's current version.
+func currentVersion(t *testing.T, c *minio.Client, bucket, key string) string {
+	t.Helper()
+	oi, err := c.StatObject(context.Background(), bucket, storedName(key), minio.StatObjectOptions{})
+	if err != nil {
+		t.Fatalf("raw stat %s: %v", key, err)
+	}
+	if oi.VersionID == "" {
+		t.Fatalf("raw stat %s: no version id; is the bucket versioned?", key)
+	}
+	return oi.VersionID
+}
+
+// The server itself, not only this package, refuses to remove a locked version.
+func TestRawDeleteRefused(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, nil)
+	c := rawClient(t, srv)
+	ctx := context.Background()
+	put := func(key string, opts blob.PutOptions) {
+		t.Helper()
+		if _, err := s.Put(ctx, key, strings.NewReader(key), opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("retained", blob.PutOptions{Size: 8, RetainUntil: time.Now().Add(time.Hour)})
+	put("held", blob.PutOptions{Size: 4, LegalHold: true})
+	for _, key := range []string{"retained", "held"} {
+		v := currentVersion(t, c, s.bucket, key)
+		err := c.RemoveObject(ctx, s.bucket, storedName(key), minio.RemoveObjectOptions{VersionID: v})
+		if err == nil {
+			t.Fatalf("%s: raw remove of the locked version succeeded", key)
+		}
+		if !errors.Is(mapErr(err), blob.ErrLocked) {
+			t.Errorf("%s: raw remove refused with %v, which does not map to ErrLocked", key, err)
+		}
+		if err := s.Delete(ctx, key); !errors.Is(err, blob.ErrLocked) {
+			t.Errorf("%s: delete: %v, want ErrLocked", key, err)
+		}
+		if _, err := s.Stat(ctx, key); err != nil {
+			t.Fatalf("%s: gone after refused removes: %v", key, err)
+		}
+	}
+	// A delete without a version id only hides the object behind a delete marker;
+	// that is why Delete never issues one. Show it, then undo it.
+	if err := c.RemoveObject(ctx, s.bucket, storedName("held"), minio.RemoveObjectOptions{}); err != nil {
+		t.Fatalf("raw remove without version: %v", err)
+	}
+	if _, err := s.Stat(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("stat behind a delete marker: %v, want ErrNotFound", err)
+	}
+}
+
+// Delete must refuse, and change nothing, when an older, hidden version of the key
+// is locked: removing the current version would bring the old one back.
+func TestDeleteRefusesLockedOlderVersion(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, nil)
+	c := rawClient(t, srv)
+	ctx := context.Background()
+	if _, err := s.Put(ctx, "k", strings.NewReader("old"), blob.PutOptions{Size: 3, LegalHold: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Hide it behind a delete marker (outside Gongshi), then create the key again.
+	if err := c.RemoveObject(ctx, s.bucket, storedName("k"), minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "k", strings.NewReader("new"), blob.PutOptions{Size: 3}); err != nil {
+		t.Fatalf("put over a delete marker: %v", err)
+	}
+	if err := s.Delete(ctx, "k"); !errors.Is(err, blob.ErrLocked) {
+		t.Fatalf("delete: %v, want ErrLocked", err)
+	}
+	rc, err := s.Get(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "new" {
+		t.Fatalf("after refused delete: %q, want new", got)
+	}
+}
+
+// A compliance-mode object outlives even a governance bypass.
+func TestComplianceSurvivesBypass(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, func(c *Config) { c.Mode = blob.Compliance })
+	c := rawClient(t, srv)
+	ctx := context.Background()
+	// Short, so that the test server does not keep much locked data.
+	until := time.Now().Add(3 * time.Second)
+	if _, err := s.Put(ctx, "sealed", strings.NewReader("sealed"), blob.PutOptions{Size: 6, RetainUntil: until}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Retention(ctx, "sealed")
+	if err != nil || r.Mode != blob.Compliance || r.Until.Before(until) {
+		t.Fatalf("retention = %+v, %v; want compliance until at least %v", r, err, until)
+	}
+	v := currentVersion(t, c, s.bucket, "sealed")
+	err = c.RemoveObject(ctx, s.bucket, storedName("sealed"), minio.RemoveObjectOptions{VersionID: v, GovernanceBypass: true})
+	if err == nil {
+		t.Fatal("governance bypass removed a compliance-locked version")
+	}
+	if _, err := s.Stat(ctx, "sealed"); err != nil {
+		t.Fatalf("gone after refused bypass: %v", err)
+	}
+	// Once the retention ends, Delete works and the bucket can be cleaned up.
+	time.Sleep(time.Until(r.Until) + 1500*time.Millisecond)
+	if err := s.Delete(ctx, "sealed"); err != nil {
+		t.Fatalf("delete after compliance retention ended: %v", err)
+	}
+}
+
+func TestOpenBucketWithoutObjectLock(t *testing.T) {
+	srv := testenv.S3(t)
+	c := rawClient(t, srv)
+	bucket := randomBucket()
+	if err := c.MakeBucket(context.Background(), bucket, minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeBucket(t, c, bucket) })
+	_, err := Open(context.Background(), Config{Endpoint: srv.Endpoint, Bucket: bucket,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Insecure: true})
+	if err == nil {
+		t.Fatal("open of a bucket without object lock succeeded")
+	}
+	t.Logf("error: %v", err)
+	if !strings.Contains(err.Error(), "no object lock configuration") || !strings.Contains(err.Error(), bucket) {
+		t.Errorf("error does not say what is wrong with which bucket: %v", err)
+	}
+}
+
+func TestOpenCreatesLockedBucket(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, nil)
+	c := rawClient(t, srv)
+	enabled, _, _, _, err := c.GetObjectLockConfig(context.Background(), s.bucket)
+	if err != nil || enabled != "Enabled" {
+		t.Fatalf("object lock of the created bucket: %q, %v", enabled, err)
+	}
+	// Opening an existing locked bucket works too.
+	s2, err := Open(context.Background(), Config{Endpoint: srv.Endpoint, Bucket: s.bucket,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Insecure: true})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if got, want := s2.Describe(), "s3://"+srv.Endpoint+"/"+s.bucket; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	// A port that was free a moment ago: nothing listens there.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	start := time.Now()
+	_, err = Open(context.Background(), Config{Endpoint: addr, Bucket: "gongshi", AccessKey: "a",
+		SecretKey: "b", Insecure: true})
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("open of an unreachable endpoint succeeded")
+	}
+	t.Logf("error after %v: %v", took.Round(time.Millisecond), err)
+	msg := err.Error()
+	if !strings.Contains(msg, "cannot reach http://"+addr) || !strings.Contains(msg, "--s3-endpoint") || strings.Contains(msg, "\n") {
+		t.Errorf("error is not the one clear line expected: %q", msg)
+	}
+	if took > 3*time.Second {
+		t.Errorf("took %v to report an unreachable endpoint", took)
+	}
+}
+
+func TestOpenWrongCredentials(t *testing.T) {
+	srv := testenv.S3(t)
+	cases := []struct {
+		name, access, secret, want string
+	}{
+		{"wrong secret", srv.AccessKey, srv.SecretKey + "x", "--s3-secret-key"},
+		{"unknown access key", "nobody-" + srv.AccessKey, srv.SecretKey, "--s3-access-key"},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		_, err := Open(context.Background(), Config{Endpoint: srv.Endpoint, Bucket: randomBucket(),
+			AccessKey: c.access, SecretKey: c.secret, Insecure: true})
+		if err == nil {
+			t.Fatalf("%s: open succeeded", c.name)
+		}
+		t.Logf("%s: error after %v: %v", c.name, time.Since(start).Round(time.Millisecond), err)
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error does not point at %s: %v", c.name, c.want, err)
+		}
+	}
+}
+
+func TestOpenTLSAgainstPlainServer(t *testing.T) {
+	srv := testenv.S3(t)
+	_, err := Open(context.Background(), Config{Endpoint: srv.Endpoint, Bucket: randomBucket(),
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+	if err == nil || !strings.Contains(err.Error(), "--s3-insecure") {
+		t.Fatalf("https against a plain http server: %v; want a hint at --s3-insecure", err)
+	}
+	t.Logf("error: %v", err)
+}
+
+func TestConfigErrors(t *testing.T) {
+	good := Config{Endpoint: "127.0.0.1:9000", Bucket: "gongshi", AccessKey: "a", SecretKey: "b"}
+	cases := []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Endpoint = "" }, "endpoint is empty"},
+		{func(c *Config) { c.Endpoint = "http://127.0.0.1:9000" }, "without scheme"},
+		{func(c *Config) { c.Endpoint = "127.0.0.1:9000/bucket" }, "without path"},
+		{func(c *Config) { c.Bucket = "" }, "bucket is empty"},
+		{func(c *Config) { c.Bucket = "Bad_Bucket" }, "bucket name"},
+		{func(c *Config) { c.SecretKey = "" }, "secret key"},
+		{func(c *Config) { c.Mode = "STRICT" }, "retention mode"},
+		{func(c *Config) { c.PartSize = 1 << 20 }, "part size"},
+	}
+	for _, tc := range cases {
+		cfg := good
+		tc.edit(&cfg)
+		_, err := Open(context.Background(), cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("config %+v: error %v, want one containing %q", cfg, err, tc.want)
+		}
+	}
+	cfg := good
+	if err := cfg.check(); err != nil || cfg.Mode != blob.Compliance || cfg.PartSize != DefaultPartSize {
+		t.Errorf("defaults: %v, mode %q, part size %d; want compliance and %d", err, cfg.Mode, cfg.PartSize, DefaultPartSize)
+	}
+}
+
+// Wrong SHA-256 or size stores nothing, neither as a single PUT nor as a multipart
+// upload, and leaves no incomplete upload behind.
+func TestChecksumStoresNothing(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, func(c *Config) { c.PartSize = MinPartSize })
+	c := rawClient(t, srv)
+	ctx := context.Background()
+	for _, size := range []int{100 << 10, 2*MinPartSize + 12345} {
+		data := randomBytes(size)
+		wrong := sum256(append([]byte("x"), data...))
+		for _, known := range []bool{true, false} {
+			opts := blob.PutOptions{Size: -1, SHA256: wrong}
+			if known {
+				opts.Size = int64(size)
+			}
+			key := fmt.Sprintf("sum/%d-%v", size, known)
+			_, err := s.Put(ctx, key, bytes.NewReader(data), opts)
+			if !errors.Is(err, blob.ErrChecksum) {
+				t.Fatalf("%s: %v, want ErrChecksum", key, err)
+			}
+			// Nothing at all in the bucket for the key: no version, no delete marker.
+			for oi := range c.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true, Recursive: true}) {
+				t.Errorf("%s: found %+v after a refused put", key, oi)
+			}
+			for u := range c.ListIncompleteUploads(ctx, s.bucket, key, true) {
+				t.Errorf("%s: incomplete upload %+v left behind", key, u)
+			}
+			// And the right content then goes in.
+			opts.SHA256 = sum256(data)
+			if _, err := s.Put(ctx, key, bytes.NewReader(data), opts); err != nil {
+				t.Fatalf("%s: put with the right sum: %v", key, err)
+			}
+		}
+	}
+	// A multipart upload that runs long or short is refused as well.
+	data := randomBytes(2*MinPartSize + 1)
+	for _, declared := range []int64{2 * MinPartSize, 3 * MinPartSize} {
+		key := fmt.Sprintf("size/%d", declared)
+		if _, err := s.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{Size: declared}); !errors.Is(err, blob.ErrChecksum) {
+			t.Errorf("%s: %v, want ErrChecksum", key, err)
+		}
+		if _, err := s.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("%s: stat after refused put: %v", key, err)
+		}
+	}
+}
+
+// Of many racing multipart uploads of one key exactly one wins, and the stored
+// object is the winner's, whole.
+func TestCreateOnceRaceMultipart(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, func(c *Config) { c.PartSize = MinPartSize })
+	c := rawClient(t, srv)
+	const racers = 6
+	for round := range 2 {
+		key := fmt.Sprintf("race/%d", round)
+		contents := make([][]byte, racers)
+		for i := range contents {
+			contents[i] = randomBytes(2*MinPartSize + 1000*i)
+		}
+		errs := make([]error, racers)
+		done := make(chan int)
+		start := make(chan struct{})
+		for i := range racers {
+			go func() {
+				<-start
+				size := int64(len(contents[i]))
+				if i%2 == 1 {
+					size = -1
+				}
+				_, errs[i] = s.Put(context.Background(), key, bytes.NewReader(contents[i]),
+					blob.PutOptions{Size: size, SHA256: sum256(contents[i])})
+				done <- i
+			}()
+		}
+		close(start)
+		for range racers {
+			<-done
+		}
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if winner >= 0 {
+					t.Fatalf("round %d: racers %d and %d both won", round, winner, i)
+				}
+				winner = i
+			case !errors.Is(err, blob.ErrExists):
+				t.Fatalf("round %d: racer %d: %v, want nil or ErrExists", round, i, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: nobody won", round)
+		}
+		rc, err := s.Get(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, contents[winner]) {
+			t.Fatalf("round %d: stored %d bytes (%v), not the winner's %d", round, len(got), err, len(contents[winner]))
+		}
+		n := 0
+		for oi := range c.ListObjectsIter(context.Background(), s.bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
+			if oi.Err == nil {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("round %d: %d versions of the key, want 1", round, n)
+		}
+		for u := range c.ListIncompleteUploads(context.Background(), s.bucket, key, true) {
+			t.Errorf("round %d: incomplete upload left behind: %+v", round, u)
+		}
+	}
+}
+
+// Retention and legal hold set at Put reach the server for multipart uploads too.
+func TestLockOptionsMultipart(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, func(c *Config) { c.PartSize = MinPartSize })
+	ctx := context.Background()
+	data := randomBytes(MinPartSize + 1)
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	if _, err := s.Put(ctx, "big", bytes.NewReader(data), blob.PutOptions{Size: -1, RetainUntil: until, LegalHold: true}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Retention(ctx, "big")
+	if err != nil || !r.Until.Equal(until) || r.Mode != blob.Governance || !r.LegalHold {
+		t.Fatalf("retention = %+v, %v; want governance until %v with hold", r, err, until)
+	}
+	if err := s.Delete(ctx, "big"); !errors.Is(err, blob.ErrLocked) {
+		t.Fatalf("delete: %v, want ErrLocked", err)
+	}
+}
+
+// A retention date with a fraction of a second is rounded up, never down.
+func TestRetentionRoundsUp(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, nil)
+	ctx := context.Background()
+	until := time.Now().Add(time.Hour).Truncate(time.Second).Add(300 * time.Millisecond)
+	if _, err := s.Put(ctx, "r", strings.NewReader("r"), blob.PutOptions{Size: 1, RetainUntil: until}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Retention(ctx, "r")
+	if err != nil || !r.Until.Equal(until.Truncate(time.Second).Add(time.Second)) {
+		t.Fatalf("retention = %+v, %v; want until %v rounded up", r, err, until)
+	}
+}
+
+func BenchmarkPut100KB(b *testing.B) { benchmarkPut(b, 100<<10) }
+
+func BenchmarkPut100MB(b *testing.B) { benchmarkPut(b, 100<<20) }
+
+func benchmarkPut(b *testing.B, size int) {
+	srv := testenv.S3(b)
+	s := newStore(b, srv, nil)
+	data := randomBytes(size)
+	sum := sum256(data)
+	ctx := context.Background()
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		key := fmt.Sprintf("bench/%d", i)
+		i++
+		if _, err := s.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{Size: int64(size), SHA256: sum}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+// Package testenv finds the external services that tests use, from the
+// environment that scripts/test sets up. A test that needs a service it cannot
+// find is skipped, except in CI (CI=true), where a missing service fails the test:
+// CI must never pass by skipping.
+package testenv
+
+import (
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// S3Server is an S3 server with object lock for tests (MinIO, started by
+// scripts/test), reached over plain http with root credentials.
+type S3Server struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+}
+
+// Environment variables read by S3.
+const (
+	EnvS3Endpoint  = "GONGSHI_TEST_S3_ENDPOINT"
+	EnvS3AccessKey = "GONGSHI_TEST_S3_ACCESS_KEY"
+	EnvS3SecretKey = "GONGSHI_TEST_S3_SECRET_KEY"
+)
+
+// CI reports whether the tests run in CI (env CI=true or 1).
+func CI() bool {
+	v := strings.ToLower(os.Getenv("CI"))
+	return v == "true" || v == "1"
+}
+
+// S3 returns the test S3 server named by GONGSHI_TEST_S3_ENDPOINT,
+// GONGSHI_TEST_S3_ACCESS_KEY and GONGSHI_TEST_S3_SECRET_KEY. When they are unset
+// it skips the test (fails it in CI). When they are set but nothing answers at the
+// endpoint, it fails the test: the environment promised a server.
+func S3(t testing.TB) S3Server {
+	t.Helper()
+	s := S3Server{
+		Endpoint:  os.Getenv(EnvS3Endpoint),
+		AccessKey: os.Getenv(EnvS3AccessKey),
+		SecretKey: os.Getenv(EnvS3SecretKey),
+	}
+	if s.Endpoint == "" || s.AccessKey == "" || s.SecretKey == "" {
+		msg := "no S3 test server: set " + EnvS3Endpoint + ", " + EnvS3AccessKey + " and " +
+			EnvS3SecretKey + " (scripts/test starts MinIO and sets them)"
+		if CI() {
+			t.Fatal(msg + "; CI=true, so this is a failure, not a skip")
+		}
+		t.Skip(msg)
+	}
+	conn, err := net.DialTimeout("tcp", s.Endpoint, 3*time.Second)
+	if err != nil {
+		t.Fatalf("S3 test server %s=%s does not answer: %v", EnvS3Endpoint, s.Endpoint, err)
+	}
+	conn.Close()
+	return s
+}
