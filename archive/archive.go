@@ -1,0 +1,482 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
+)
+
+// Options configure an Archive. The zero value is usable.
+type Options struct {
+	// Now is the clock; nil means time.Now. Tests inject a fixed clock.
+	Now func() time.Time
+	// Catalogue is the document-type catalogue records are validated against; nil
+	// means DefaultCatalogue().
+	Catalogue *Catalogue
+	// TempDir is where PutContent spools a stream whose digests are not yet known;
+	// "" means os.TempDir().
+	TempDir string
+}
+
+// Archive is the record store: projects and records as immutable JSON versions, and
+// their content as deduplicated, content-addressed objects, in one blob.Store. It
+// holds no state of its own beyond its configuration, so any number of Archives (in
+// any number of processes) may share a store; create-once writes settle every race.
+// It is safe for concurrent use.
+type Archive struct {
+	store   blob.Store
+	now     func() time.Time
+	cat     *Catalogue
+	tempDir string
+}
+
+// New returns an Archive over store.
+func New(store blob.Store, opts Options) *Archive {
+	a := &Archive{store: store, now: opts.Now, cat: opts.Catalogue, tempDir: opts.TempDir}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.cat == nil {
+		a.cat = DefaultCatalogue()
+	}
+	return a
+}
+
+// Catalogue returns the catalogue records are validated against.
+func (a *Archive) Catalogue() *Catalogue { return a.cat }
+
+// Versions are stored as zero-padded decimal numbers so that the store's byte-ordered
+// listing is also version order: projects/<code>/000001.json, records/<id>/000002.json.
+// Six digits allow 999,999 corrections of one record, far beyond any real history.
+const (
+	versionDigits = 6
+	maxVersion    = 999999
+)
+
+func versionName(n int) string { return fmt.Sprintf("%0*d.json", versionDigits, n) }
+
+// parseVersionName returns n for "<n>.json" with exactly six digits, else 0.
+func parseVersionName(name string) int {
+	s, ok := strings.CutSuffix(name, ".json")
+	if !ok || len(s) != versionDigits || !allDigits(s) {
+		return 0
+	}
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func projectPrefix(code string) string     { return "projects/" + code + "/" }
+func projectKey(code string, n int) string { return projectPrefix(code) + versionName(n) }
+func recordPrefix(id string) string        { return "records/" + id + "/" }
+func recordKey(id string, n int) string    { return recordPrefix(id) + versionName(n) }
+
+// versions lists the version numbers stored under prefix, in ascending order. Keys
+// under the prefix that are not version files are not versions and are skipped.
+func (a *Archive) versions(ctx context.Context, prefix string) ([]int, error) {
+	var out []int
+	err := a.store.List(ctx, prefix, "", func(info blob.Info) error {
+		rest := strings.TrimPrefix(info.Key, prefix)
+		if n := parseVersionName(rest); n > 0 {
+			out = append(out, n)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// put creates key with the canonical bytes b. A taken key is blob.ErrExists.
+func (a *Archive) put(ctx context.Context, key string, b []byte) error {
+	_, err := a.store.Put(ctx, key, strings.NewReader(string(b)), blob.PutOptions{
+		Size: int64(len(b)), ContentType: "application/json",
+	})
+	return err
+}
+
+// get reads the whole object under key, mapping the store's ErrNotFound to ours.
+func (a *Archive) get(ctx context.Context, key string) ([]byte, error) {
+	rc, err := a.store.Get(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// ---- projects ----
+
+// CreateProject stores version 1 of a new project and returns it as stored. The
+// archive sets Version, CreatedAt and UpdatedAt. A taken code is ErrProjectExists; a
+// project that breaks a rule is ErrInvalid (a *ValidationError).
+func (a *Archive) CreateProject(ctx context.Context, p Project) (Project, error) {
+	now := normTime(a.now())
+	p.Version, p.CreatedAt, p.UpdatedAt = 1, now, now
+	if err := ValidateProject(p, now); err != nil {
+		return Project{}, fmt.Errorf("archive: create project %s: %w", p.Code, err)
+	}
+	if err := a.putProject(ctx, p); err != nil {
+		if errors.Is(err, blob.ErrExists) {
+			return Project{}, fmt.Errorf("archive: create project %s: %w", p.Code, ErrProjectExists)
+		}
+		return Project{}, fmt.Errorf("archive: create project %s: %w", p.Code, err)
+	}
+	return p, nil
+}
+
+// CorrectProject stores version base+1 of project code: p, with the reason for the
+// change. base must be the latest version: when base+1 already exists another
+// correction came first, and the result is ErrVersionExists (read the latest, redo the
+// change on it, and try again). The code and creation time cannot change.
+func (a *Archive) CorrectProject(ctx context.Context, code string, base int, p Project, reason string) (Project, error) {
+	prev, err := a.ProjectVersion(ctx, code, base)
+	if err != nil {
+		return Project{}, fmt.Errorf("archive: correct project %s: %w", code, err)
+	}
+	if base >= maxVersion {
+		return Project{}, fmt.Errorf("archive: correct project %s: version %d is the last possible: %w", code, base, ErrInvalid)
+	}
+	if p.Code == "" {
+		p.Code = code
+	}
+	var ps problems
+	if p.Code != code {
+		ps.add("code", fmt.Sprintf("a correction of %s cannot change the code to %s", code, p.Code))
+	}
+	now := normTime(a.now())
+	p.Version, p.CreatedAt, p.UpdatedAt = base+1, prev.CreatedAt, now
+	p.Supersedes = &Supersedes{Version: base, Reason: reason}
+	if err := joinProblems(&ps, ValidateProject(p, now)).err("project " + code); err != nil {
+		return Project{}, fmt.Errorf("archive: correct project %s: %w", code, err)
+	}
+	if err := a.putProject(ctx, p); err != nil {
+		if errors.Is(err, blob.ErrExists) {
+			return Project{}, fmt.Errorf("archive: correct project %s: version %d: %w", code, p.Version, ErrVersionExists)
+		}
+		return Project{}, fmt.Errorf("archive: correct project %s: %w", code, err)
+	}
+	return p, nil
+}
+
+// joinProblems adds the problems of a *ValidationError to ps and returns ps.
+func joinProblems(ps *problems, err error) *problems {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		ps.list = append(ps.list, ve.Problems...)
+	}
+	return ps
+}
+
+func (a *Archive) putProject(ctx context.Context, p Project) error {
+	b, err := EncodeProject(p)
+	if err != nil {
+		return err
+	}
+	return a.put(ctx, projectKey(p.Code, p.Version), b)
+}
+
+// Project returns the latest version of project code, or ErrNotFound.
+func (a *Archive) Project(ctx context.Context, code string) (Project, error) {
+	if err := ValidateProjectCode(code); err != nil {
+		return Project{}, fmt.Errorf("archive: project: %w", err)
+	}
+	vs, err := a.versions(ctx, projectPrefix(code))
+	if err != nil {
+		return Project{}, fmt.Errorf("archive: project %s: %w", code, err)
+	}
+	if len(vs) == 0 {
+		return Project{}, fmt.Errorf("archive: project %s: %w", code, ErrNotFound)
+	}
+	return a.ProjectVersion(ctx, code, vs[len(vs)-1])
+}
+
+// ProjectVersion returns version n of project code, or ErrNotFound.
+func (a *Archive) ProjectVersion(ctx context.Context, code string, n int) (Project, error) {
+	if err := ValidateProjectCode(code); err != nil {
+		return Project{}, fmt.Errorf("archive: project: %w", err)
+	}
+	if n < 1 || n > maxVersion {
+		return Project{}, fmt.Errorf("archive: project %s version %d: %w", code, n, ErrNotFound)
+	}
+	b, err := a.get(ctx, projectKey(code, n))
+	if err != nil {
+		return Project{}, fmt.Errorf("archive: project %s version %d: %w", code, n, err)
+	}
+	p, err := DecodeProject(b)
+	if err != nil {
+		return Project{}, fmt.Errorf("archive: project %s version %d: %w: %w", code, n, ErrCorrupt, err)
+	}
+	if p.Code != code || p.Version != n {
+		return Project{}, fmt.Errorf("archive: project %s version %d: stored document says %s version %d: %w", code, n, p.Code, p.Version, ErrCorrupt)
+	}
+	return p, nil
+}
+
+// ProjectVersions returns every version of project code, oldest first, or ErrNotFound.
+func (a *Archive) ProjectVersions(ctx context.Context, code string) ([]Project, error) {
+	if err := ValidateProjectCode(code); err != nil {
+		return nil, fmt.Errorf("archive: project: %w", err)
+	}
+	vs, err := a.versions(ctx, projectPrefix(code))
+	if err != nil {
+		return nil, fmt.Errorf("archive: project %s: %w", code, err)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("archive: project %s: %w", code, ErrNotFound)
+	}
+	out := make([]Project, 0, len(vs))
+	for _, n := range vs {
+		p, err := a.ProjectVersion(ctx, code, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Projects returns the latest version of every project, ordered by code (byte order).
+func (a *Archive) Projects(ctx context.Context) ([]Project, error) {
+	latest, err := a.latestKeys(ctx, "projects/")
+	if err != nil {
+		return nil, fmt.Errorf("archive: projects: %w", err)
+	}
+	out := make([]Project, 0, len(latest))
+	for _, l := range latest {
+		p, err := a.ProjectVersion(ctx, l.name, l.version)
+		if err != nil {
+			return nil, fmt.Errorf("archive: projects: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+type latestKey struct {
+	name    string
+	version int
+}
+
+// latestKeys lists "<root><name>/<version>.json" keys and returns, per name in listing
+// order, the highest version. Versions of one name are contiguous in the listing,
+// because they share the prefix "<root><name>/". The listing is collected before any
+// object is read, so that no backend is asked to read during its own listing.
+func (a *Archive) latestKeys(ctx context.Context, root string) ([]latestKey, error) {
+	var out []latestKey
+	err := a.store.List(ctx, root, "", func(info blob.Info) error {
+		name, file, ok := strings.Cut(strings.TrimPrefix(info.Key, root), "/")
+		n := parseVersionName(file)
+		if !ok || n == 0 {
+			return nil // not a version file
+		}
+		if k := len(out); k > 0 && out[k-1].name == name {
+			out[k-1].version = max(out[k-1].version, n)
+			return nil
+		}
+		out = append(out, latestKey{name: name, version: n})
+		return nil
+	})
+	return out, err
+}
+
+// ---- records ----
+
+// CreateRecord files version 1 of a record and returns it as stored. The archive
+// fills in the type's default disclosure class and retention period where rec leaves
+// them empty, derives the id (RecordID), sets Version and FiledAt, and checks, in this
+// order: the catalogue's rules (ErrInvalid, with every problem), that the project
+// exists (ErrNotFound) and that the content is stored (ErrContentMissing).
+//
+// Filing is idempotent: when the same filing (same id) is already stored, the result
+// is the stored version 1 together with ErrRecordExists, so a re-run of an interrupted
+// ingest can carry on from what the first run made.
+func (a *Archive) CreateRecord(ctx context.Context, rec Record) (Record, error) {
+	rec = a.cat.ApplyDefaults(rec)
+	id, err := RecordID(rec)
+	if err != nil {
+		return Record{}, fmt.Errorf("archive: create record: %w", err)
+	}
+	var ps problems
+	if rec.ID != "" && rec.ID != id {
+		ps.add("id", fmt.Sprintf("%q given, but the id is derived from the filing: leave it empty", rec.ID))
+	}
+	if rec.Supersedes != nil {
+		ps.add("supersedes", "a new record supersedes nothing; use CorrectRecord")
+	}
+	rec.ID, rec.Version, rec.Supersedes = id, 1, nil
+	rec.FiledAt = normTime(a.now())
+	if err := a.checkRecord(ctx, &ps, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
+	}
+	if err := a.putRecord(ctx, rec); err != nil {
+		if errors.Is(err, blob.ErrExists) {
+			prev, gerr := a.RecordVersion(ctx, id, 1)
+			if gerr != nil {
+				return Record{}, fmt.Errorf("archive: create record %s: %w", id, gerr)
+			}
+			return prev, fmt.Errorf("archive: create record %s: %w", id, ErrRecordExists)
+		}
+		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+// CorrectRecord files version base+1 of record id: rec, with the reason for the
+// correction. base must be the latest version: when base+1 already exists another
+// correction came first, and the result is ErrVersionExists. The id and project
+// cannot change; everything else may, under the same rules as CreateRecord.
+func (a *Archive) CorrectRecord(ctx context.Context, id string, base int, rec Record, reason string) (Record, error) {
+	prev, err := a.RecordVersion(ctx, id, base)
+	if err != nil {
+		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
+	}
+	if base >= maxVersion {
+		return Record{}, fmt.Errorf("archive: correct record %s: version %d is the last possible: %w", id, base, ErrInvalid)
+	}
+	var ps problems
+	if rec.ID != "" && rec.ID != id {
+		ps.add("id", fmt.Sprintf("a correction of %s cannot change the id to %s", id, rec.ID))
+	}
+	if rec.Project == "" {
+		rec.Project = prev.Project
+	}
+	if rec.Project != prev.Project {
+		ps.add("project", fmt.Sprintf("a correction cannot move the record from project %s to %s", prev.Project, rec.Project))
+	}
+	rec = a.cat.ApplyDefaults(rec)
+	rec.ID, rec.Version = id, base+1
+	rec.Supersedes = &Supersedes{Version: base, Reason: reason}
+	rec.FiledAt = normTime(a.now())
+	if err := a.checkRecord(ctx, &ps, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
+	}
+	if err := a.putRecord(ctx, rec); err != nil {
+		if errors.Is(err, blob.ErrExists) {
+			return Record{}, fmt.Errorf("archive: correct record %s: version %d: %w", id, rec.Version, ErrVersionExists)
+		}
+		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+// checkRecord validates rec (adding to the problems already in ps), then checks that
+// its project exists and its content is stored.
+func (a *Archive) checkRecord(ctx context.Context, ps *problems, rec Record) error {
+	if err := joinProblems(ps, a.cat.ValidateRecord(rec, rec.FiledAt)).err("record " + rec.ID); err != nil {
+		return err
+	}
+	if _, err := a.Project(ctx, rec.Project); err != nil {
+		return err
+	}
+	switch err := a.checkStored(ctx, ContentKey(rec.Content.SHA256), rec.Content); {
+	case errors.Is(err, blob.ErrNotFound):
+		return fmt.Errorf("content %s: %w", rec.Content.SHA256, ErrContentMissing)
+	case err != nil:
+		return fmt.Errorf("content %s: %w", rec.Content.SHA256, err)
+	}
+	return nil
+}
+
+func (a *Archive) putRecord(ctx context.Context, r Record) error {
+	b, err := EncodeRecord(r)
+	if err != nil {
+		return err
+	}
+	return a.put(ctx, recordKey(r.ID, r.Version), b)
+}
+
+func checkRecordID(id string) error {
+	if ValidRecordID(id) {
+		return nil
+	}
+	var ps problems
+	ps.add("id", fmt.Sprintf("%q is not a record id (26 characters of a-z and 2-7)", id))
+	return ps.err("record id")
+}
+
+// Record returns the latest version of record id, or ErrNotFound.
+func (a *Archive) Record(ctx context.Context, id string) (Record, error) {
+	if err := checkRecordID(id); err != nil {
+		return Record{}, fmt.Errorf("archive: record: %w", err)
+	}
+	vs, err := a.versions(ctx, recordPrefix(id))
+	if err != nil {
+		return Record{}, fmt.Errorf("archive: record %s: %w", id, err)
+	}
+	if len(vs) == 0 {
+		return Record{}, fmt.Errorf("archive: record %s: %w", id, ErrNotFound)
+	}
+	return a.RecordVersion(ctx, id, vs[len(vs)-1])
+}
+
+// RecordVersion returns version n of record id, or ErrNotFound.
+func (a *Archive) RecordVersion(ctx context.Context, id string, n int) (Record, error) {
+	if err := checkRecordID(id); err != nil {
+		return Record{}, fmt.Errorf("archive: record: %w", err)
+	}
+	if n < 1 || n > maxVersion {
+		return Record{}, fmt.Errorf("archive: record %s version %d: %w", id, n, ErrNotFound)
+	}
+	b, err := a.get(ctx, recordKey(id, n))
+	if err != nil {
+		return Record{}, fmt.Errorf("archive: record %s version %d: %w", id, n, err)
+	}
+	r, err := DecodeRecord(b)
+	if err != nil {
+		return Record{}, fmt.Errorf("archive: record %s version %d: %w: %w", id, n, ErrCorrupt, err)
+	}
+	if r.ID != id || r.Version != n {
+		return Record{}, fmt.Errorf("archive: record %s version %d: stored document says %s version %d: %w", id, n, r.ID, r.Version, ErrCorrupt)
+	}
+	return r, nil
+}
+
+// RecordVersions returns every version of record id, oldest first, or ErrNotFound.
+func (a *Archive) RecordVersions(ctx context.Context, id string) ([]Record, error) {
+	if err := checkRecordID(id); err != nil {
+		return nil, fmt.Errorf("archive: record: %w", err)
+	}
+	vs, err := a.versions(ctx, recordPrefix(id))
+	if err != nil {
+		return nil, fmt.Errorf("archive: record %s: %w", id, err)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("archive: record %s: %w", id, ErrNotFound)
+	}
+	out := make([]Record, 0, len(vs))
+	for _, n := range vs {
+		r, err := a.RecordVersion(ctx, id, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Records calls fn with the latest version of every record, in id order, and stops at
+// the first error fn returns (returned as is). It is how a rebuild of the search index
+// or an export walks the archive.
+func (a *Archive) Records(ctx context.Context, fn func(Record) error) error {
+	latest, err := a.latestKeys(ctx, "records/")
+	if err != nil {
+		return fmt.Errorf("archive: records: %w", err)
+	}
+	for _, l := range latest {
+		r, err := a.RecordVersion(ctx, l.name, l.version)
+		if err != nil {
+			return fmt.Errorf("archive: records: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

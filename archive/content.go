@@ -1,0 +1,149 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
+)
+
+// ContentKey is the key of the content object with SHA-256 h:
+// blobs/sha256/<first two hex digits>/<64 hex digits>. The two-digit fan-out keeps
+// directories of the filesystem backend small.
+func ContentKey(h Hash) string {
+	x := h.String()
+	return "blobs/sha256/" + x[:2] + "/" + x
+}
+
+// PutContent stores the content read from r, deduplicated by its SHA-256, and returns
+// its digests. size is the exact length when known, or -1; a reader that ends early or
+// runs long is ErrDigestMismatch, and nothing is stored.
+//
+// The key depends on the digest, which is known only after the last byte, and an
+// immutable store has no rename, so the stream is spooled to a temporary file in
+// Options.TempDir while it is digested, then put with its SHA-256 for the backend to
+// verify. When the caller already has the digests (ingest reads a local file once to
+// digest and check it), PutContentKnown avoids the spool.
+func (a *Archive) PutContent(ctx context.Context, r io.Reader, size int64) (Digests, error) {
+	f, err := os.CreateTemp(a.tempDir, "gongshi-spool-*")
+	if err != nil {
+		return Digests{}, fmt.Errorf("archive: put content: spool: %w", err)
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	d := NewDigester()
+	src := r
+	if size >= 0 {
+		src = io.LimitReader(r, size+1) // one byte more tells a long reader
+	}
+	n, err := copyContext(ctx, io.MultiWriter(f, d), src)
+	if err != nil {
+		return Digests{}, fmt.Errorf("archive: put content: spool: %w", err)
+	}
+	if size >= 0 && n != size {
+		return Digests{}, fmt.Errorf("archive: put content: read %d bytes, declared %d: %w", n, size, ErrDigestMismatch)
+	}
+	sum := d.Sum()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return Digests{}, fmt.Errorf("archive: put content %s: spool: %w", sum.SHA256, err)
+	}
+	// The spool's digests were computed here, so only the backend's SHA-256 check is
+	// needed against a spool that changed on disk.
+	if err := a.putKnown(ctx, sum, f, false); err != nil {
+		return Digests{}, err
+	}
+	return sum, nil
+}
+
+// PutContentKnown stores the content read from r, whose digests the caller computed as
+// d. When an object with d.SHA256 is already stored and has d.Size bytes it is the
+// same content, r is not read, and the call succeeds (deduplication). Otherwise the
+// backend checks the SHA-256 and size as it stores, and the SM3 is checked here on the
+// same read; any mismatch is ErrDigestMismatch. (A mismatch of SM3 alone is found
+// after the object is stored: the object is then correct, the caller's SM3 is not.)
+func (a *Archive) PutContentKnown(ctx context.Context, d Digests, r io.Reader) error {
+	return a.putKnown(ctx, d, r, true)
+}
+
+func (a *Archive) putKnown(ctx context.Context, d Digests, r io.Reader, verify bool) error {
+	key := ContentKey(d.SHA256)
+	if d.Size < 0 {
+		return fmt.Errorf("archive: put content %s: negative size %d: %w", d.SHA256, d.Size, ErrDigestMismatch)
+	}
+	switch err := a.checkStored(ctx, key, d); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, blob.ErrNotFound):
+		return fmt.Errorf("archive: put content %s: %w", d.SHA256, err)
+	}
+	var tee *TeeReader
+	if verify {
+		tee = NewTeeReader(r)
+		r = tee
+	}
+	_, err := a.store.Put(ctx, key, r, blob.PutOptions{Size: d.Size, SHA256: d.SHA256[:]})
+	switch {
+	case errors.Is(err, blob.ErrExists):
+		// Another writer stored it between our Stat and Put.
+		if err := a.checkStored(ctx, key, d); err != nil {
+			return fmt.Errorf("archive: put content %s: %w", d.SHA256, err)
+		}
+		return nil
+	case errors.Is(err, blob.ErrChecksum):
+		return fmt.Errorf("archive: put content %s: %w: %w", d.SHA256, ErrDigestMismatch, err)
+	case err != nil:
+		return fmt.Errorf("archive: put content %s: %w", d.SHA256, err)
+	}
+	if verify {
+		if got := tee.Sum(); got != d {
+			return fmt.Errorf("archive: put content %s: stored, but the content's digests are sha256 %s sm3 %s size %d, not those declared (sm3 %s size %d): %w",
+				d.SHA256, got.SHA256, got.SM3, got.Size, d.SM3, d.Size, ErrDigestMismatch)
+		}
+	}
+	return nil
+}
+
+// checkStored returns nil when the object under key exists with d's size, the
+// store's ErrNotFound when it does not exist, and ErrDigestMismatch when its size
+// differs: content-addressed objects are verified when stored, so a wrong size means
+// damage or a caller's wrong digests, never a legitimate other object.
+func (a *Archive) checkStored(ctx context.Context, key string, d Digests) error {
+	info, err := a.store.Stat(ctx, key)
+	if err != nil {
+		return err
+	}
+	if info.Size != d.Size {
+		return fmt.Errorf("stored object has %d bytes, declared %d: %w", info.Size, d.Size, ErrDigestMismatch)
+	}
+	return nil
+}
+
+// HasContent reports whether content with digests d is stored (with d's size).
+func (a *Archive) HasContent(ctx context.Context, d Digests) (bool, error) {
+	switch err := a.checkStored(ctx, ContentKey(d.SHA256), d); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, blob.ErrNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("archive: content %s: %w", d.SHA256, err)
+	}
+}
+
+// OpenContent opens the content object with SHA-256 h for reading; the caller closes
+// it. It returns ErrNotFound when there is none.
+func (a *Archive) OpenContent(ctx context.Context, h Hash) (io.ReadCloser, error) {
+	rc, err := a.store.Get(ctx, ContentKey(h))
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, fmt.Errorf("archive: content %s: %w", h, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("archive: content %s: %w", h, err)
+	}
+	return rc, nil
+}
