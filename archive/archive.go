@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,7 +243,7 @@ func (a *Archive) ProjectVersions(ctx context.Context, code string) ([]Project, 
 	return out, nil
 }
 
-// Projects returns the latest version of every project, ordered by code (byte order).
+// Projects returns the latest version of every project, ordered by code.
 func (a *Archive) Projects(ctx context.Context) ([]Project, error) {
 	latest, err := a.latestKeys(ctx, "projects/")
 	if err != nil {
@@ -256,6 +257,9 @@ func (a *Archive) Projects(ctx context.Context) ([]Project, error) {
 		}
 		out = append(out, p)
 	}
+	// The listing's order is that of the keys, where "A-B/" sorts before "A/"
+	// ('-' < '/'); people expect the order of the codes.
+	slices.SortFunc(out, func(x, y Project) int { return strings.Compare(x.Code, y.Code) })
 	return out, nil
 }
 

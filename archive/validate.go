@@ -21,6 +21,8 @@ const (
 	maxHousehold = 64
 	maxFileName  = 255 // bytes, the common file-system limit
 	maxPages     = 100000
+
+	projectDatesAhead = 10 * 366 // days
 )
 
 // founding is the earliest plausible date of a document under this law: 1949-10-01.
@@ -76,7 +78,9 @@ func ValidateProject(p Project, now time.Time) error {
 		if !snakeName(name) {
 			ps.add(field, fmt.Sprintf("date name %q must be 1 to 32 characters of a-z, 0-9 and '_', starting with a letter", name))
 		}
-		checkDate(&ps, field, p.Dates[name], now)
+		// A project's dates include planned ones (the end of the signing period, the
+		// relocation deadline), so they may lie ahead, but not beyond ten years.
+		checkDate(&ps, field, p.Dates[name], now, projectDatesAhead)
 	}
 	if p.Households < 0 {
 		ps.add("households", fmt.Sprintf("%d is negative", p.Households))
@@ -122,9 +126,10 @@ func checkText(ps *problems, field, s string, max int, required bool) {
 	}
 }
 
-// checkDate checks that d is a real day between 1949-10-01 and tomorrow in China. A
-// day of slack absorbs clocks and time zones; a later date is a typing error.
-func checkDate(ps *problems, field string, d Date, now time.Time) {
+// checkDate checks that d is a real day between 1949-10-01 and aheadDays after today in
+// China. For a document's date aheadDays is 1: a day of slack absorbs clocks and time
+// zones, and a later date is a typing error.
+func checkDate(ps *problems, field string, d Date, now time.Time, aheadDays int) {
 	if d.IsZero() {
 		return
 	}
@@ -135,8 +140,12 @@ func checkDate(ps *problems, field string, d Date, now time.Time) {
 	if d.Before(founding()) {
 		ps.add(field, fmt.Sprintf("%s is before %s", d, founding()))
 	}
-	if latest := DateOf(now).AddDays(1); latest.Before(d) {
-		ps.add(field, fmt.Sprintf("%s is in the future (today is %s)", d, DateOf(now)))
+	if latest := DateOf(now).AddDays(aheadDays); latest.Before(d) {
+		if aheadDays <= 1 {
+			ps.add(field, fmt.Sprintf("%s is in the future (today is %s)", d, DateOf(now)))
+		} else {
+			ps.add(field, fmt.Sprintf("%s is more than %d days ahead (today is %s)", d, aheadDays, DateOf(now)))
+		}
 	}
 }
 
@@ -210,7 +219,7 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 	if r.Date.IsZero() {
 		ps.add("date", "required")
 	}
-	checkDate(&ps, "date", r.Date, now)
+	checkDate(&ps, "date", r.Date, now, 1)
 	dateOK := !r.Date.IsZero() && r.Date.valid()
 
 	disclosure := r.Disclosure

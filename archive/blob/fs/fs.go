@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,21 +22,23 @@ import (
 
 // Layout under the root directory:
 //
-//	objects/<key>@/data       the content, exactly as put
-//	objects/<key>@/meta.json  size, creation time, checksum, retention (written once)
-//	objects/<key>@/hold       present while a legal hold is set
-//	tmp/                      objects being written or deleted
+//	objects/<key>@   the content, exactly as put; its creation time is the file's
+//	                 mtime, and the extended attributes user.gongshi.meta (checksum,
+//	                 retention) and user.gongshi.hold (present while a legal hold is
+//	                 set) carry its lock state
+//	tmp/             objects being written or deleted
 //
-// An object is a directory so that its content and its lock state appear together,
-// in one atomic rename. The '@' suffix cannot occur in a key (blob.ValidateKey), so
-// the object "a" and the objects under "a/" never collide.
+// Keeping the lock state in extended attributes of the content file makes an object
+// one inode: it appears whole, with its retention, in one atomic rename, and is made
+// durable by two fsyncs (the file, then its directory). The '@' suffix cannot occur
+// in a key (blob.ValidateKey), so the object "a" and the objects under "a/" never
+// collide.
 const (
 	objectsDir = "objects"
 	tmpDir     = "tmp"
 	objSuffix  = "@"
-	dataFile   = "data"
-	metaFile   = "meta.json"
-	holdFile   = "hold"
+	metaAttr   = "user.gongshi.meta"
+	holdAttr   = "user.gongshi.hold"
 	// staleTemp is how old a temporary entry must be before Open removes it; a
 	// younger one may belong to a Put running in another process.
 	staleTemp = 24 * time.Hour
@@ -68,10 +71,8 @@ var (
 	_ blob.Describer = (*Store)(nil)
 )
 
-// meta is the JSON document stored beside each object's content.
+// meta is the JSON value of the user.gongshi.meta attribute, written once.
 type meta struct {
-	Size        int64     `json:"size"`
-	Created     time.Time `json:"created"`
 	SHA256      string    `json:"sha256,omitempty"`
 	RetainUntil time.Time `json:"retain_until,omitzero"`
 	Mode        blob.Mode `json:"mode,omitempty"`
@@ -102,7 +103,7 @@ func Open(dir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
 		}
 	}
-	if err := probeRename(filepath.Join(abs, tmpDir)); err != nil {
+	if err := probe(filepath.Join(abs, tmpDir)); err != nil {
 		return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
 	}
 	s.removeStaleTemps()
@@ -144,18 +145,20 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	if _, err := os.Lstat(target); err == nil {
 		return blob.Info{}, blob.ErrExists
 	}
-	tmp, err := os.MkdirTemp(filepath.Join(s.root, tmpDir), "put-")
+	f, err := os.CreateTemp(filepath.Join(s.root, tmpDir), "put-")
 	if err != nil {
 		return blob.Info{}, err
 	}
+	tmp := f.Name()
 	committed := false
 	defer func() {
+		f.Close()
 		if !committed {
-			os.RemoveAll(tmp)
+			os.Remove(tmp)
 		}
 	}()
 
-	m := meta{Created: s.now().UTC(), ContentType: opts.ContentType}
+	m := meta{ContentType: opts.ContentType}
 	if !opts.RetainUntil.IsZero() {
 		m.RetainUntil = opts.RetainUntil.UTC()
 		m.Mode = opts.Mode
@@ -163,22 +166,31 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 			m.Mode = s.mode
 		}
 	}
-	if m.Size, m.SHA256, err = s.writeData(ctx, filepath.Join(tmp, dataFile), r, opts); err != nil {
+	size, sum, err := copyChecked(ctx, f, r, opts)
+	if err != nil {
 		return blob.Info{}, err
 	}
+	m.SHA256 = sum
 	mb, err := json.Marshal(m)
 	if err != nil {
 		return blob.Info{}, err
 	}
-	if err := s.writeFile(filepath.Join(tmp, metaFile), mb); err != nil {
+	if err := setxattr(f, metaAttr, mb); err != nil {
 		return blob.Info{}, err
 	}
 	if opts.LegalHold {
-		if err := s.writeFile(filepath.Join(tmp, holdFile), nil); err != nil {
+		if err := setxattr(f, holdAttr, []byte("1")); err != nil {
 			return blob.Info{}, err
 		}
 	}
-	if err := s.syncDir(tmp); err != nil {
+	created := s.now()
+	if err := os.Chtimes(tmp, created, created); err != nil {
+		return blob.Info{}, err
+	}
+	if err := s.syncFile(f); err != nil {
+		return blob.Info{}, err
+	}
+	if err := f.Close(); err != nil {
 		return blob.Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -198,7 +210,7 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	if err := s.syncDir(parent); err != nil {
 		return blob.Info{}, err
 	}
-	return blob.Info{Key: key, Size: m.Size, ModTime: m.Created}, nil
+	return blob.Info{Key: key, Size: size, ModTime: created}, nil
 }
 
 // ctxReader stops a copy when its context ends.
@@ -214,16 +226,11 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// writeData copies r into a new file at path, checking size and checksum as
-// opts ask, and returns the size and the hex SHA-256 (when one was checked).
-func (s *Store) writeData(ctx context.Context, path string, r io.Reader, opts blob.PutOptions) (int64, string, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
+// copyChecked copies r into f, checking size and checksum as opts ask, and
+// returns the size and the hex SHA-256 (when one was checked).
+func copyChecked(ctx context.Context, f io.Writer, r io.Reader, opts blob.PutOptions) (int64, string, error) {
 	var h hash.Hash
-	var w io.Writer = f
+	w := f
 	if opts.SHA256 != nil {
 		h = sha256.New()
 		w = io.MultiWriter(f, h)
@@ -240,40 +247,21 @@ func (s *Store) writeData(ctx context.Context, path string, r io.Reader, opts bl
 	if opts.Size >= 0 && n != opts.Size {
 		return 0, "", fmt.Errorf("%w: read %d bytes, declared size %d", blob.ErrChecksum, n, opts.Size)
 	}
-	var sum string
-	if h != nil {
-		got := h.Sum(nil)
-		if !equalBytes(got, opts.SHA256) {
-			return 0, "", fmt.Errorf("%w: sha256 %x, declared %x", blob.ErrChecksum, got, opts.SHA256)
-		}
-		sum = hex.EncodeToString(got)
+	if h == nil {
+		return n, "", nil
 	}
-	if s.sync {
-		if err := f.Sync(); err != nil {
-			return 0, "", err
-		}
+	got := h.Sum(nil)
+	if !bytes.Equal(got, opts.SHA256) {
+		return 0, "", fmt.Errorf("%w: sha256 %x, declared %x", blob.ErrChecksum, got, opts.SHA256)
 	}
-	return n, sum, f.Close()
+	return n, hex.EncodeToString(got), nil
 }
 
-func equalBytes(a, b []byte) bool { return string(a) == string(b) }
-
-func (s *Store) writeFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return err
+func (s *Store) syncFile(f *os.File) error {
+	if !s.sync {
+		return nil
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if s.sync {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	return f.Close()
+	return f.Sync()
 }
 
 func (s *Store) syncDir(dir string) error {
@@ -315,7 +303,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := blob.ValidateKey(key); err != nil {
 		return nil, fmt.Errorf("blob/fs: get %s: %w", key, err)
 	}
-	f, err := os.Open(filepath.Join(s.objectPath(key), dataFile))
+	f, err := os.Open(s.objectPath(key))
 	if err != nil {
 		return nil, fmt.Errorf("blob/fs: get %s: %w", key, notFound(err))
 	}
@@ -329,16 +317,8 @@ func notFound(err error) error {
 	return err
 }
 
-func (s *Store) readMeta(key string) (meta, error) {
-	var m meta
-	b, err := os.ReadFile(filepath.Join(s.objectPath(key), metaFile))
-	if err != nil {
-		return m, notFound(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("corrupt %s: %w", metaFile, err)
-	}
-	return m, nil
+func info(key string, fi os.FileInfo) blob.Info {
+	return blob.Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}
 }
 
 // Stat implements blob.Getter.
@@ -346,11 +326,11 @@ func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
 	if err := blob.ValidateKey(key); err != nil {
 		return blob.Info{}, fmt.Errorf("blob/fs: stat %s: %w", key, err)
 	}
-	m, err := s.readMeta(key)
+	fi, err := os.Lstat(s.objectPath(key))
 	if err != nil {
-		return blob.Info{}, fmt.Errorf("blob/fs: stat %s: %w", key, err)
+		return blob.Info{}, fmt.Errorf("blob/fs: stat %s: %w", key, notFound(err))
 	}
-	return blob.Info{Key: key, Size: m.Size, ModTime: m.Created}, nil
+	return info(key, fi), nil
 }
 
 // Retention implements blob.Locker.
@@ -358,34 +338,45 @@ func (s *Store) Retention(ctx context.Context, key string) (blob.Retention, erro
 	if err := blob.ValidateKey(key); err != nil {
 		return blob.Retention{}, fmt.Errorf("blob/fs: retention %s: %w", key, err)
 	}
-	r, err := s.retention(key)
+	f, err := os.Open(s.objectPath(key))
+	if err != nil {
+		return blob.Retention{}, fmt.Errorf("blob/fs: retention %s: %w", key, notFound(err))
+	}
+	defer f.Close()
+	r, err := retention(f)
 	if err != nil {
 		return blob.Retention{}, fmt.Errorf("blob/fs: retention %s: %w", key, err)
 	}
 	return r, nil
 }
 
-func (s *Store) retention(key string) (blob.Retention, error) {
-	m, err := s.readMeta(key)
+// retention reads the lock state from the attributes of an open object.
+func retention(f *os.File) (blob.Retention, error) {
+	var m meta
+	b, err := getxattr(f, metaAttr)
 	if err != nil {
-		return blob.Retention{}, err
+		return blob.Retention{}, fmt.Errorf("attribute %s: %w", metaAttr, err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return blob.Retention{}, fmt.Errorf("corrupt attribute %s: %w", metaAttr, err)
 	}
 	r := blob.Retention{Until: m.RetainUntil, Mode: m.Mode}
-	_, err = os.Lstat(filepath.Join(s.objectPath(key), holdFile))
+	_, err = getxattr(f, holdAttr)
 	switch {
 	case err == nil:
 		r.LegalHold = true
-	case !errors.Is(err, fs.ErrNotExist):
-		return blob.Retention{}, err
+	case !errors.Is(err, errNoAttr):
+		return blob.Retention{}, fmt.Errorf("attribute %s: %w", holdAttr, err)
 	}
 	return r, nil
 }
 
-// lockObject takes the object's exclusive lock, which serialises holds and
-// deletion across processes. It fails with blob.ErrNotFound when the object is
+// lockObject opens the object and takes its exclusive lock, which serialises holds
+// and deletion across processes. It fails with blob.ErrNotFound when the object is
 // absent, or was deleted (and perhaps created anew) while we waited for the lock.
-func (s *Store) lockObject(key string) (unlock func(), err error) {
-	path := filepath.Join(s.objectPath(key), metaFile)
+// Closing the file releases the lock.
+func (s *Store) lockObject(key string) (*os.File, error) {
+	path := s.objectPath(key)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, notFound(err)
@@ -397,15 +388,15 @@ func (s *Store) lockObject(key string) (unlock func(), err error) {
 	held, err := f.Stat()
 	if err == nil {
 		var now os.FileInfo
-		if now, err = os.Stat(path); err == nil && !os.SameFile(held, now) {
+		if now, err = os.Lstat(path); err == nil && !os.SameFile(held, now) {
 			err = blob.ErrNotFound
 		}
 	}
 	if err != nil {
-		f.Close() // releases the lock
+		f.Close()
 		return nil, notFound(err)
 	}
-	return func() { f.Close() }, nil
+	return f, nil
 }
 
 // SetLegalHold implements blob.Locker.
@@ -420,21 +411,20 @@ func (s *Store) setLegalHold(key string, on bool) error {
 	if err := blob.ValidateKey(key); err != nil {
 		return err
 	}
-	unlock, err := s.lockObject(key)
+	f, err := s.lockObject(key)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	dir := s.objectPath(key)
-	path := filepath.Join(dir, holdFile)
+	defer f.Close()
 	if on {
-		if err := s.writeFile(path, nil); err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-	} else if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		err = setxattr(f, holdAttr, []byte("1"))
+	} else if err = removexattr(f, holdAttr); errors.Is(err, errNoAttr) {
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
-	return s.syncDir(dir)
+	return s.syncFile(f)
 }
 
 // Delete implements blob.Deleter.
@@ -449,12 +439,12 @@ func (s *Store) delete(key string) error {
 	if err := blob.ValidateKey(key); err != nil {
 		return err
 	}
-	unlock, err := s.lockObject(key)
+	f, err := s.lockObject(key)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	r, err := s.retention(key)
+	defer f.Close()
+	r, err := retention(f)
 	if err != nil {
 		return err
 	}
@@ -464,21 +454,22 @@ func (s *Store) delete(key string) error {
 		}
 		return fmt.Errorf("%w: retained until %s", blob.ErrLocked, r.Until.Format(time.RFC3339))
 	}
-	// Move the object out of sight in one step, then remove it at leisure: a crash
-	// in between leaves only a temporary entry, never half an object.
-	trash, err := os.MkdirTemp(filepath.Join(s.root, tmpDir), "del-")
+	// Move the object out of sight in one step, then remove it: a crash in between
+	// leaves only a temporary file, never a visible half-deleted object.
+	trash, err := os.CreateTemp(filepath.Join(s.root, tmpDir), "del-")
 	if err != nil {
 		return err
 	}
+	trash.Close()
 	target := s.objectPath(key)
-	if err := os.Rename(target, filepath.Join(trash, "obj")); err != nil {
-		os.Remove(trash)
+	if err := os.Rename(target, trash.Name()); err != nil {
+		os.Remove(trash.Name())
 		return err
 	}
 	if err := s.syncDir(filepath.Dir(target)); err != nil {
 		return err
 	}
-	return os.RemoveAll(trash)
+	return os.Remove(trash.Name())
 }
 
 // List implements blob.Lister. Each directory's entries are read whole and sorted,
@@ -514,13 +505,10 @@ func (s *Store) walk(ctx context.Context, dirKey, prefix, after string, fn func(
 	}
 	entries := make([]entry, 0, len(des))
 	for _, de := range des {
-		if !de.IsDir() {
-			continue
-		}
 		name := de.Name()
-		if key, ok := strings.CutSuffix(name, objSuffix); ok {
+		if key, ok := strings.CutSuffix(name, objSuffix); ok && de.Type().IsRegular() {
 			entries = append(entries, entry{dirKey + key, true})
-		} else {
+		} else if de.IsDir() {
 			entries = append(entries, entry{dirKey + name + "/", false})
 		}
 	}
@@ -534,14 +522,14 @@ func (s *Store) walk(ctx context.Context, dirKey, prefix, after string, fn func(
 			if !strings.HasPrefix(e.sortKey, prefix) || e.sortKey <= after {
 				continue
 			}
-			m, err := s.readMeta(e.sortKey)
-			if errors.Is(err, blob.ErrNotFound) {
+			fi, err := os.Lstat(filepath.Join(dir, filepath.Base(e.sortKey)+objSuffix))
+			if errors.Is(err, fs.ErrNotExist) {
 				continue // deleted while we listed
 			}
 			if err != nil {
-				return fmt.Errorf("blob/fs: list: %s: %w", e.sortKey, err)
+				return fmt.Errorf("blob/fs: list: %w", err)
 			}
-			if err := fn(blob.Info{Key: e.sortKey, Size: m.Size, ModTime: m.Created}); err != nil {
+			if err := fn(info(e.sortKey, fi)); err != nil {
 				return err
 			}
 			continue

@@ -156,7 +156,7 @@ func TestCreateOnceAcrossProcesses(t *testing.T) {
 	if won < 0 {
 		t.Fatal("no process won")
 	}
-	got, err := os.ReadFile(filepath.Join(dir, "objects", "race", "key@", "data"))
+	got, err := os.ReadFile(filepath.Join(dir, "objects", "race", "key@"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,4 +217,15 @@ func TestOpenErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want one containing %q", c.name, err, c.want)
 		}
 	}
+}
+
+// BenchmarkPut: go test -run '^$' -bench Put ./archive/blob/fs
+func BenchmarkPut(b *testing.B) {
+	blobtest.BenchmarkPut(b, func(b *testing.B) blob.Store {
+		s, err := fs.Open(b.TempDir(), fs.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}, 100_000, 100_000_000)
 }

@@ -27,11 +27,6 @@ func TestConformance(t *testing.T) {
 	h := blobtest.Harness{
 		New: func(t *testing.T) blob.Store { return newStore(t, srv, nil) },
 	}
-	if raceEnabled {
-		// The race detector slows the client's hashing and signing several-fold;
-		// the 1 GiB run is made without it (see scripts/test).
-		h.LargeSize = 256 << 20
-	}
 	blobtest.Run(t, h)
 }
 

@@ -1,5 +1,0 @@
-//go:build race
-
-package s3
-
-const raceEnabled = true
