@@ -1,0 +1,63 @@
+package blobtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
+)
+
+// BenchmarkPut measures create-once puts of objects of the given sizes into a
+// store from newStore, one fresh key per operation, with the size declared as
+// ingest declares it. b.SetBytes makes go test report MB/s.
+//
+// Each size runs with one writer and with eight concurrent writers, as a batch
+// ingest runs.
+func BenchmarkPut(b *testing.B, newStore func(b *testing.B) blob.Store, sizes ...int) {
+	for _, size := range sizes {
+		for _, writers := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%s/writers=%d", sizeName(size), writers), func(b *testing.B) {
+				benchPut(b, newStore(b), size, writers)
+			})
+		}
+	}
+}
+
+func benchPut(b *testing.B, s blob.Store, size, writers int) {
+	defer s.Close()
+	data := make([]byte, size)
+	rand.NewChaCha8([32]byte{3}).Read(data)
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetBytes(int64(size))
+	b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			key := fmt.Sprintf("bench/%02x/%09d", i%256, i)
+			if _, err := s.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{Size: int64(size)}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "objects/s")
+}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1000_000 && n%1000_000 == 0:
+		return fmt.Sprintf("%dMB", n/1000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dkB", n/1000)
+	}
+	return fmt.Sprintf("%dB", n)
+}
