@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -129,11 +128,12 @@ func (s *Store) putSingle(ctx context.Context, key string, data []byte, opts blo
 	if err := ctx.Err(); err != nil {
 		return blob.Info{}, err
 	}
-	// The signed payload hash (x-amz-content-sha256) makes the server check the
-	// whole body; x-amz-checksum-sha256 is stored with the object.
+	// The server checks the body against x-amz-checksum-sha256, a signed header,
+	// and stores it with the object. The payload itself goes unsigned
+	// (DisableContentSha256): signing its hash too would make the server hash twice.
 	po.DisableContentSha256 = true
 	po.UserMetadata = map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(sum[:])}
-	ui, err := s.core.PutObject(ctx, s.bucket, storedName(key), bytes.NewReader(data), int64(len(data)), "", hex.EncodeToString(sum[:]), po)
+	ui, err := s.core.PutObject(ctx, s.bucket, storedName(key), bytes.NewReader(data), int64(len(data)), "", "", po)
 	if err != nil {
 		return blob.Info{}, mapErr(err)
 	}
@@ -189,8 +189,9 @@ func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, buf [
 		}
 		whole.Write(chunk)
 		sum := sha256.Sum256(chunk)
+		// The server checks the signed x-amz-checksum-sha256 header against the
+		// part; signing the payload hash as well would make it hash twice.
 		op, err := s.core.PutObjectPart(ctx, s.bucket, storedName(key), uploadID, part, bytes.NewReader(chunk), int64(n), minio.PutObjectPartOptions{
-			Sha256Hex:            hex.EncodeToString(sum[:]),
 			DisableContentSha256: true,
 			CustomHeader:         http.Header{"X-Amz-Checksum-Sha256": {base64.StdEncoding.EncodeToString(sum[:])}},
 		})
