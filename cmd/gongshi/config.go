@@ -160,3 +160,11 @@ func (c *config) openArchive(ctx context.Context, e env) (*archive.Archive, func
 	a := archive.New(st, archive.Options{Now: e.now})
 	return a, func() { st.Close() }, nil
 }
+
+// where names the archive's location for people.
+func (c *config) where() string {
+	if c.useS3() {
+		return "s3://" + c.s3Endpoint + "/" + c.s3Bucket
+	}
+	return c.data
+}

@@ -217,3 +217,27 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), env: map[string]string{"GONGSHI_DATA": dir}}
+	out, errOut, code := c.run("demo")
+	if code != exitOK {
+		t.Fatalf("demo: code %d, stderr %q", code, errOut)
+	}
+	for _, p := range demoProjects() {
+		if !strings.Contains(out, "created project "+p.Code) {
+			t.Errorf("demo output lacks the creation of %s: %q", p.Code, out)
+		}
+	}
+	// Again: nothing new, nothing duplicated, no error.
+	out, _, code = c.run("demo", "--seed-only")
+	if code != exitOK || strings.Contains(out, "created") || strings.Count(out, "there already") != len(demoProjects()) {
+		t.Fatalf("second demo: code %d, %q", code, out)
+	}
+	out, _, _ = c.run("project", "list", "--json")
+	var ps []map[string]any
+	if err := json.Unmarshal([]byte(out), &ps); err != nil || len(ps) != len(demoProjects()) {
+		t.Fatalf("after two demos: %d projects (%v), want %d", len(ps), err, len(demoProjects()))
+	}
+}

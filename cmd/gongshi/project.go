@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -125,12 +124,11 @@ func newProjectListCmd(e env, cfg *config) *cobra.Command {
 				fmt.Fprintln(e.stdout, "no projects yet (暂无项目): create one with 'gongshi project create'")
 				return nil
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE 编号\tNAME 名称\tCITY 市\tDISTRICT 区县\tHOUSEHOLDS 户数\tVERSION 版本")
+			rows := [][]string{{"编号 CODE", "名称 NAME", "市 CITY", "区县 DISTRICT", "户数 HOUSEHOLDS", "版本 VERSION"}}
 			for _, p := range ps {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", p.Code, p.Name, p.City, p.District, p.Households, p.Version)
+				rows = append(rows, []string{p.Code, p.Name, p.City, p.District, fmt.Sprint(p.Households), fmt.Sprint(p.Version)})
 			}
-			return tw.Flush()
+			return writeTable(e.stdout, rows)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
@@ -172,10 +170,10 @@ func newProjectShowCmd(e env, cfg *config) *cobra.Command {
 }
 
 func printProject(w io.Writer, p archive.Project) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var rows [][]string
 	row := func(label, value string) {
 		if value != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", label, value)
+			rows = append(rows, []string{label, value})
 		}
 	}
 	row("编号 Code", p.Code)
@@ -196,7 +194,7 @@ func printProject(w io.Writer, p archive.Project) {
 	if p.Supersedes != nil {
 		row("更正 Corrects", fmt.Sprintf("version %d: %s", p.Supersedes.Version, p.Supersedes.Reason))
 	}
-	tw.Flush()
+	writeTable(w, rows)
 }
 
 // explain turns a validation error into the list of what to fix, one problem a line.

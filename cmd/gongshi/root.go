@@ -90,6 +90,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 	root.AddCommand(
 		newVersionCmd(e),
 		newProjectCmd(e, cfg),
+		newDemoCmd(e, cfg),
 	)
 	return root
 }
