@@ -153,7 +153,7 @@ func TestProjectCreateRejects(t *testing.T) {
 	}{
 		{"missing required flags", []string{"--code", "CC-1"}, []string{"required flag", "name", "city"}},
 		{"bad code and future date, all reported", []string{"--code", "../etc", "--name", "x", "--city", "y",
-			"--department", "d", "--date", "decision=2099-01-01"}, []string{"code", "future"}},
+			"--department", "d", "--date", "decision=2099-01-01"}, []string{"code", "dates.decision"}},
 		{"bad date syntax", []string{"--code", "CC-1", "--name", "x", "--city", "y", "--date", "decision"},
 			[]string{"NAME=YYYY-MM-DD"}},
 		{"unknown category", []string{"--code", "CC-1", "--name", "x", "--city", "y", "--department", "d",
