@@ -29,6 +29,25 @@ func Categories() []Category {
 		CategoryAffordableHousing, CategoryOldCityRenewal, CategoryOther}
 }
 
+// Label is the ground's name in Chinese, as people read it, e.g. 旧城区改建.
+func (c Category) Label() string {
+	switch c {
+	case CategoryDefense:
+		return "国防和外交"
+	case CategoryInfrastructure:
+		return "基础设施建设"
+	case CategoryPublicService:
+		return "公共事业"
+	case CategoryAffordableHousing:
+		return "保障性安居工程"
+	case CategoryOldCityRenewal:
+		return "旧城区改建"
+	case CategoryOther:
+		return "其他公共利益"
+	}
+	return string(c)
+}
+
 // Valid reports whether c is one of the grounds.
 func (c Category) Valid() bool {
 	for _, k := range Categories() {

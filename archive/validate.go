@@ -68,7 +68,9 @@ func ValidateProject(p Project, now time.Time) error {
 	checkText(&ps, "name", p.Name, maxName, true)
 	checkText(&ps, "city", p.City, maxName, true)
 	checkText(&ps, "district", p.District, maxName, false)
-	checkText(&ps, "department", p.Department, maxName, true)
+	// Code, name and city are the minimum a project needs to be filed against; the
+	// department may be added by a correction.
+	checkText(&ps, "department", p.Department, maxName, false)
 	checkText(&ps, "implementer", p.Implementer, maxName, false)
 	if p.Category != "" && !p.Category.Valid() {
 		ps.add("category", fmt.Sprintf("unknown category %q (want one of %v)", p.Category, Categories()))

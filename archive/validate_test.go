@@ -146,7 +146,7 @@ func TestValidateProject(t *testing.T) {
 	}{
 		{"valid", func(p *Project) {}, nil},
 		{"minimal", func(p *Project) { *p = Project{Code: "A1", Name: "项目", City: "长春市", Department: "征收办"} }, nil},
-		{"empty", func(p *Project) { *p = Project{} }, []string{"code", "name", "city", "department"}},
+		{"empty", func(p *Project) { *p = Project{} }, []string{"code", "name", "city"}},
 		{"unknown category", func(p *Project) { p.Category = "beautification" }, []string{"category"}},
 		{"bad date name and future date", func(p *Project) {
 			p.Dates = map[string]Date{"Signing End": D(2024, 7, 1), "decision": D(2035, 1, 1), "signing_end": D(2024, 9, 30)}
@@ -221,5 +221,22 @@ func TestDates(t *testing.T) {
 	}
 	if got := D(2024, 2, 28).AddDays(2); got != D(2024, 3, 1) {
 		t.Errorf("AddDays = %s", got)
+	}
+}
+
+func TestCategoryLabels(t *testing.T) {
+	seen := map[string]Category{}
+	for _, c := range Categories() {
+		l := c.Label()
+		if l == string(c) || l == "" {
+			t.Errorf("category %s has no Chinese label", c)
+		}
+		if prev, dup := seen[l]; dup {
+			t.Errorf("categories %s and %s share the label %s", prev, c, l)
+		}
+		seen[l] = c
+	}
+	if got := Category("unknown").Label(); got != "unknown" {
+		t.Errorf("label of an unknown category = %q, want the code itself", got)
 	}
 }

@@ -241,3 +241,15 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("after two demos: %d projects (%v), want %d", len(ps), err, len(demoProjects()))
 	}
 }
+
+// The minimal form of the command: code, name and city.
+func TestProjectCreateMinimal(t *testing.T) {
+	c := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	if _, errOut, code := c.run("project", "create", "--code", "BS-2026-01", "--name", "浑江区河口街道征收项目", "--city", "白山市"); code != exitOK {
+		t.Fatalf("minimal create: code %d, stderr %q", code, errOut)
+	}
+	out, _, code := c.run("project", "show", "BS-2026-01")
+	if code != exitOK || !strings.Contains(out, "白山市") {
+		t.Fatalf("show: code %d, %q", code, out)
+	}
+}

@@ -182,7 +182,9 @@ func printProject(w io.Writer, p archive.Project) {
 	row("县（区）District", p.District)
 	row("征收部门 Department", p.Department)
 	row("实施单位 Implementer", p.Implementer)
-	row("公共利益类别 Category", string(p.Category))
+	if p.Category != "" {
+		row("公共利益类别 Category", p.Category.Label()+" ("+string(p.Category)+")")
+	}
 	if p.Households > 0 {
 		row("被征收户数 Households", fmt.Sprint(p.Households))
 	}
