@@ -391,6 +391,10 @@ func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
 	}
 	err := s.client.PutObjectLegalHold(ctx, s.bucket, storedName(key), minio.PutObjectLegalHoldOptions{Status: &status})
 	if err != nil {
+		if minio.ToErrorResponse(err).Code == "MethodNotAllowed" {
+			// S3's answer when the current version is a delete marker.
+			err = fmt.Errorf("%w (current version is a delete marker)", blob.ErrNotFound)
+		}
 		return fmt.Errorf("blob/s3: legal hold %s: %w", key, mapErr(err))
 	}
 	return nil

@@ -165,9 +165,37 @@ func TestRawDeleteRefused(t *testing.T) {
 	if err := c.RemoveObject(ctx, s.bucket, storedName("held"), minio.RemoveObjectOptions{}); err != nil {
 		t.Fatalf("raw remove without version: %v", err)
 	}
+	// Behind the marker the key reads as absent for every operation.
 	if _, err := s.Stat(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
-		t.Fatalf("stat behind a delete marker: %v, want ErrNotFound", err)
+		t.Errorf("stat behind a delete marker: %v, want ErrNotFound", err)
 	}
+	if _, err := s.Get(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("get behind a delete marker: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Retention(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("retention behind a delete marker: %v, want ErrNotFound", err)
+	}
+	if err := s.SetLegalHold(ctx, "held", false); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("clear hold behind a delete marker: %v, want ErrNotFound", err)
+	}
+	if err := s.Delete(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("delete behind a delete marker: %v, want ErrNotFound", err)
+	}
+	if keys := listKeys(t, s, ""); strings.Join(keys, " ") != "retained" {
+		t.Errorf("list behind a delete marker: %q, want only retained", keys)
+	}
+}
+
+func listKeys(t *testing.T, s *Store, prefix string) []string {
+	t.Helper()
+	var keys []string
+	if err := s.List(context.Background(), prefix, "", func(i blob.Info) error {
+		keys = append(keys, i.Key)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
 
 // Delete must refuse, and change nothing, when an older, hidden version of the key
@@ -507,6 +535,16 @@ func TestRetentionRoundsUp(t *testing.T) {
 	}
 }
 
+// BenchmarkPut is the shared put benchmark, with the sizes the fs backend uses, so
+// the two compare side by side: go test -run '^$' -bench 'Put$' ./archive/blob/...
+func BenchmarkPut(b *testing.B) {
+	srv := testenv.S3(b)
+	blobtest.BenchmarkPut(b, func(b *testing.B) blob.Store { return newStore(b, srv, nil) },
+		100_000, 100_000_000)
+}
+
+// BenchmarkPut100KB and BenchmarkPut100MB put one object at a time with its
+// SHA-256 declared, as ingest does.
 func BenchmarkPut100KB(b *testing.B) { benchmarkPut(b, 100<<10) }
 
 func BenchmarkPut100MB(b *testing.B) { benchmarkPut(b, 100<<20) }
