@@ -27,6 +27,12 @@ import (
 // If-None-Match: *, which MinIO evaluates under its object lock, so that of many
 // racing uploads exactly one completes. On any failure the upload is aborted and
 // nothing becomes visible.
+//
+// minio-go's own PutObject is not used for large objects: it sends If-None-Match
+// when it initiates a multipart upload but drops it from the completion
+// (completeUploadOpts in v7.4.1), so two uploads that both start while the key is
+// free both complete, the second as a new version over the first. Its streaming
+// also completes before the caller's whole-content SHA-256 could be checked.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
 	if err := blob.ValidateKey(key); err != nil {
 		return blob.Info{}, fmt.Errorf("blob/s3: put %s: %w", key, err)
