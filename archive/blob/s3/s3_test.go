@@ -501,6 +501,67 @@ func TestCreateOnceRaceMultipart(t *testing.T) {
 	}
 }
 
+// Sizes around the part size take the single-PUT path, a one-part upload or a
+// multipart upload; each reads back whole, with known and unknown size.
+func TestPartBoundaries(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, func(c *Config) { c.PartSize = MinPartSize })
+	ctx := context.Background()
+	for _, size := range []int{MinPartSize - 1, MinPartSize, MinPartSize + 1, 2 * MinPartSize} {
+		data := randomBytes(size)
+		for _, known := range []bool{true, false} {
+			key := fmt.Sprintf("b/%d-%v", size, known)
+			opts := blob.PutOptions{Size: -1, SHA256: sum256(data)}
+			if known {
+				opts.Size = int64(size)
+			}
+			inf, err := s.Put(ctx, key, bytes.NewReader(data), opts)
+			if err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+			st, err := s.Stat(ctx, key)
+			if err != nil || st.Key != inf.Key || !st.ModTime.Equal(inf.ModTime) || st.Size != int64(size) || inf.Size != int64(size) {
+				t.Fatalf("%s: stat %+v, %v; put said %+v", key, st, err, inf)
+			}
+			rc, err := s.Get(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("%s: read back %d bytes, %v", key, len(got), err)
+			}
+		}
+	}
+}
+
+// A cancelled multipart upload is aborted: no parts stay behind on the server.
+func TestCancelAbortsUpload(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, func(c *Config) { c.PartSize = MinPartSize })
+	c := rawClient(t, srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := io.MultiReader(bytes.NewReader(randomBytes(3*MinPartSize)), readerFunc(func(p []byte) (int, error) {
+		cancel()
+		return copy(p, make([]byte, len(p))), nil
+	}))
+	_, err := s.Put(ctx, "cancelled", r, blob.PutOptions{Size: -1})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("put: %v, want context.Canceled", err)
+	}
+	for u := range c.ListIncompleteUploads(context.Background(), s.bucket, "", true) {
+		t.Errorf("incomplete upload left behind: %+v", u)
+	}
+	for oi := range c.ListObjectsIter(context.Background(), s.bucket, minio.ListObjectsOptions{WithVersions: true, Recursive: true}) {
+		t.Errorf("found %+v after a cancelled put", oi)
+	}
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
 // Retention and legal hold set at Put reach the server for multipart uploads too.
 func TestLockOptionsMultipart(t *testing.T) {
 	srv := testenv.S3(t)
