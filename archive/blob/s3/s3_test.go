@@ -603,27 +603,3 @@ func BenchmarkPut(b *testing.B) {
 	blobtest.BenchmarkPut(b, func(b *testing.B) blob.Store { return newStore(b, srv, nil) },
 		100_000, 100_000_000)
 }
-
-// BenchmarkPut100KB and BenchmarkPut100MB put one object at a time with its
-// SHA-256 declared, as ingest does.
-func BenchmarkPut100KB(b *testing.B) { benchmarkPut(b, 100<<10) }
-
-func BenchmarkPut100MB(b *testing.B) { benchmarkPut(b, 100<<20) }
-
-func benchmarkPut(b *testing.B, size int) {
-	srv := testenv.S3(b)
-	s := newStore(b, srv, nil)
-	data := randomBytes(size)
-	sum := sum256(data)
-	ctx := context.Background()
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		key := fmt.Sprintf("bench/%d", i)
-		i++
-		if _, err := s.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{Size: int64(size), SHA256: sum}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
