@@ -23,6 +23,9 @@ type Options struct {
 	// TempDir is where PutContent spools a stream whose digests are not yet known;
 	// "" means os.TempDir().
 	TempDir string
+	// Journal, when not nil, records every record version filed (the ledger). See
+	// CreateRecord for the order of writes.
+	Journal Journal
 }
 
 // Archive is the record store: projects and records as immutable JSON versions, and
@@ -31,15 +34,16 @@ type Options struct {
 // any number of processes) may share a store; create-once writes settle every race.
 // It is safe for concurrent use.
 type Archive struct {
-	store   blob.Store
-	now     func() time.Time
-	cat     *Catalogue
-	tempDir string
+	store     blob.Store
+	now       func() time.Time
+	cat       *Catalogue
+	tempDir   string
+	journalTo Journal
 }
 
 // New returns an Archive over store.
 func New(store blob.Store, opts Options) *Archive {
-	a := &Archive{store: store, now: opts.Now, cat: opts.Catalogue, tempDir: opts.TempDir}
+	a := &Archive{store: store, now: opts.Now, cat: opts.Catalogue, tempDir: opts.TempDir, journalTo: opts.Journal}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -301,6 +305,12 @@ func (a *Archive) latestKeys(ctx context.Context, root string) ([]latestKey, err
 // Filing is idempotent: when the same filing (same id) is already stored, the result
 // is the stored version 1 together with ErrRecordExists, so a re-run of an interrupted
 // ingest can carry on from what the first run made.
+//
+// The writes come in the order of ARCHITECTURE.md (content, record version, ledger
+// entry): the content-lookup marker (see RecordsByContent), the record version, then
+// the journal's event. A crash between any two is completed by the re-run: the
+// marker and the version are create-once, and the journal's Append is idempotent, so
+// the ErrRecordExists path appends the event again.
 func (a *Archive) CreateRecord(ctx context.Context, rec Record) (Record, error) {
 	rec = a.cat.ApplyDefaults(rec)
 	id, err := RecordID(rec)
@@ -319,15 +329,24 @@ func (a *Archive) CreateRecord(ctx context.Context, rec Record) (Record, error) 
 	if err := a.checkRecord(ctx, &ps, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
+	if err := a.putByContent(ctx, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
+	}
 	if err := a.putRecord(ctx, rec); err != nil {
 		if errors.Is(err, blob.ErrExists) {
 			prev, gerr := a.RecordVersion(ctx, id, 1)
 			if gerr != nil {
 				return Record{}, fmt.Errorf("archive: create record %s: %w", id, gerr)
 			}
+			if jerr := a.journal(ctx, EventFile, prev); jerr != nil {
+				return Record{}, fmt.Errorf("archive: create record %s: %w", id, jerr)
+			}
 			return prev, fmt.Errorf("archive: create record %s: %w", id, ErrRecordExists)
 		}
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
+	}
+	if err := a.journal(ctx, EventFile, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: create record %s: stored, but: %w", id, err)
 	}
 	return rec, nil
 }
@@ -361,11 +380,25 @@ func (a *Archive) CorrectRecord(ctx context.Context, id string, base int, rec Re
 	if err := a.checkRecord(ctx, &ps, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
+	if err := a.putByContent(ctx, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
+	}
 	if err := a.putRecord(ctx, rec); err != nil {
 		if errors.Is(err, blob.ErrExists) {
+			// Another correction came first, or this is the re-run of one that
+			// crashed before its journal entry: complete that version's entry
+			// (idempotent) before reporting the race.
+			if got, gerr := a.RecordVersion(ctx, id, rec.Version); gerr == nil {
+				if jerr := a.journal(ctx, EventNewVersion, got); jerr != nil {
+					return Record{}, fmt.Errorf("archive: correct record %s: %w", id, jerr)
+				}
+			}
 			return Record{}, fmt.Errorf("archive: correct record %s: version %d: %w", id, rec.Version, ErrVersionExists)
 		}
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
+	}
+	if err := a.journal(ctx, EventNewVersion, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: correct record %s: stored, but: %w", id, err)
 	}
 	return rec, nil
 }
