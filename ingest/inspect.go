@@ -1,0 +1,250 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gongshi-archive/gongshi/archive"
+)
+
+// Formats that Inspect recognises from content. Only PDF can be filed today
+// (the catalogue's allowed formats); the others are named so that a rejection
+// can say what the file really is.
+const (
+	FormatPDF     = "pdf"
+	FormatEmpty   = "empty"
+	FormatZIP     = "zip" // also OFD, DOCX, XLSX: containers
+	FormatPNG     = "png"
+	FormatJPEG    = "jpeg"
+	FormatTIFF    = "tiff"
+	FormatText    = "text"
+	FormatUnknown = "unknown"
+)
+
+// Inspection is what Inspect found in one file.
+type Inspection struct {
+	// FileName is the base name of the file as given (never used as a key).
+	FileName string `json:"file_name"`
+	// Content are the digests and size of the bytes, from one read.
+	Content archive.Digests `json:"content"`
+	// Format is the format detected from the first bytes.
+	Format string `json:"format"`
+	// PDF is set when Format is FormatPDF.
+	PDF *PDFInfo `json:"pdf,omitempty"`
+	// Elapsed is how long the inspection took (not stored; for progress and
+	// benchmarks).
+	Elapsed time.Duration `json:"-"`
+}
+
+// PDFInfo is what the PDF inspection found.
+type PDFInfo struct {
+	// Version is the PDF version the file declares, e.g. "1.7".
+	Version string `json:"version,omitempty"`
+	// Pages is the page count, 0 when the file could not be read.
+	Pages int `json:"pages,omitempty"`
+	// Valid is true when pdfcpu read and validated the file.
+	Valid bool `json:"valid"`
+	// Problems summarise why the file is not valid, in pdfcpu's words.
+	Problems []string `json:"problems,omitempty"`
+	// Encrypted is true when the file has an encryption dictionary.
+	Encrypted bool `json:"encrypted,omitempty"`
+	// Active lists active content found: "javascript", "launch",
+	// "embedded_file", each once.
+	Active []string `json:"active,omitempty"`
+	// Signatures are the digital signatures, in file order.
+	Signatures []Signature `json:"signatures,omitempty"`
+}
+
+// Has reports whether the PDF has active content of kind k.
+func (p *PDFInfo) Has(k string) bool {
+	for _, a := range p.Active {
+		if a == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Kinds of active content.
+const (
+	ActiveJavaScript   = "javascript"
+	ActiveLaunch       = "launch"
+	ActiveEmbeddedFile = "embedded_file"
+)
+
+// Inspector inspects files. It is safe for concurrent use.
+type Inspector struct {
+	roots *x509.CertPool
+	// maxParse bounds the size of file pdfcpu parses fully (see InspectorOptions).
+	maxParse int64
+	now      func() time.Time
+}
+
+// InspectorOptions configure an Inspector. The zero value is usable: no trust
+// roots (every intact signature is "untrusted") and full validation of any size.
+type InspectorOptions struct {
+	// Roots are the certificates that signatures must chain to, to be "valid".
+	Roots *x509.CertPool
+	// Now is the clock for certificate checks when a signature carries no signing
+	// time; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewInspector returns an Inspector.
+func NewInspector(o InspectorOptions) *Inspector {
+	in := &Inspector{roots: o.Roots, now: o.Now}
+	if in.now == nil {
+		in.now = time.Now
+	}
+	return in
+}
+
+// LoadTrustRoots reads every PEM certificate in the files of dir (*.pem, *.crt,
+// *.cer); a file that holds no certificate is an error, so that a typo does not
+// silently trust nobody.
+func LoadTrustRoots(dir string) (*x509.CertPool, int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ingest: trust roots: %w", err)
+	}
+	pool := x509.NewCertPool()
+	n := 0
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.IsDir() || (ext != ".pem" && ext != ".crt" && ext != ".cer") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, 0, fmt.Errorf("ingest: trust roots: %w", err)
+		}
+		certs, err := parseCerts(b)
+		if err != nil || len(certs) == 0 {
+			return nil, 0, fmt.Errorf("ingest: trust roots: %s: no PEM or DER certificate (%v)", e.Name(), err)
+		}
+		for _, c := range certs {
+			pool.AddCert(c)
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, 0, fmt.Errorf("ingest: trust roots: no certificate files (*.pem, *.crt, *.cer) in %s", dir)
+	}
+	return pool, n, nil
+}
+
+// ErrNotRegular: the path is not a regular file (a directory, a device, a pipe).
+var ErrNotRegular = errors.New("not a regular file")
+
+// Inspect reads the file at path and inspects it. Its error is operational (the
+// file cannot be read, ctx is done); whatever is wrong with the content is in
+// the Inspection, for Check to judge.
+//
+// The digests come from one sequential read of the file. A PDF is parsed by
+// pdfcpu, which needs random access, from the same local file in a second pass
+// that runs at the same time as the first (the page cache serves both); both see
+// the same bytes unless the file changes during the inspection, which the store's
+// SHA-256 check at commit then catches.
+func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, error) {
+	start := time.Now()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: inspect: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("ingest: inspect: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("ingest: inspect %s: %w", path, ErrNotRegular)
+	}
+	ins := &Inspection{FileName: filepath.Base(path)}
+
+	head := make([]byte, 1024)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, fmt.Errorf("ingest: inspect: %w", err)
+	}
+	head = head[:n]
+	ins.Format = sniff(head)
+
+	var (
+		wg  sync.WaitGroup
+		pdf *PDFInfo
+	)
+	if ins.Format == FormatPDF {
+		// pdfcpu reads through its own handle so that the digest pass keeps its
+		// sequential position.
+		g, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: inspect: %w", err)
+		}
+		defer g.Close()
+		wg.Go(func() { pdf = in.inspectPDF(ctx, g, fi.Size()) })
+	}
+	d := archive.NewDigester()
+	d.Write(head)
+	_, derr := io.Copy(d, ctxReader{ctx, f})
+	wg.Wait()
+	if derr != nil {
+		return nil, fmt.Errorf("ingest: inspect %s: %w", path, derr)
+	}
+	ins.Content = d.Sum()
+	ins.PDF = pdf
+	ins.Elapsed = time.Since(start)
+	return ins, nil
+}
+
+// ctxReader stops a copy when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// sniff names the format of a file from its first bytes. A PDF may have up to
+// 1024 bytes of junk before "%PDF-" (ISO 32000-1, annex H.3 item 3.4.1).
+func sniff(head []byte) string {
+	switch {
+	case len(head) == 0:
+		return FormatEmpty
+	case bytes.Contains(head, []byte("%PDF-")):
+		return FormatPDF
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return FormatZIP
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return FormatPNG
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
+		return FormatJPEG
+	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
+		return FormatTIFF
+	case isText(head):
+		return FormatText
+	}
+	return FormatUnknown
+}
+
+func isText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x09 || (c > 0x0d && c < 0x20 && c != 0x1b) {
+			return false
+		}
+	}
+	return true
+}

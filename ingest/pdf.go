@@ -1,0 +1,176 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// pdfcpu keeps its configuration directory and its trust store in package
+// variables of its own. Gongshi wants neither: no configuration files written to
+// the user's home, no revocation look-ups over the network, and trust decided by
+// Gongshi's own roots. setupPDFCPU points pdfcpu, once per process, at no config
+// directory and an empty private trust store. This is the one piece of process
+// state in the package, forced by pdfcpu's design.
+var setupPDFCPU = sync.OnceValue(func() error {
+	api.DisableConfigDir()
+	dir, err := os.MkdirTemp("", "gongshi-pdfcpu-trust-")
+	if err != nil {
+		return fmt.Errorf("ingest: pdfcpu trust store: %w", err)
+	}
+	model.TrustedCertDir = dir
+	return pdfcpu.LoadCertificates()
+})
+
+func pdfcpuConfig() *model.Configuration {
+	conf := model.NewDefaultConfiguration()
+	conf.Offline = true // never fetch CRLs or OCSP answers while filing
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.Cmd = model.VALIDATESIGNATURES
+	conf.Optimize = false
+	return conf
+}
+
+// inspectPDF validates the PDF in f (size bytes) with pdfcpu, finds encryption,
+// active content and signatures. It never fails: what goes wrong is a problem
+// of the file, reported in the result. A panic inside a parser is caught and
+// reported the same way, so that one hostile file cannot stop a batch.
+func (in *Inspector) inspectPDF(ctx context.Context, f *os.File, size int64) (info *PDFInfo) {
+	info = &PDFInfo{}
+	defer func() {
+		if r := recover(); r != nil {
+			info.Valid = false
+			info.Problems = append(info.Problems, fmt.Sprintf("the PDF parser failed: %v", r))
+		}
+	}()
+	if err := setupPDFCPU(); err != nil {
+		info.Problems = append(info.Problems, err.Error())
+		return info
+	}
+	info.Encrypted = hasEncryptTrailer(f, size)
+	pctx, err := api.ReadAndValidate(f, pdfcpuConfig())
+	if err != nil {
+		info.Problems = append(info.Problems, summarise(err))
+		if isPasswordError(err) {
+			info.Encrypted = true
+		}
+		// The signatures can still be looked at: a broken file may be a signed
+		// file that was damaged, and the report should say so.
+		info.Signatures = in.signatures(ctx, f, size, nil)
+		return info
+	}
+	info.Valid = true
+	info.Version = pctx.XRefTable.VersionString()
+	info.Pages = pctx.PageCount
+	if pctx.Encrypt != nil || pctx.E != nil {
+		info.Encrypted = true
+	}
+	info.Active = activeContent(pctx)
+	info.Signatures = in.signatures(ctx, f, size, pctx)
+	return info
+}
+
+// summarise shortens pdfcpu's error chain to what an archivist can act on.
+func summarise(err error) string {
+	s := err.Error()
+	for _, p := range []string{"prepare PDF context: ", "read context: "} {
+		s = strings.ReplaceAll(s, p, "")
+	}
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func isPasswordError(err error) bool {
+	s := strings.ToLower(err.Error())
+	return errors.Is(err, pdfcpu.ErrUnsupportedEncryptionFeature) ||
+		strings.Contains(s, "password") || strings.Contains(s, "encrypt")
+}
+
+// hasEncryptTrailer looks for /Encrypt in the last 64 KiB of the file, where the
+// last trailer or cross-reference stream is: encryption must be found even in a
+// file pdfcpu cannot open without its password.
+func hasEncryptTrailer(f io.ReaderAt, size int64) bool {
+	n := min(size, 64<<10)
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, size-n); err != nil && err != io.EOF {
+		return false
+	}
+	return strings.Contains(string(buf), "/Encrypt")
+}
+
+// activeContent walks every object pdfcpu loaded (object streams included) for
+// actions that run code and for embedded files. Direct dictionaries nested in
+// objects are walked too: an /OpenAction is often written in place.
+func activeContent(pctx *model.Context) []string {
+	found := map[string]bool{}
+	var walk func(o types.Object, depth int)
+	walk = func(o types.Object, depth int) {
+		if depth > 32 {
+			return
+		}
+		switch v := o.(type) {
+		case types.Dict:
+			checkDict(v, found)
+			for _, e := range v {
+				walk(e, depth+1)
+			}
+		case types.StreamDict:
+			checkDict(v.Dict, found)
+			for _, e := range v.Dict {
+				walk(e, depth+1)
+			}
+		case types.Array:
+			for _, e := range v {
+				walk(e, depth+1)
+			}
+		}
+	}
+	for _, e := range pctx.XRefTable.Table {
+		if e == nil || e.Free || e.Object == nil {
+			continue
+		}
+		walk(e.Object, 0)
+	}
+	var out []string
+	for _, k := range []string{ActiveJavaScript, ActiveLaunch, ActiveEmbeddedFile} {
+		if found[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func checkDict(d types.Dict, found map[string]bool) {
+	name := func(k string) string {
+		if n, ok := d[k].(types.Name); ok {
+			return string(n)
+		}
+		return ""
+	}
+	switch name("S") {
+	case "JavaScript":
+		found[ActiveJavaScript] = true
+	case "Launch":
+		found[ActiveLaunch] = true
+	}
+	if _, ok := d["JS"]; ok {
+		found[ActiveJavaScript] = true
+	}
+	if _, ok := d["JavaScript"]; ok { // the names tree of document-level scripts
+		found[ActiveJavaScript] = true
+	}
+	if _, ok := d["EmbeddedFiles"]; ok || name("Type") == "EmbeddedFile" {
+		found[ActiveEmbeddedFile] = true
+	}
+}

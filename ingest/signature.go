@@ -1,0 +1,336 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/verify"
+	"github.com/digitorus/pkcs7"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+)
+
+// Signature verdicts. "None" is the absence of any signature and has no verdict
+// of its own; see Policy.Unsigned.
+const (
+	// VerdictValid: the signed bytes are intact and the signer's certificate
+	// chains to a configured trust root.
+	VerdictValid = "valid"
+	// VerdictUntrusted: the signed bytes are intact, but the certificate does not
+	// chain to a configured trust root.
+	VerdictUntrusted = "untrusted"
+	// VerdictInvalid: the signed bytes changed after signing, or the signature
+	// data is broken.
+	VerdictInvalid = "invalid"
+)
+
+// Signature is what the inspection found about one digital signature. It is
+// stored in the record (archive.Record.Signatures) as a JSON array of these.
+type Signature struct {
+	// Signer is the signer certificate's subject common name (or the whole
+	// subject when it has none); SignerDN the whole subject.
+	Signer   string `json:"signer,omitempty"`
+	SignerDN string `json:"signer_dn,omitempty"`
+	// Issuer is the subject of the certificate that issued the signer's.
+	Issuer string `json:"issuer,omitempty"`
+	// Serial is the signer certificate's serial number in hex.
+	Serial string `json:"serial,omitempty"`
+	// SigningTime is the time the signature claims (a timestamp token's time
+	// when there is one, else the signature dictionary's /M).
+	SigningTime time.Time `json:"signing_time,omitzero"`
+	// TimeSource says where SigningTime comes from: "timestamp" or "claimed".
+	TimeSource string `json:"time_source,omitempty"`
+	// Algorithm is the signature algorithm, e.g. "ECDSA-SHA256".
+	Algorithm string `json:"algorithm,omitempty"`
+	// SubFilter is the signature's encoding, e.g. "adbe.pkcs7.detached".
+	SubFilter string `json:"sub_filter,omitempty"`
+	// CoversWholeFile is true when the signed byte range reaches the end of the
+	// file; false when changes were appended after signing.
+	CoversWholeFile bool `json:"covers_whole_file"`
+	// Verdict is VerdictValid, VerdictUntrusted or VerdictInvalid.
+	Verdict string `json:"verdict"`
+	// Reason says why, in English.
+	Reason string `json:"reason,omitempty"`
+}
+
+// rawSig is one signature dictionary as found in the file.
+type rawSig struct {
+	byteRange []int64
+	subFilter string
+	claimed   time.Time
+	p7        *pkcs7.PKCS7
+	parseErr  error
+}
+
+// signatures verifies every signature of the PDF in f. pctx is pdfcpu's context
+// when pdfcpu could read the file, else nil.
+//
+// Three views are combined. Gongshi's own walk of the signature dictionaries
+// (digitorus/pdf) gives each signature's byte range and CMS blob: whether the
+// range reaches the end of the file, and whether the blob parses at all. pdfcpu's
+// verdict catches a modified document or malformed data; it leaves an intact
+// signature "unknown" without revocation evidence, and there digitorus/pdfsign's
+// verifier decides whether the signed digest matches. Trust is Gongshi's own:
+// the signer's certificate must chain, at the signing time, to a configured root.
+func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, pctx *model.Context) []Signature {
+	raws := scanSignatures(f, size)
+	if len(raws) == 0 {
+		return nil
+	}
+	// pdfcpu's results, in its order; used only when they line up one to one.
+	var cpu []*model.SignatureValidationResult
+	if pctx != nil {
+		if res, err := pdfcpu.ValidateSignatures(f, pctx, true); err == nil {
+			for _, r := range res {
+				if r.Signed {
+					cpu = append(cpu, r)
+				}
+			}
+		}
+	}
+	if len(cpu) != len(raws) {
+		cpu = nil
+	}
+	// pdfsign's signers, one per signature whose CMS blob parses, in file order.
+	var ps []verify.Signer
+	opts := verify.DefaultVerifyOptions()
+	opts.AllowUntrustedRoots = true // trust is decided below, against our roots
+	opts.RequiredEKUs = nil
+	if resp, err := verify.VerifyWithOptions(f, size, opts); err == nil && resp != nil {
+		ps = resp.Signers
+	}
+	out := make([]Signature, 0, len(raws))
+	k := 0
+	for i, r := range raws {
+		s := Signature{SubFilter: r.subFilter, SigningTime: r.claimed, TimeSource: "claimed"}
+		if r.claimed.IsZero() {
+			s.TimeSource = ""
+		}
+		if n := len(r.byteRange); n >= 4 && n%2 == 0 {
+			end := r.byteRange[n-2] + r.byteRange[n-1]
+			s.CoversWholeFile = end >= size || onlySpaceAfter(f, end, size)
+		}
+		if r.p7 != nil {
+			describeSigner(&s, r.p7)
+		}
+		var p *verify.Signer
+		if r.parseErr == nil && k < len(ps) {
+			p = &ps[k]
+			k++
+		}
+		var c *model.SignatureValidationResult
+		if cpu != nil {
+			c = cpu[i]
+		}
+		in.judge(&s, r, p, c)
+		out = append(out, s)
+	}
+	return out
+}
+
+// judge sets the verdict of s.
+func (in *Inspector) judge(s *Signature, r rawSig, p *verify.Signer, c *model.SignatureValidationResult) {
+	switch {
+	case r.parseErr != nil:
+		s.Verdict, s.Reason = VerdictInvalid, "the signature data is broken: "+r.parseErr.Error()
+		return
+	case c != nil && c.Reason == model.SignatureReasonMalformed:
+		s.Verdict, s.Reason = VerdictInvalid, "the signature data is broken (pdfcpu: malformed)"
+		return
+	case c != nil && c.Status == model.SignatureStatusInvalid:
+		s.Verdict, s.Reason = VerdictInvalid, "the signed bytes changed after signing (pdfcpu: "+c.Reason.String()+")"
+		return
+	case p == nil:
+		s.Verdict, s.Reason = VerdictInvalid, "the signature could not be verified: the verifier found no signer in it"
+		return
+	case !p.ValidSignature:
+		s.Verdict, s.Reason = VerdictInvalid, "the signed bytes changed after signing, or the signature does not match them"
+		return
+	}
+	if p.TimeStamp != nil && !p.TimeStamp.Time.IsZero() {
+		s.SigningTime, s.TimeSource = p.TimeStamp.Time.UTC(), "timestamp"
+	}
+	leaf, inter := signerCert(r.p7)
+	if leaf == nil {
+		s.Verdict, s.Reason = VerdictInvalid, "the signature carries no signer certificate"
+		return
+	}
+	if in.roots == nil {
+		s.Verdict, s.Reason = VerdictUntrusted, "intact, but no trust roots are configured (--trust-roots)"
+		return
+	}
+	at := s.SigningTime
+	if at.IsZero() {
+		at = in.now()
+	}
+	pool := x509.NewCertPool()
+	for _, c := range inter {
+		pool.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: in.roots, Intermediates: pool, CurrentTime: at,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		s.Verdict, s.Reason = VerdictUntrusted, "intact, but the signer's certificate does not chain to a trust root: "+err.Error()
+		return
+	}
+	s.Verdict, s.Reason = VerdictValid, "intact, and the signer's certificate chains to a trust root"
+}
+
+// signerCert returns the certificate of the CMS blob's signer and the other
+// certificates it carries.
+func signerCert(p7 *pkcs7.PKCS7) (*x509.Certificate, []*x509.Certificate) {
+	if p7 == nil || len(p7.Certificates) == 0 {
+		return nil, nil
+	}
+	leaf := p7.GetOnlySigner()
+	if leaf == nil {
+		leaf = p7.Certificates[0]
+	}
+	var rest []*x509.Certificate
+	for _, c := range p7.Certificates {
+		if c != leaf {
+			rest = append(rest, c)
+		}
+	}
+	return leaf, rest
+}
+
+func describeSigner(s *Signature, p7 *pkcs7.PKCS7) {
+	leaf, _ := signerCert(p7)
+	if leaf == nil {
+		return
+	}
+	s.Signer = leaf.Subject.CommonName
+	s.SignerDN = leaf.Subject.String()
+	if s.Signer == "" {
+		s.Signer = s.SignerDN
+	}
+	s.Issuer = leaf.Issuer.String()
+	if leaf.Issuer.CommonName != "" {
+		s.Issuer = leaf.Issuer.CommonName
+	}
+	s.Serial = fmt.Sprintf("%x", leaf.SerialNumber)
+	s.Algorithm = leaf.SignatureAlgorithm.String()
+	if len(p7.Signers) > 0 {
+		s.Algorithm = algorithmName(p7.Signers[0].DigestEncryptionAlgorithm.Algorithm.String(),
+			p7.Signers[0].DigestAlgorithm.Algorithm.String(), s.Algorithm)
+	}
+}
+
+// algorithmName names a CMS signer's algorithm from its OIDs, falling back to the
+// certificate's signature algorithm.
+func algorithmName(sigOID, digestOID, fallback string) string {
+	digest := map[string]string{
+		"2.16.840.1.101.3.4.2.1": "SHA256", "2.16.840.1.101.3.4.2.2": "SHA384",
+		"2.16.840.1.101.3.4.2.3": "SHA512", "1.3.14.3.2.26": "SHA1", "1.2.156.10197.1.401": "SM3",
+	}[digestOID]
+	key := ""
+	switch {
+	case strings.HasPrefix(sigOID, "1.2.840.10045"):
+		key = "ECDSA"
+	case strings.HasPrefix(sigOID, "1.2.840.113549.1.1"):
+		key = "RSA"
+	case strings.HasPrefix(sigOID, "1.2.156.10197.1.301"), sigOID == "1.2.156.10197.1.501":
+		key = "SM2"
+	}
+	if key == "" || digest == "" {
+		return fallback
+	}
+	return key + "-" + digest
+}
+
+// onlySpaceAfter reports whether the bytes from off to size are all white space:
+// an end-of-line after the signed range is not a change.
+func onlySpaceAfter(f io.ReaderAt, off, size int64) bool {
+	if size-off > 64 {
+		return false
+	}
+	buf := make([]byte, size-off)
+	if _, err := f.ReadAt(buf, off); err != nil && err != io.EOF {
+		return false
+	}
+	return len(bytes.TrimSpace(buf)) == 0
+}
+
+// scanSignatures finds the signature dictionaries of the PDF, in the order of its
+// cross-reference table (the order pdfsign's verifier uses). A file the reader
+// cannot open has none that can be checked.
+func scanSignatures(f io.ReaderAt, size int64) (out []rawSig) {
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	rdr, err := pdf.NewReader(f, size)
+	if err != nil {
+		return nil
+	}
+	for _, x := range rdr.Xref() {
+		v := rdr.Resolve(x.Ptr(), x.Ptr())
+		if v.Key("Filter").Name() != "Adobe.PPKLite" {
+			continue
+		}
+		r := rawSig{subFilter: v.Key("SubFilter").Name()}
+		br := v.Key("ByteRange")
+		for i := 0; i < br.Len(); i++ {
+			r.byteRange = append(r.byteRange, br.Index(i).Int64())
+		}
+		if t, err := parsePDFDate(v.Key("M").Text()); err == nil {
+			r.claimed = t
+		}
+		r.p7, r.parseErr = pkcs7.Parse([]byte(v.Key("Contents").RawString()))
+		if r.parseErr == nil && len(r.p7.Signers) == 0 {
+			r.p7, r.parseErr = nil, fmt.Errorf("no signer in the CMS data")
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// parsePDFDate parses a PDF date string, D:YYYYMMDDHHmmSSOHH'mm'.
+func parsePDFDate(s string) (time.Time, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "D:")
+	s = strings.ReplaceAll(s, "'", "")
+	for _, layout := range []string{"20060102150405-0700", "20060102150405Z0700", "20060102150405Z", "20060102150405"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a PDF date: %q", s)
+}
+
+// parseCerts reads PEM certificates, or one DER certificate.
+func parseCerts(b []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	rest := b
+	for {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		c, err := x509.ParseCertificate(b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
