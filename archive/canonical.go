@@ -22,7 +22,8 @@ import (
 //   - no HTML escaping: CJK, '<', '>' and '&' are written as themselves;
 //   - two-space indentation, so an inspector can read a record with any text tool, and
 //     one trailing newline;
-//   - embedded free-form JSON (a record's signature report) re-encoded the same way.
+//   - embedded free-form JSON (a record's signature and four-property reports)
+//     re-encoded the same way.
 //
 // Decoding is strict: unknown fields, trailing data, a schema version other than
 // SchemaVersion and non-canonical spellings of digests, dates and times are errors.
@@ -63,6 +64,7 @@ type recordWire struct {
 	Household    string          `json:"household,omitempty"`
 	Content      Digests         `json:"content"`
 	Signatures   json.RawMessage `json:"signatures,omitempty"`
+	Report       json.RawMessage `json:"report,omitempty"`
 	Supersedes   *Supersedes     `json:"supersedes,omitempty"`
 	FiledAt      string          `json:"filed_at,omitempty"`
 }
@@ -101,12 +103,16 @@ func (r Record) wire() (recordWire, error) {
 	if err != nil {
 		return recordWire{}, fmt.Errorf("signatures: %w", err)
 	}
+	rep, err := canonicalRaw(r.Report)
+	if err != nil {
+		return recordWire{}, fmt.Errorf("report: %w", err)
+	}
 	return recordWire{
 		Schema: SchemaVersion, ID: r.ID, Version: r.Version, Project: r.Project, Type: r.Type,
 		Title: r.Title, DocNumber: r.DocNumber, Issuer: r.Issuer, Date: r.Date,
 		Disclosure: r.Disclosure, Retention: r.Retention, ArchivalCode: r.ArchivalCode,
 		Pages: r.Pages, Format: r.Format, FileName: r.FileName, Household: r.Household,
-		Content: r.Content, Signatures: sig, Supersedes: r.Supersedes,
+		Content: r.Content, Signatures: sig, Report: rep, Supersedes: r.Supersedes,
 		FiledAt: formatTime(r.FiledAt),
 	}, nil
 }
@@ -115,6 +121,10 @@ func (w recordWire) record() (Record, error) {
 	sig, err := canonicalRaw(w.Signatures)
 	if err != nil {
 		return Record{}, fmt.Errorf("signatures: %w", err)
+	}
+	rep, err := canonicalRaw(w.Report)
+	if err != nil {
+		return Record{}, fmt.Errorf("report: %w", err)
 	}
 	filed, err := parseTime(w.FiledAt)
 	if err != nil {
@@ -125,7 +135,7 @@ func (w recordWire) record() (Record, error) {
 		DocNumber: w.DocNumber, Issuer: w.Issuer, Date: w.Date, Disclosure: w.Disclosure,
 		Retention: w.Retention, ArchivalCode: w.ArchivalCode, Pages: w.Pages,
 		Format: w.Format, FileName: w.FileName, Household: w.Household, Content: w.Content,
-		Signatures: sig, Supersedes: w.Supersedes, FiledAt: filed,
+		Signatures: sig, Report: rep, Supersedes: w.Supersedes, FiledAt: filed,
 	}, nil
 }
 

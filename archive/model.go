@@ -140,6 +140,12 @@ type Record struct {
 	// algorithms, verdicts), as JSON; archive stores it canonically and does not
 	// interpret it. Empty when there is none yet.
 	Signatures json.RawMessage
+	// Report is the four-property report (四性检测, DA/T 70-2018) that ingest made
+	// when it filed this version, as JSON; archive stores it canonically, beside
+	// the signature report, and does not interpret it. It is not part of the
+	// record's identity (RecordID): it is the archive's finding, not the filer's
+	// claim. Empty when there is none.
+	Report json.RawMessage
 	// Supersedes is set in corrections (version > 1).
 	Supersedes *Supersedes
 	// FiledAt is when this version was stored.
