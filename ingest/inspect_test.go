@@ -5,21 +5,53 @@ import (
 	"testing"
 )
 
-func TestInspectFixtures(t *testing.T) {
+// The signature report names the signer and issuer as their certificates do
+// (Chinese names), the algorithm, the signing time and the coverage.
+func TestInspectSignatureDetails(t *testing.T) {
 	fx := getFixtures(t)
 	in := NewInspector(InspectorOptions{Roots: fx.roots})
-	for name, path := range fx.files {
-		ins, err := in.Inspect(context.Background(), path)
+	for _, tc := range []struct {
+		fixture string
+		whole   bool
+		verdict string
+	}{
+		{"signed", true, VerdictValid},
+		{"incremental", false, VerdictValid},
+		{"untrusted", true, VerdictUntrusted},
+		{"tampered", true, VerdictInvalid},
+	} {
+		ins, err := in.Inspect(context.Background(), fx.files[tc.fixture])
 		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
+			t.Fatal(err)
 		}
-		t.Logf("%s: format=%s size=%d", name, ins.Format, ins.Content.Size)
-		if p := ins.PDF; p != nil {
-			t.Logf("   valid=%v pages=%d enc=%v active=%v problems=%q", p.Valid, p.Pages, p.Encrypted, p.Active, p.Problems)
-			for _, s := range p.Signatures {
-				t.Logf("   sig %+v", s)
+		if ins.PDF == nil || len(ins.PDF.Signatures) != 1 {
+			t.Fatalf("%s: want one signature, got %+v", tc.fixture, ins.PDF)
+		}
+		s := ins.PDF.Signatures[0]
+		if s.Verdict != tc.verdict || s.CoversWholeFile != tc.whole {
+			t.Errorf("%s: verdict %s whole %v, want %s %v (%s)", tc.fixture, s.Verdict, s.CoversWholeFile, tc.verdict, tc.whole, s.Reason)
+		}
+		if tc.fixture == "signed" {
+			if s.Signer != "长春市房屋征收经办中心" || s.Issuer != "吉林省电子政务根证书" || s.Algorithm != "ECDSA-SHA256" || !s.SigningTime.Equal(signingTime) {
+				t.Errorf("signed: %+v", s)
 			}
+		}
+	}
+	// The same bytes under another inspector without roots: intact but untrusted.
+	ins, err := NewInspector(InspectorOptions{}).Inspect(context.Background(), fx.files["signed"])
+	if err != nil || ins.PDF.Signatures[0].Verdict != VerdictUntrusted {
+		t.Fatalf("no roots: %v %+v", err, ins)
+	}
+}
+
+// The format comes from the content, never from the name.
+func TestSniff(t *testing.T) {
+	for in, want := range map[string]string{
+		"": FormatEmpty, "%PDF-1.7\n": FormatPDF, "junk\n%PDF-1.4": FormatPDF, "PK\x03\x04x": FormatZIP,
+		"\x89PNG\r\n\x1a\nx": FormatPNG, "\xff\xd8\xff\xe0": FormatJPEG, "hello\n": FormatText, "\x00\x01\x02": FormatUnknown,
+	} {
+		if got := sniff([]byte(in)); got != want {
+			t.Errorf("sniff(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
