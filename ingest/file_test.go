@@ -105,7 +105,7 @@ func TestRejectionStoresNothingAndSaysEverything(t *testing.T) {
 	fx := getFixtures(t)
 	meta := decisionMeta()
 	meta.DocNumber = "长征补2026第12号" // malformed
-	meta.Title = ""                 // missing
+	meta.Title = ""                // missing
 	res, err := f.File(context.Background(), fx.files["javascript"], meta)
 	if err != nil {
 		t.Fatal(err)

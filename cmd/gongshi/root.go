@@ -91,6 +91,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newVersionCmd(e),
 		newProjectCmd(e, cfg),
 		newDemoCmd(e, cfg),
+		newIngestCmd(e, cfg),
 	)
 	return root
 }

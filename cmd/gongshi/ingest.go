@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/ingest"
+)
+
+type ingestFlags struct {
+	meta       map[string]*string
+	manifest   string
+	trustRoots string
+	policy     string
+	fonds      string
+	classCode  string
+	dept       string
+	workers    int
+	report     string
+	asJSON     bool
+}
+
+func newIngestCmd(e env, cfg *config) *cobra.Command {
+	fl := &ingestFlags{meta: map[string]*string{}}
+	c := &cobra.Command{
+		Use:   "ingest FILE --project CODE --type TYPE --title TITLE [flags] | ingest DIR --manifest manifest.csv",
+		Short: "File one document, or a batch from a folder and a manifest (归档)",
+		Long: `File one document, or a batch of documents from a folder and a manifest.
+
+Each file is read once for its SHA-256 and SM3, its real format is detected from
+its content, a PDF is validated (pdfcpu), its digital signatures are verified
+against the trust roots (--trust-roots), active content and encryption are found,
+and the metadata is checked against the catalogue. The four-property report
+(四性检测: authenticity, integrity, usability, security) is stored with the record
+and printed. A rejected document stores nothing and every reason is printed.
+
+A batch (DIR --manifest FILE) runs on parallel workers and can be interrupted and
+run again: what was filed is reported as already filed, never twice. The manifest
+is CSV (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it on Chinese
+Windows) or JSON, one row a file, with the columns file, project, type, title,
+doc_number, date, issuer, disclosure, retention, archival_code, household.
+
+Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
+		Example: `  gongshi ingest 征收决定.pdf --project CC-2026-001 --type decision \
+    --title 关于东天街片区房屋征收的决定 --doc-number 长征补〔2026〕12号 \
+    --date 2026-03-18 --issuer 长春市南关区人民政府 --trust-roots ./roots
+  gongshi ingest ./scans --manifest ./scans/manifest.csv --trust-roots ./roots`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIngest(cmd.Context(), e, cfg, fl, args[0], cmd)
+		},
+	}
+	f := c.Flags()
+	for _, m := range []struct{ name, usage string }{
+		{"project", "project code 项目编号"},
+		{"type", "document type 文件类型 (a catalogue code, e.g. decision)"},
+		{"title", "title 题名"},
+		{"doc-number", "document number 文号, e.g. 长征补〔2026〕12号"},
+		{"date", "the document's date 成文日期, YYYY-MM-DD"},
+		{"issuer", "responsible party 责任者"},
+		{"disclosure", "disclosure class 公开属性 (default: the type's)"},
+		{"retention", "retention period 保管期限 Y, D30 or D10 (default: the type's)"},
+		{"archival-code", "archival code 档号 (default: assigned when --fonds is set)"},
+		{"household", "household 户号 of a per-household document"},
+		{"file-name", "file name to record (default: the file's own)"},
+	} {
+		f.StringVar(fl.metaPtr(m.name), m.name, "", m.usage)
+	}
+	f.StringVar(&fl.manifest, "manifest", "", "batch manifest (CSV or JSON) for a folder")
+	f.StringVar(&fl.trustRoots, "trust-roots", "", "folder of PEM certificates that signatures must chain to")
+	f.StringVar(&fl.policy, "policy", "", "policy file (JSON) changing what is rejected, per document type")
+	f.StringVar(&fl.fonds, "fonds", "", "全宗号 for assigning archival codes, e.g. Z109")
+	f.StringVar(&fl.classCode, "class-code", "WS", "门类代码 for assigned archival codes")
+	f.StringVar(&fl.dept, "dept", "", "机构（问题）代码 for assigned archival codes, e.g. CQ01")
+	f.IntVar(&fl.workers, "workers", 0, "parallel workers for a batch (default: number of cores)")
+	f.StringVar(&fl.report, "report", "", "where to write the batch's JSON report (default: DATA/reports/ingest-TIME.json)")
+	f.BoolVar(&fl.asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+func (fl *ingestFlags) metaPtr(name string) *string {
+	s := new(string)
+	fl.meta[name] = s
+	return s
+}
+
+func (fl *ingestFlags) fields() map[string]string {
+	out := map[string]string{}
+	for k, v := range fl.meta {
+		out[strings.ReplaceAll(k, "-", "_")] = *v
+	}
+	return out
+}
+
+func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target string, cmd *cobra.Command) error {
+	fi, err := os.Stat(target)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %v", target, unwrapPath(err))
+	}
+	batch := fi.IsDir()
+	if batch && fl.manifest == "" {
+		return fmt.Errorf("%s is a folder: give its manifest with --manifest FILE", target)
+	}
+	if !batch && fl.manifest != "" {
+		return fmt.Errorf("--manifest is for a folder; %s is a file", target)
+	}
+	if !batch {
+		var missing []string
+		for _, k := range []string{"project", "type", "title"} {
+			if *fl.meta[k] == "" {
+				missing = append(missing, "--"+k)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("required flag(s) %s not set (see 'gongshi ingest --help')", strings.Join(missing, ", "))
+		}
+	}
+	inOpts := ingest.InspectorOptions{Now: e.now}
+	if fl.trustRoots != "" {
+		pool, _, err := ingest.LoadTrustRoots(fl.trustRoots)
+		if err != nil {
+			return err
+		}
+		inOpts.Roots = pool
+	}
+	pols := ingest.Policies{Default: ingest.DefaultPolicy()}
+	if fl.policy != "" {
+		if pols, err = ingest.LoadPolicies(fl.policy); err != nil {
+			return err
+		}
+	}
+	var num *ingest.Numbering
+	if fl.fonds != "" {
+		num = &ingest.Numbering{Fonds: fl.fonds, Category: fl.classCode, Department: fl.dept}
+		if err := num.Valid(); err != nil {
+			return fmt.Errorf("--fonds, --class-code, --dept: %v", err)
+		}
+	}
+	st, err := cfg.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a := archive.New(st, archive.Options{Now: e.now})
+	filer := ingest.NewFiler(a, st, ingest.Options{Inspector: ingest.NewInspector(inOpts), Policies: pols, Numbering: num, Now: e.now})
+
+	if !batch {
+		meta, problems := ingest.ParseMeta(fl.fields())
+		meta.FileName = *fl.meta["file-name"]
+		if len(problems) > 0 {
+			return fmt.Errorf("%s", strings.Join(problems, "; "))
+		}
+		res, err := filer.File(ctx, target, meta)
+		if err != nil {
+			return err
+		}
+		if fl.asJSON {
+			if err := writeJSON(e.stdout, res); err != nil {
+				return err
+			}
+		} else {
+			printResult(e.stdout, res)
+		}
+		if res.Status == ingest.RejectedDoc {
+			return &exitError{code: exitNo, err: errSilent}
+		}
+		return nil
+	}
+
+	rows, err := ingest.ReadManifest(fl.manifest, target)
+	if err != nil {
+		return err
+	}
+	p := newProgress(e, len(rows))
+	sum := filer.Batch(ctx, target, rows, fl.workers, p)
+	p.finish()
+	reportPath := fl.report
+	if reportPath == "" {
+		reportPath = filepath.Join(cfg.data, "reports", "ingest-"+e.now().UTC().Format("20060102T150405.000Z")+".json")
+	}
+	if err := writeReportFile(reportPath, sum); err != nil {
+		return err
+	}
+	if fl.asJSON {
+		if err := writeJSON(e.stdout, sum); err != nil {
+			return err
+		}
+	} else {
+		printSummary(e.stdout, sum, reportPath)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: run the same command again to finish (what was filed stays filed)")
+	}
+	switch {
+	case sum.Errors > 0:
+		return &exitError{code: exitOperator, err: fmt.Errorf("%d document(s) could not be processed; see %s", sum.Errors, reportPath)}
+	case sum.Rejected > 0:
+		return &exitError{code: exitNo, err: errSilent}
+	}
+	return nil
+}
+
+func writeReportFile(path string, sum ingest.Summary) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return fmt.Errorf("report: %v", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report: %v", err)
+	}
+	if err := writeJSON(f, sum); err != nil {
+		f.Close()
+		return fmt.Errorf("report: %v", err)
+	}
+	return f.Close()
+}
+
+var statusLabel = map[ingest.Status]string{
+	ingest.Filed:        "已归档 filed",
+	ingest.AlreadyFiled: "此前已归档 already filed",
+	ingest.RejectedDoc:  "拒收 rejected",
+	ingest.Failed:       "出错 error",
+}
+
+func printResult(w io.Writer, res ingest.Result) {
+	fmt.Fprintf(w, "%s: %s\n", statusLabel[res.Status], res.Path)
+	if r := res.Record; r.ID != "" {
+		fmt.Fprintf(w, "  记录 record:    %s (version %d)\n", r.ID, r.Version)
+		if r.ArchivalCode != "" {
+			fmt.Fprintf(w, "  档号 code:      %s\n", r.ArchivalCode)
+		}
+		fmt.Fprintf(w, "  SHA-256:        %s\n  SM3:            %s\n  大小 size:      %d bytes, %d pages\n",
+			r.Content.SHA256, r.Content.SM3, r.Content.Size, r.Pages)
+	}
+	if rep := res.Report; rep != nil {
+		fmt.Fprintf(w, "四性检测 four-property report (%s, %s):\n", rep.Standard, rep.Stage)
+		for _, p := range ingest.Properties() {
+			for _, it := range rep.Items {
+				if it.Property == p {
+					fmt.Fprintf(w, "  %s: %s — %s\n", p.Label(), it.Outcome.Label(), it.Reason)
+				}
+			}
+		}
+	}
+	if res.Status == ingest.RejectedDoc {
+		fmt.Fprintf(w, "拒收原因 reasons for the rejection (nothing was stored):\n")
+		for _, r := range res.Reasons {
+			fmt.Fprintf(w, "  - %s\n", r)
+		}
+	}
+}
+
+func printSummary(w io.Writer, s ingest.Summary, reportPath string) {
+	secs := s.Elapsed.Seconds()
+	fmt.Fprintf(w, "批量归档 batch: %d documents in %.1f s (%.1f documents/s, %.1f MB/s)\n",
+		s.Documents, secs, float64(s.Filed+s.Already+s.Rejected)/max(secs, 1e-9), float64(s.Bytes)/1e6/max(secs, 1e-9))
+	fmt.Fprintf(w, "  已归档 filed:               %d\n  此前已归档 already filed:   %d\n  拒收 rejected:              %d\n",
+		s.Filed, s.Already, s.Rejected)
+	if s.Errors > 0 {
+		fmt.Fprintf(w, "  出错 errors:                %d\n", s.Errors)
+	}
+	for _, r := range s.Results {
+		if r.Status == ingest.RejectedDoc || r.Status == ingest.Failed {
+			fmt.Fprintf(w, "%s: %s\n", statusLabel[r.Status], r.Path)
+			for _, why := range r.Reasons {
+				fmt.Fprintf(w, "  - %s\n", why)
+			}
+		}
+	}
+	fmt.Fprintf(w, "报告 report: %s\n", reportPath)
+}
+
+// progress shows a bar on a terminal and one plain line per document otherwise
+// (logs, CI, pipes).
+type progress struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	total int
+	n     int
+	bytes int64
+	start time.Time
+}
+
+func newProgress(e env, total int) *progress {
+	p := &progress{w: e.stderr, total: total, start: time.Now()}
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(f),
+			progressbar.OptionSetDescription("归档 ingest"), progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+	}
+	return p
+}
+
+// Done is called by the workers, one at a time.
+func (p *progress) Done(res ingest.Result, size int64) {
+	p.n++
+	p.bytes += size
+	secs := max(time.Since(p.start).Seconds(), 1e-9)
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("归档 ingest %.1f MB/s", float64(p.bytes)/1e6/secs))
+		p.bar.Add(1)
+		return
+	}
+	fmt.Fprintf(p.w, "[%d/%d] %s %s (%.1f docs/s, %.1f MB/s)\n", p.n, p.total, res.Status, res.Path,
+		float64(p.n)/secs, float64(p.bytes)/1e6/secs)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/blob/fs"
+	"github.com/gongshi-archive/gongshi/ingest/pdftest"
+)
+
+// TestMain lets a test run the gongshi command itself in a child process (the
+// test binary re-executed), so that a batch can be killed with SIGKILL.
+func TestMain(m *testing.M) {
+	if os.Getenv("GONGSHI_TEST_RUN_MAIN") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+type ingestFixtures struct {
+	dir, roots string
+	pki        *pdftest.PKI
+}
+
+func makeIngestFixtures(t *testing.T) ingestFixtures {
+	t.Helper()
+	dir := t.TempDir()
+	pki, err := pdftest.NewPKI("吉林省电子政务根证书", "长春市房屋征收经办中心", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := filepath.Join(dir, "roots")
+	os.Mkdir(roots, 0o755)
+	os.WriteFile(filepath.Join(roots, "root.pem"), pdftest.PEM(pki.Root.Cert), 0o644)
+	docs := filepath.Join(dir, "docs")
+	os.Mkdir(docs, 0o755)
+	return ingestFixtures{dir: docs, roots: roots, pki: pki}
+}
+
+func (fx ingestFixtures) signed(t *testing.T, name, title string) []byte {
+	t.Helper()
+	b, err := pdftest.Sign(pdftest.Document(pdftest.Options{Pages: 2, Title: title}), fx.pki.Signer,
+		[]*x509.Certificate{fx.pki.Root.Cert}, time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "" {
+		if err := os.WriteFile(filepath.Join(fx.dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+func createProject(t *testing.T, c *cli) {
+	t.Helper()
+	if _, errOut, code := c.run("project", "create", "--code", "CC-2026-001", "--name", "南关区东天街片区旧城区改建项目", "--city", "长春市"); code != exitOK {
+		t.Fatalf("project create: %d %s", code, errOut)
+	}
+}
+
+func TestIngestOne(t *testing.T) {
+	for name, newCLI := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := newCLI(t)
+			createProject(t, c)
+			fx := makeIngestFixtures(t)
+			good := fx.signed(t, "征收决定书 第12号.pdf", "decision")
+			args := []string{"ingest", filepath.Join(fx.dir, "征收决定书 第12号.pdf"), "--project", "CC-2026-001", "--type", "decision",
+				"--title", "关于东天街片区房屋征收的决定", "--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18",
+				"--issuer", "长春市南关区人民政府", "--trust-roots", fx.roots, "--fonds", "Z109", "--dept", "CQ01"}
+			out, errOut, code := c.run(args...)
+			if code != exitOK {
+				t.Fatalf("ingest: code %d\n%s\n%s", code, out, errOut)
+			}
+			for _, w := range []string{"已归档 filed", "Z109-WS·2026-Y-CQ01-0001", "真实性 Authenticity: 通过 pass — 电子签名有效",
+				"长春市房屋征收经办中心", "安全性 Security: 通过 pass"} {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			out, _, code = c.run(args...)
+			if code != exitOK || !strings.Contains(out, "此前已归档 already filed") || !strings.Contains(out, "-0001") {
+				t.Fatalf("second ingest: code %d\n%s", code, out)
+			}
+			// One byte changed inside the signed range: rejected, with every reason.
+			bad := []byte(strings.Replace(string(good), "Gongshi test page", "Gongshi test pagE", 1))
+			os.WriteFile(filepath.Join(fx.dir, "tampered.pdf"), bad, 0o644)
+			out, _, code = c.run("ingest", filepath.Join(fx.dir, "tampered.pdf"), "--project", "CC-2026-001", "--type", "decision",
+				"--title", "x", "--date", "2099-01-01", "--trust-roots", fx.roots, "--json")
+			var res struct {
+				Status  string   `json:"status"`
+				Reasons []string `json:"reasons"`
+			}
+			if code != exitNo || json.Unmarshal([]byte(out), &res) != nil || res.Status != "rejected" || len(res.Reasons) < 2 {
+				t.Fatalf("tampered: code %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+// writeManifest writes rows as a GB18030 CSV with Chinese column names, as
+// Excel saves it on Chinese Windows.
+func writeManifest(t *testing.T, path string, rows [][]string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("文件,项目编号,文件类型,题名,文号,日期,责任者\r\n")
+	for _, r := range rows {
+		b.WriteString(strings.Join(r, ",") + "\r\n")
+	}
+	enc, err := simplifiedchinese.GB18030.NewEncoder().String(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(enc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIngestBatch(t *testing.T) {
+	for name, newCLI := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := newCLI(t)
+			createProject(t, c)
+			fx := makeIngestFixtures(t)
+			var rows [][]string
+			for i := range 20 {
+				f := fmt.Sprintf("补偿协议 %02d.pdf", i)
+				fx.signed(t, f, fmt.Sprint(i))
+				rows = append(rows, []string{f, "CC-2026-001", "decision", fmt.Sprintf("征收决定 %d", i), fmt.Sprintf("长征补〔2026〕%d号", i+1), "2026-03-18", "长春市南关区人民政府"})
+			}
+			os.WriteFile(filepath.Join(fx.dir, "not a pdf.pdf"), []byte("PK\x03\x04 zip"), 0o644)
+			rows = append(rows, []string{"not a pdf.pdf", "CC-2026-001", "decision", "t", "", "2026-03-18", "x"})
+			rows = append(rows, []string{"../escape.pdf", "CC-2026-001", "decision", "t", "", "2026-03-18", "x"})
+			manifest := filepath.Join(t.TempDir(), "manifest.csv")
+			writeManifest(t, manifest, rows)
+			report := filepath.Join(t.TempDir(), "report.json")
+			out, errOut, code := c.run("ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots, "--report", report, "--fonds", "Z109")
+			if code != exitNo {
+				t.Fatalf("batch: code %d\n%s\n%s", code, out, errOut)
+			}
+			for _, w := range []string{"已归档 filed:               20", "拒收 rejected:              2", "not a pdf.pdf", "../escape.pdf"} {
+				if !strings.Contains(out, w) {
+					t.Errorf("summary lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Count(errOut, "\n") != 22 {
+				t.Errorf("want one progress line per document, got:\n%s", errOut)
+			}
+			var sum struct {
+				Filed, Rejected int
+			}
+			if b, err := os.ReadFile(report); err != nil || json.Unmarshal(b, &sum) != nil || sum.Filed != 20 || sum.Rejected != 2 {
+				t.Errorf("report file: %v %+v", err, sum)
+			}
+			out, _, code = c.run("ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots, "--report", report, "--fonds", "Z109")
+			if code != exitNo || !strings.Contains(out, "此前已归档 already filed:   20") {
+				t.Fatalf("second batch: code %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+// A batch killed with SIGKILL mid-way and run again ends as if it had run once:
+// every document filed once, archival codes 1..n without a gap.
+func TestIngestBatchKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 120 PDFs and runs child processes")
+	}
+	dataDir := t.TempDir()
+	c := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": dataDir}}
+	createProject(t, c)
+	fx := makeIngestFixtures(t)
+	const n = 120
+	var rows [][]string
+	for i := range n {
+		f := fmt.Sprintf("doc-%03d.pdf", i)
+		fx.signed(t, f, fmt.Sprint(i))
+		rows = append(rows, []string{f, "CC-2026-001", "decision", fmt.Sprintf("征收决定 %d", i), fmt.Sprintf("长征补〔2026〕%d号", i+1), "2026-03-18", "长春市南关区人民政府"})
+	}
+	manifest := filepath.Join(t.TempDir(), "manifest.csv")
+	writeManifest(t, manifest, rows)
+	args := []string{"ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots, "--fonds", "Z109", "--workers", "4"}
+	child := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$"}, args...)...)
+		cmd.Env = append(os.Environ(), "GONGSHI_TEST_RUN_MAIN=1", "GONGSHI_DATA="+dataDir)
+		return cmd
+	}
+	// os.Args of the child: the flags after the test flags are the command's.
+	first := child()
+	first.Args = append([]string{os.Args[0]}, args...)
+	stderr, err := first.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	lines := 0
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "[") {
+			lines++
+		}
+		if lines == n/3 {
+			first.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	first.Wait()
+	if lines != n/3 {
+		t.Fatalf("the batch ended before it could be killed: %d lines", lines)
+	}
+	second := child()
+	second.Args = append([]string{os.Args[0]}, args...)
+	out, err := second.Output()
+	if err != nil {
+		t.Fatalf("re-run: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "拒收 rejected:              0") {
+		t.Fatalf("re-run output:\n%s", out)
+	}
+	st, err := fs.Open(filepath.Join(dataDir, "store"), fs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := archive.New(st, archive.Options{})
+	codes := map[string]int{}
+	records := 0
+	err = a.Records(context.Background(), func(r archive.Record) error {
+		records++
+		codes[r.ArchivalCode]++
+		return nil
+	})
+	if err != nil || records != n {
+		t.Fatalf("%d records (%v), want %d", records, err, n)
+	}
+	for i := 1; i <= n; i++ {
+		code := fmt.Sprintf("Z109-WS·2026-Y-%04d", i)
+		if codes[code] != 1 {
+			t.Errorf("archival code %s used %d times", code, codes[code])
+		}
+	}
+}
