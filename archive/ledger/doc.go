@@ -1,0 +1,42 @@
+// Package ledger is Gongshi's transparency log: every state change of a record
+// version (filing, correction, publication, withdrawal, hold, release, disposal,
+// fixity failure) is appended as one entry to an RFC 6962 Merkle tree whose signed
+// checkpoints anyone can check with the published verifier key.
+//
+// The hashing, the tiles and the proofs are golang.org/x/mod/sumdb/tlog; the
+// signatures are golang.org/x/mod/sumdb/note (Ed25519). This package adds the
+// entry text, the C2SP tlog-checkpoint form, the storage in a blob.Store, and
+// receipts.
+//
+// # Storage layout
+//
+// Everything is created once; nothing is replaced, so the log fits the archive's
+// object-locked store:
+//
+//	ledger/batch/<start/1000>/<start>          entries start, start+1, …: the commit point
+//	ledger/tile/<L>/<N>[.p/<W>]                hash tiles at the C2SP tlog-tiles paths
+//	ledger/by-record/<id>/<version>/<kind>.<time>   "<index> <batch start>": lookup and
+//	                                           the idempotence of Append
+//	ledger/checkpoint/<size/1000>/<size>       the signed checkpoint of each size
+//
+// There is no mutable "latest" pointer: checkpoints are keyed by zero-padded size,
+// so the latest is the last one listed.
+//
+// # Appending
+//
+// Append calls that arrive while a batch is being written wait and go together
+// into the next batch (group commit), so that the costs of a batch (its object,
+// its tiles, one signature) are shared. A batch is committed by the create-once
+// put of ledger/batch/<start>: of two writers that both see a log of size n, only
+// one can create batch n; the other reloads and tries again. Then come the tiles,
+// the by-record keys, and last the checkpoint, which is signed only after it is
+// checked to be consistent with the previous signed one. A crash after the batch
+// put leaves a batch beyond the latest checkpoint; the next writer finds it and
+// completes it before appending anything.
+//
+// # Verifying
+//
+// verify.go holds pure functions (no store, no network): a Receipt (entry text,
+// index, inclusion proof, signed checkpoint) verifies offline with the verifier
+// key, and CheckConsistency proves that a later checkpoint extends an earlier one.
+package ledger

@@ -1,0 +1,107 @@
+package ledger
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Key is the log's signing key with its verifier.
+type Key struct {
+	Signer   note.Signer
+	Verifier note.Verifier
+	// VerifierKey is the verifier in note's text form, name+hash+key: what
+	// `gongshi keys show` prints and inspectors configure.
+	VerifierKey string
+}
+
+// ErrNoKey: there is no key file.
+var ErrNoKey = errors.New("no ledger key")
+
+// GenerateKeyFile creates a new Ed25519 key for the log named origin and writes it
+// to path with mode 0600, creating the directory (0700). It never replaces a key:
+// an existing file is an error wrapping os.ErrExist, because checkpoints signed by
+// a lost key can no longer be extended.
+func GenerateKeyFile(path, origin string) (Key, error) {
+	if !ValidOrigin(origin) {
+		return Key{}, fmt.Errorf("ledger: key: origin %q must be non-empty, without spaces or '+'", origin)
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
+	if err != nil {
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	text := "# Gongshi ledger signing key. Keep it secret and back it up: without it the\n" +
+		"# ledger cannot be extended. The second line is the public verifier key.\n" +
+		skey + "\n" + vkey + "\n"
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		os.Remove(path)
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	return parseKey(skey, vkey)
+}
+
+// LoadKeyFile reads a key written by GenerateKeyFile; ErrNoKey when there is none.
+func LoadKeyFile(path string) (Key, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Key{}, fmt.Errorf("ledger: key %s: %w", path, ErrNoKey)
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	var skey, vkey string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "PRIVATE+KEY+"):
+			skey = line
+		default:
+			vkey = line
+		}
+	}
+	if skey == "" || vkey == "" {
+		return Key{}, fmt.Errorf("ledger: key %s: want a private key line and a verifier key line", path)
+	}
+	k, err := parseKey(skey, vkey)
+	if err != nil {
+		return Key{}, fmt.Errorf("ledger: key %s: %w", path, err)
+	}
+	return k, nil
+}
+
+func parseKey(skey, vkey string) (Key, error) {
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return Key{}, err
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return Key{}, err
+	}
+	if s.Name() != v.Name() || s.KeyHash() != v.KeyHash() {
+		return Key{}, errors.New("the private and the verifier key do not belong together")
+	}
+	return Key{Signer: s, Verifier: v, VerifierKey: vkey}, nil
+}

@@ -1,0 +1,746 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/blob"
+)
+
+// Sentinel errors, wrapped with the operation; test with errors.Is.
+var (
+	// ErrConflict: other writers kept appending at the index this one tried, more
+	// often than it retries. Nothing of this call was appended.
+	ErrConflict = errors.New("another writer appends to the ledger at the same time")
+	// ErrCorrupt: the stored log contradicts itself or its signed checkpoints (a
+	// gap between batches, a tile that does not match, a checkpoint that is not
+	// consistent with the previous one). The log refuses to sign anything more.
+	ErrCorrupt = errors.New("ledger is inconsistent")
+	// ErrNotFound: no such entry in the log.
+	ErrNotFound = errors.New("not in the ledger")
+)
+
+const (
+	defaultMaxBatch = 4096
+	// putParallelism is how many derived objects (tiles, lookup keys) a batch
+	// writes at once: the filesystem store pays two fsyncs per object, and an S3
+	// server a round trip, both of which overlap well.
+	putParallelism = 32
+	// retries is how often an append that lost the race for an index reloads and
+	// tries again before giving up with ErrConflict.
+	retries = 5
+)
+
+// Options configure a Log.
+type Options struct {
+	// Key signs the checkpoints; its name is the log's origin.
+	Key Key
+	// MaxBatch bounds the entries of one batch; 0 means 4096.
+	MaxBatch int
+}
+
+// Log is the ledger over a blob.Store. It is safe for concurrent use; concurrent
+// Appends are committed together (see the package notes). Several Logs, in several
+// processes, may share a store: create-once writes decide every race.
+type Log struct {
+	store    blob.Store
+	key      Key
+	maxBatch int
+	tiles    *tileReader
+
+	qmu   sync.Mutex // guards queue
+	queue []*request
+
+	mu     sync.Mutex // one commit at a time; guards the state below
+	loaded bool
+	size   int64     // entries covered by the latest signed checkpoint
+	root   tlog.Hash // the root of that tree
+	signed []byte    // that checkpoint, signed
+}
+
+var _ archive.Journal = (*Log)(nil)
+
+// New returns the log stored in st, signed with opts.Key. It does no I/O: the
+// store is read on first use.
+func New(st blob.Store, opts Options) *Log {
+	l := &Log{store: st, key: opts.Key, maxBatch: opts.MaxBatch, tiles: newTileReader(st)}
+	if l.maxBatch <= 0 {
+		l.maxBatch = defaultMaxBatch
+	}
+	return l
+}
+
+// Origin is the name of the log, the first line of its checkpoints.
+func (l *Log) Origin() string { return l.key.Verifier.Name() }
+
+const (
+	batchPrefix      = "ledger/batch/"
+	checkpointPrefix = "ledger/checkpoint/"
+	byRecordPrefix   = "ledger/by-record/"
+)
+
+// Batches and checkpoints are keyed by a zero-padded index, so that the store's
+// ordered listing is index order, under a directory per thousand, so that listing
+// the last few (List with after) reads a small directory on the filesystem store.
+func indexKey(prefix string, n int64) string {
+	return fmt.Sprintf("%s%013d/%016d", prefix, n/1000, n)
+}
+func batchKey(start int64) string     { return indexKey(batchPrefix, start) }
+func checkpointKey(size int64) string { return indexKey(checkpointPrefix, size) }
+
+func parseIndexKey(key, prefix string) (int64, bool) {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok || len(rest) != 13+1+16 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(rest[14:], 10, 64)
+	return n, err == nil && n >= 0 && indexKey(prefix, n) == key
+}
+
+// byRecordKey is the lookup key of an event: what identifies it for Append's
+// idempotence (kind, record, version, time), readable by record and version.
+func byRecordKey(e archive.Event) string {
+	return fmt.Sprintf("%s%s/%06d/%s.%s", byRecordPrefix, e.RecordID, e.Version, e.Kind,
+		e.Time.UTC().Format("20060102T150405.000Z"))
+}
+
+// ---- appending ----
+
+type request struct {
+	ev   archive.Event
+	idx  int64
+	err  error
+	done bool
+}
+
+// Append appends the entry of e and returns its index. Appending an event that is
+// already in the log (same kind, record, version and time) returns the index of the
+// entry there and appends nothing. It returns when the entry, its tiles and a
+// signed checkpoint that covers it are stored.
+func (l *Log) Append(ctx context.Context, e archive.Event) (int64, error) {
+	idx, err := l.AppendAll(ctx, []archive.Event{e})
+	if err != nil {
+		return 0, err
+	}
+	return idx[0], nil
+}
+
+// AppendAll appends the entries of events, in order, as Append does each, and
+// returns their indexes. Events of concurrent calls may be committed in the same
+// batch; a call's events keep their order.
+func (l *Log) AppendAll(ctx context.Context, events []archive.Event) ([]int64, error) {
+	reqs := make([]*request, len(events))
+	l.qmu.Lock()
+	for i, e := range events {
+		reqs[i] = &request{ev: e}
+		l.queue = append(l.queue, reqs[i])
+	}
+	l.qmu.Unlock()
+	for _, r := range reqs {
+		l.mu.Lock()
+		if !r.done {
+			// Whoever holds mu commits everything queued, up to MaxBatch.
+			l.qmu.Lock()
+			n := min(len(l.queue), l.maxBatch)
+			batch := l.queue[:n:n]
+			l.queue = l.queue[n:]
+			l.qmu.Unlock()
+			l.commit(ctx, batch)
+		}
+		l.mu.Unlock()
+	}
+	out := make([]int64, len(reqs))
+	var errs []error
+	for i, r := range reqs {
+		out[i] = r.idx
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// commit appends the events of batch as one batch and marks each request done.
+// Called with mu held.
+func (l *Log) commit(ctx context.Context, batch []*request) {
+	defer func() {
+		for _, r := range batch {
+			r.done = true
+		}
+	}()
+	fail := func(err error) {
+		for _, r := range batch {
+			if r.err == nil && !r.done {
+				r.err = err
+			}
+		}
+	}
+	// Entry texts, once; an event that cannot be an entry fails alone.
+	texts := make([][]byte, len(batch))
+	for i, r := range batch {
+		t, err := FormatEntry(r.ev)
+		if err != nil {
+			r.err, r.done = fmt.Errorf("ledger: append: %w", err), true
+			continue
+		}
+		texts[i] = t
+	}
+	for attempt := 0; ; attempt++ {
+		// A Log that has loaded the store appends at the size it knows without
+		// listing again: if another writer got there first, the batch put says so.
+		if !l.loaded || attempt > 0 {
+			if err := l.refresh(ctx); err != nil {
+				fail(err)
+				return
+			}
+		}
+		// Idempotence: an event already in the log, or twice in this batch, gets
+		// the index it has.
+		var todo []int
+		var entries [][]byte
+		first := make(map[string]int)
+		for i, r := range batch {
+			if r.done {
+				continue
+			}
+			key := byRecordKey(r.ev)
+			if j, ok := first[key]; ok {
+				r.idx = -1 - int64(j) // resolved below
+				continue
+			}
+			idx, _, err := l.lookupKey(ctx, key)
+			switch {
+			case err == nil:
+				r.idx, r.done = idx, true
+				continue
+			case !errors.Is(err, ErrNotFound):
+				fail(fmt.Errorf("ledger: append %s: %w", key, err))
+				return
+			}
+			first[key] = len(todo)
+			todo = append(todo, i)
+			entries = append(entries, texts[i])
+		}
+		if len(todo) == 0 {
+			l.resolveDuplicates(batch, nil)
+			return
+		}
+		start := l.size
+		p, err := l.prepare(ctx, start, entries)
+		if err != nil {
+			fail(fmt.Errorf("ledger: append at %d: %w", start, err))
+			return
+		}
+		_, err = l.store.Put(ctx, batchKey(start), bytes.NewReader(encodeBatch(entries)),
+			blob.PutOptions{Size: int64(batchLen(entries))})
+		if errors.Is(err, blob.ErrExists) {
+			if attempt+1 >= retries {
+				fail(fmt.Errorf("ledger: append at %d: %w", start, ErrConflict))
+				return
+			}
+			continue // another writer took the index: reload, look again, retry
+		}
+		if err != nil {
+			fail(fmt.Errorf("ledger: append at %d: %w", start, err))
+			return
+		}
+		// The entries are committed. Completing the batch must not be abandoned
+		// half-way because the caller's context ends; a crash is completed by the
+		// next writer.
+		if err := l.complete(context.WithoutCancel(ctx), p); err != nil {
+			l.loaded = false
+			fail(fmt.Errorf("ledger: append at %d: the entries are stored but not yet covered by a checkpoint (the next append completes them): %w", start, err))
+			return
+		}
+		idx := make([]int64, len(todo))
+		for k, i := range todo {
+			batch[i].idx, batch[i].done = start+int64(k), true
+			idx[k] = start + int64(k)
+		}
+		l.resolveDuplicates(batch, idx)
+		return
+	}
+}
+
+// resolveDuplicates gives the requests that repeated an event of the same batch
+// the index of the first.
+func (l *Log) resolveDuplicates(batch []*request, idx []int64) {
+	for _, r := range batch {
+		if !r.done && r.err == nil && r.idx < 0 {
+			r.idx, r.done = idx[-1-r.idx], true
+		}
+	}
+}
+
+func encodeBatch(entries [][]byte) []byte {
+	b := make([]byte, 0, batchLen(entries))
+	for _, e := range entries {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(e)))
+		b = append(b, e...)
+	}
+	return b
+}
+
+func batchLen(entries [][]byte) int {
+	n := 0
+	for _, e := range entries {
+		n += 2 + len(e)
+	}
+	return n
+}
+
+// decodeBatch splits a batch object into its entries: each is a big-endian
+// uint16 length and that many bytes, as in C2SP tlog-tiles entry bundles.
+func decodeBatch(b []byte) ([][]byte, error) {
+	var out [][]byte
+	for len(b) > 0 {
+		if len(b) < 2 {
+			return nil, fmt.Errorf("%w: truncated batch", ErrCorrupt)
+		}
+		n := int(binary.BigEndian.Uint16(b))
+		if len(b) < 2+n {
+			return nil, fmt.Errorf("%w: truncated batch", ErrCorrupt)
+		}
+		out = append(out, b[2:2+n])
+		b = b[2+n:]
+	}
+	return out, nil
+}
+
+func (l *Log) readBatch(ctx context.Context, start int64) ([][]byte, error) {
+	b, err := readAll(ctx, l.store, batchKey(start))
+	if err != nil {
+		return nil, fmt.Errorf("batch %d: %w", start, err)
+	}
+	entries, err := decodeBatch(b)
+	if err != nil {
+		return nil, fmt.Errorf("batch %d: %w", start, err)
+	}
+	return entries, nil
+}
+
+// appendReader reads the stored hashes of a tree being extended: those of the old
+// tree from its tiles (authenticated against its signed root), the new ones from
+// memory.
+type appendReader struct {
+	old     tlog.HashReader // nil for an empty old tree
+	base    int64           // tlog.StoredHashCount(old size)
+	pending []tlog.Hash     // stored hashes base, base+1, …
+}
+
+func (r *appendReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var oldIdx []int64
+	var oldPos []int
+	for i, x := range indexes {
+		if x >= r.base {
+			j := x - r.base
+			if j >= int64(len(r.pending)) {
+				return nil, fmt.Errorf("stored hash %d not yet computed", x)
+			}
+			out[i] = r.pending[j]
+			continue
+		}
+		oldIdx = append(oldIdx, x)
+		oldPos = append(oldPos, i)
+	}
+	if len(oldIdx) > 0 {
+		if r.old == nil {
+			return nil, fmt.Errorf("stored hash %d of an empty tree", oldIdx[0])
+		}
+		hs, err := r.old.ReadHashes(oldIdx)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range oldPos {
+			out[i] = hs[k]
+		}
+	}
+	return out, nil
+}
+
+// prepared is a batch whose hashes are computed and checked, ready to be stored.
+type prepared struct {
+	start, size int64
+	entries     [][]byte
+	events      []archive.Event
+	hr          *appendReader
+	root        tlog.Hash
+}
+
+// prepare computes the stored hashes and the new root of the batch of entries at
+// start (= l.size), reading the old tree's hashes from tiles authenticated against
+// its signed root, and checks that the new tree extends the signed one: a damaged
+// tile or any other inconsistency stops here, before anything is written. Called
+// with mu held.
+func (l *Log) prepare(ctx context.Context, start int64, entries [][]byte) (*prepared, error) {
+	if start != l.size {
+		return nil, fmt.Errorf("%w: batch at %d, but the log has %d entries", ErrCorrupt, start, l.size)
+	}
+	ar := &appendReader{base: tlog.StoredHashCount(start)}
+	if start > 0 {
+		ar.old = tlog.TileHashReader(tlog.Tree{N: start, Hash: l.root}, l.tiles.at(ctx))
+	}
+	p := &prepared{start: start, size: start + int64(len(entries)), entries: entries, hr: ar,
+		events: make([]archive.Event, len(entries))}
+	for i, e := range entries {
+		ev, err := ParseEntry(e)
+		if err != nil {
+			return nil, fmt.Errorf("%w: entry %d: %v", ErrCorrupt, start+int64(i), err)
+		}
+		p.events[i] = ev
+		hs, err := tlog.StoredHashes(start+int64(i), e, ar)
+		if err != nil {
+			return nil, corrupt(fmt.Errorf("hashes of entry %d: %w", start+int64(i), err))
+		}
+		ar.pending = append(ar.pending, hs...)
+	}
+	root, err := tlog.TreeHash(p.size, ar)
+	if err != nil {
+		return nil, corrupt(fmt.Errorf("tree hash at %d: %w", p.size, err))
+	}
+	if start > 0 {
+		// Never sign a checkpoint that does not extend the last one signed.
+		proof, err := tlog.ProveTree(p.size, start, ar)
+		if err != nil {
+			return nil, corrupt(fmt.Errorf("consistency proof %d→%d: %w", start, p.size, err))
+		}
+		if err := tlog.CheckTree(proof, p.size, root, start, l.root); err != nil {
+			return nil, fmt.Errorf("%w: the tree of size %d does not extend the signed tree of size %d; refusing to sign", ErrCorrupt, p.size, start)
+		}
+	}
+	p.root = root
+	return p, nil
+}
+
+// corrupt marks err as ErrCorrupt unless it is a failure to read the store.
+func corrupt(err error) error {
+	var se *storeError
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrCorrupt, err)
+}
+
+// complete stores what follows from the committed batch p: its tiles, its lookup
+// keys, and last the signed checkpoint. Called with mu held; every write is
+// create-once and the same whoever makes it, so two processes completing one batch
+// agree.
+func (l *Log) complete(ctx context.Context, p *prepared) error {
+	type object struct {
+		key  string
+		data []byte
+	}
+	var objs []object
+	for _, t := range tlog.NewTiles(tileHeight, p.start, p.size) {
+		data, err := tlog.ReadTileData(t, p.hr)
+		if err != nil {
+			return corrupt(fmt.Errorf("tile %s: %w", tileKey(t), err))
+		}
+		objs = append(objs, object{tileKey(t), data})
+		l.tiles.SaveTiles([]tlog.Tile{t}, [][]byte{data})
+	}
+	for i, ev := range p.events {
+		objs = append(objs, object{byRecordKey(ev), fmt.Appendf(nil, "%d %d\n", p.start+int64(i), p.start)})
+	}
+	errs := make([]error, len(objs))
+	sem := make(chan struct{}, putParallelism)
+	var wg sync.WaitGroup
+	for i, o := range objs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_, err := l.store.Put(ctx, o.key, bytes.NewReader(o.data), blob.PutOptions{Size: int64(len(o.data))})
+			if err != nil && !errors.Is(err, blob.ErrExists) {
+				errs[i] = fmt.Errorf("%s: %w", o.key, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	signed, err := signCheckpoint(l, Checkpoint{Origin: l.key.Signer.Name(), Size: p.size, Root: p.root})
+	if err != nil {
+		return fmt.Errorf("sign checkpoint %d: %w", p.size, err)
+	}
+	_, err = l.store.Put(ctx, checkpointKey(p.size), bytes.NewReader(signed), blob.PutOptions{Size: int64(len(signed))})
+	if errors.Is(err, blob.ErrExists) {
+		// Another writer completed this batch too; its checkpoint must be ours.
+		theirs, rerr := readAll(ctx, l.store, checkpointKey(p.size))
+		if rerr != nil {
+			return fmt.Errorf("checkpoint %d: %w", p.size, rerr)
+		}
+		got, oerr := OpenCheckpoint(theirs, l.key.Verifier)
+		if oerr != nil || got.Size != p.size || got.Root != p.root {
+			return fmt.Errorf("%w: the stored checkpoint of size %d differs from the tree: %v", ErrCorrupt, p.size, oerr)
+		}
+		signed = theirs
+	} else if err != nil {
+		return fmt.Errorf("checkpoint %d: %w", p.size, err)
+	}
+	l.size, l.root, l.signed = p.size, p.root, signed
+	return nil
+}
+
+// refresh brings the state up to the store: the latest signed checkpoint (which
+// must verify with the log's key and, when this Log knew an earlier one, extend
+// it), then the completion of any batch beyond it. Called with mu held.
+func (l *Log) refresh(ctx context.Context) error {
+	after := ""
+	if l.loaded && l.size > 0 {
+		after = checkpointKey(l.size)
+	}
+	var last string
+	err := l.store.List(ctx, checkpointPrefix, after, func(info blob.Info) error {
+		if _, ok := parseIndexKey(info.Key, checkpointPrefix); ok {
+			last = info.Key
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: load: %w", err)
+	}
+	if last != "" {
+		signed, err := readAll(ctx, l.store, last)
+		if err != nil {
+			return fmt.Errorf("ledger: load: %w", err)
+		}
+		cp, err := OpenCheckpoint(signed, l.key.Verifier)
+		if err != nil {
+			return fmt.Errorf("ledger: load %s: %w (is this the data directory's key for this store?)", last, err)
+		}
+		if n, _ := parseIndexKey(last, checkpointPrefix); n != cp.Size {
+			return fmt.Errorf("ledger: load %s: %w: it says size %d", last, ErrCorrupt, cp.Size)
+		}
+		if l.loaded && l.size > 0 {
+			proof, err := tlog.ProveTree(cp.Size, l.size, tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx)))
+			old := Checkpoint{Origin: cp.Origin, Size: l.size, Root: l.root}
+			if err == nil {
+				err = CheckConsistency(old, cp, proof)
+			}
+			if err != nil {
+				return fmt.Errorf("ledger: load %s: %w: %v", last, ErrCorrupt, err)
+			}
+		}
+		l.size, l.root, l.signed = cp.Size, cp.Root, signed
+	}
+	l.loaded = true
+	// Complete batches that a crashed (or concurrent) writer committed but did
+	// not finish.
+	after = ""
+	if l.size > 0 {
+		after = batchKey(l.size - 1)
+	}
+	var starts []int64
+	err = l.store.List(ctx, batchPrefix, after, func(info blob.Info) error {
+		if n, ok := parseIndexKey(info.Key, batchPrefix); ok {
+			starts = append(starts, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: load: %w", err)
+	}
+	for _, start := range starts {
+		entries, err := l.readBatch(ctx, start)
+		if err != nil {
+			return fmt.Errorf("ledger: load: %w", err)
+		}
+		p, err := l.prepare(ctx, start, entries)
+		if err == nil {
+			err = l.complete(ctx, p)
+		}
+		if err != nil {
+			l.loaded = false
+			return fmt.Errorf("ledger: complete batch %d: %w", start, err)
+		}
+	}
+	return nil
+}
+
+// ---- reading ----
+
+// Latest returns the latest signed checkpoint, after completing any unfinished
+// batch. An empty log has none: ErrNotFound.
+func (l *Log) Latest(ctx context.Context) ([]byte, Checkpoint, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.refresh(ctx); err != nil {
+		return nil, Checkpoint{}, err
+	}
+	if l.size == 0 {
+		return nil, Checkpoint{}, fmt.Errorf("ledger: latest checkpoint: %w: the log is empty", ErrNotFound)
+	}
+	return l.signed, Checkpoint{Origin: l.Origin(), Size: l.size, Root: l.root}, nil
+}
+
+// Located is where an event of a record version is in the log.
+type Located struct {
+	Kind  archive.EventKind
+	Index int64
+	batch int64
+}
+
+// lookupKey reads a by-record key: the entry's index and its batch's start.
+func (l *Log) lookupKey(ctx context.Context, key string) (idx, batch int64, err error) {
+	b, err := readAll(ctx, l.store, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return 0, 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := fmt.Sscanf(string(b), "%d %d\n", &idx, &batch); err != nil || batch > idx {
+		return 0, 0, fmt.Errorf("%s: %w: %q", key, ErrCorrupt, b)
+	}
+	return idx, batch, nil
+}
+
+// Lookup returns the events of the version of record id in the log, in key order
+// (kind, then time).
+func (l *Log) Lookup(ctx context.Context, id string, version int) ([]Located, error) {
+	prefix := fmt.Sprintf("%s%s/%06d/", byRecordPrefix, id, version)
+	var keys []string
+	err := l.store.List(ctx, prefix, "", func(info blob.Info) error {
+		keys = append(keys, info.Key)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: lookup %s version %d: %w", id, version, err)
+	}
+	var out []Located
+	for _, k := range keys {
+		kind, _, _ := strings.Cut(strings.TrimPrefix(k, prefix), ".")
+		idx, batch, err := l.lookupKey(ctx, k)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: lookup %s version %d: %w", id, version, err)
+		}
+		out = append(out, Located{Kind: archive.EventKind(kind), Index: idx, batch: batch})
+	}
+	return out, nil
+}
+
+// Receipt returns the receipt of the entry loc against the latest checkpoint.
+func (l *Log) Receipt(ctx context.Context, loc Located) (Receipt, error) {
+	signed, cp, err := l.Latest(ctx)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if loc.Index >= cp.Size {
+		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w (the log has %d entries)", loc.Index, ErrNotFound, cp.Size)
+	}
+	entries, err := l.readBatch(ctx, loc.batch)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w", loc.Index, err)
+	}
+	k := loc.Index - loc.batch
+	if k < 0 || k >= int64(len(entries)) {
+		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w: not in batch %d", loc.Index, ErrCorrupt, loc.batch)
+	}
+	proof, err := tlog.ProveRecord(cp.Size, loc.Index, tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx)))
+	if err != nil {
+		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w", loc.Index, err)
+	}
+	return Receipt{Format: ReceiptFormat, Index: loc.Index, Entry: string(entries[k]), Proof: proof,
+		Checkpoint: string(signed)}, nil
+}
+
+// ProveConsistency returns the latest checkpoint and the proof that its tree
+// extends the tree of size old (for CheckConsistency). When old is larger than the
+// log the proof is empty, and CheckConsistency says that history was cut back. A
+// proof that cannot be made because the stored tiles do not match the latest
+// checkpoint wraps ErrNotVerified.
+func (l *Log) ProveConsistency(ctx context.Context, old int64) ([]byte, Checkpoint, tlog.TreeProof, error) {
+	signed, cp, err := l.Latest(ctx)
+	if err != nil {
+		return nil, Checkpoint{}, nil, err
+	}
+	if old <= 0 || old >= cp.Size {
+		return signed, cp, nil, nil
+	}
+	proof, err := tlog.ProveTree(cp.Size, old, tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx)))
+	if err != nil {
+		var se *storeError
+		if errors.As(err, &se) && !errors.Is(err, blob.ErrNotFound) {
+			return nil, Checkpoint{}, nil, fmt.Errorf("ledger: consistency proof %d→%d: %w", old, cp.Size, err)
+		}
+		return signed, cp, nil, notVerified("the ledger's stored hashes do not match its own latest checkpoint (size %d): %v", cp.Size, err)
+	}
+	return signed, cp, proof, nil
+}
+
+// Entries calls fn with every entry of the log in order, those beyond the latest
+// checkpoint included, and stops at the first error fn returns (returned as is).
+func (l *Log) Entries(ctx context.Context, fn func(index int64, entry []byte) error) error {
+	var starts []int64
+	err := l.store.List(ctx, batchPrefix, "", func(info blob.Info) error {
+		if n, ok := parseIndexKey(info.Key, batchPrefix); ok {
+			starts = append(starts, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: entries: %w", err)
+	}
+	next := int64(0)
+	for _, start := range starts {
+		if start != next {
+			return fmt.Errorf("ledger: entries: %w: batch at %d follows entry %d", ErrCorrupt, start, next-1)
+		}
+		entries, err := l.readBatch(ctx, start)
+		if err != nil {
+			return fmt.Errorf("ledger: entries: %w", err)
+		}
+		for i, e := range entries {
+			if err := fn(start+int64(i), e); err != nil {
+				return err
+			}
+		}
+		next = start + int64(len(entries))
+	}
+	return nil
+}
+
+// RootOf computes the root of the tree of the first n of entries, as tlog does,
+// from the entries alone: what an audit compares with a signed checkpoint.
+func RootOf(entries [][]byte) (tlog.Hash, error) {
+	var hashes []tlog.Hash
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			if x >= int64(len(hashes)) {
+				return nil, fmt.Errorf("stored hash %d not computed", x)
+			}
+			out[i] = hashes[x]
+		}
+		return out, nil
+	})
+	for i, e := range entries {
+		hs, err := tlog.StoredHashes(int64(i), e, r)
+		if err != nil {
+			return tlog.Hash{}, err
+		}
+		hashes = append(hashes, hs...)
+	}
+	return tlog.TreeHash(int64(len(entries)), r)
+}
+
+func signCheckpoint(l *Log, cp Checkpoint) ([]byte, error) {
+	return note.Sign(&note.Note{Text: cp.Text()}, l.key.Signer)
+}
