@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
@@ -178,31 +177,51 @@ func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, err
 	head = head[:n]
 	ins.Format = sniff(head)
 
-	var (
-		wg  sync.WaitGroup
-		pdf *PDFInfo
-	)
+	var pdfDone chan *PDFInfo
 	if ins.Format == FormatPDF {
 		// pdfcpu reads through its own handle so that the digest pass keeps its
-		// sequential position.
+		// sequential position. The handle is closed by the parsing goroutine,
+		// which may outlive Inspect (see parseTimeout).
 		g, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("ingest: inspect: %w", err)
 		}
-		defer g.Close()
-		wg.Go(func() { pdf = in.inspectPDF(ctx, g, fi.Size()) })
+		pdfDone = make(chan *PDFInfo, 1)
+		go func() {
+			defer g.Close()
+			pdfDone <- in.inspectPDF(ctx, g, fi.Size())
+		}()
 	}
 	d := archive.NewDigester()
 	d.Write(head)
 	_, derr := io.Copy(d, ctxReader{ctx, f})
-	wg.Wait()
+	if pdfDone != nil {
+		timer := time.NewTimer(parseTimeout(fi.Size()))
+		select {
+		case ins.PDF = <-pdfDone:
+		case <-timer.C:
+			// A hostile file can keep a parser busy far longer than any real
+			// document needs. The document is refused; the parser's goroutine is
+			// left to finish on its own, since Go cannot stop it.
+			ins.PDF = &PDFInfo{Problems: []string{fmt.Sprintf("the PDF parser did not finish within %s", parseTimeout(fi.Size()))}}
+		case <-ctx.Done():
+			derr = ctx.Err()
+		}
+		timer.Stop()
+	}
 	if derr != nil {
 		return nil, fmt.Errorf("ingest: inspect %s: %w", path, derr)
 	}
 	ins.Content = d.Sum()
-	ins.PDF = pdf
 	ins.Elapsed = time.Since(start)
 	return ins, nil
+}
+
+// parseTimeout bounds the time the PDF parsers may take on a file of size bytes:
+// generous for real documents (pdfcpu reads a 200 MB file in well under that),
+// short enough that one hostile file cannot stall a batch.
+func parseTimeout(size int64) time.Duration {
+	return 60*time.Second + time.Duration(size/(10<<20))*time.Second
 }
 
 // ctxReader stops a copy when ctx is done.

@@ -20,7 +20,7 @@ import (
 // folder, and its metadata, with the same names as the flags of 'gongshi ingest'.
 type Row struct {
 	// Line is where the row is in the manifest (CSV line, or JSON index + 1).
-	Line int `json:"line"`
+	Line int    `json:"line"`
 	File string `json:"file"`
 	// Meta is the metadata; FileName is the file's base name.
 	Meta archive.Record `json:"-"`

@@ -1,0 +1,45 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzInspect feeds arbitrary bytes to the inspection path (format sniffing,
+// pdfcpu, the signature scan and both verifiers). It must never panic and must
+// always return an inspection. The seeds (every fixture, and pieces of them)
+// run as a normal test; 'go test -fuzz FuzzInspect ./ingest' explores further.
+// Time and memory per input are bounded by pdfcpu's resource limits
+// (model.DefaultResourceLimits) and by the file's own size.
+func FuzzInspect(f *testing.F) {
+	fx := getFixtures(f)
+	for _, name := range []string{"signed", "tampered", "incremental", "unsigned", "broken_cms", "encrypted",
+		"javascript", "launch", "attachment", "truncated", "empty", "not_pdf"} {
+		b, err := os.ReadFile(fx.files[name])
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		if len(b) > 200 {
+			f.Add(b[len(b)-200:]) // a tail: trailer and xref without the body
+		}
+	}
+	f.Add([]byte("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 1 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"))
+	f.Add([]byte("%PDF-1.4\n%%EOF\n/ByteRange [0 1 2 3] /Filter /Adobe.PPKLite /Contents <3082>"))
+	in := NewInspector(InspectorOptions{Roots: fx.roots})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "input.pdf")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ins, err := in.Inspect(context.Background(), p)
+		if err != nil {
+			t.Fatalf("inspect: %v", err)
+		}
+		if ins.Content.Size != int64(len(b)) {
+			t.Fatalf("size %d, want %d", ins.Content.Size, len(b))
+		}
+	})
+}
