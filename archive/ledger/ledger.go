@@ -28,6 +28,8 @@ var (
 	ErrCorrupt = errors.New("ledger is inconsistent")
 	// ErrNotFound: no such entry in the log.
 	ErrNotFound = errors.New("not in the ledger")
+	// ErrReadOnly: the log has no signing key (Options.Key.Signer is nil).
+	ErrReadOnly = errors.New("read-only")
 )
 
 const (
@@ -43,7 +45,8 @@ const (
 
 // Options configure a Log.
 type Options struct {
-	// Key signs the checkpoints; its name is the log's origin.
+	// Key signs the checkpoints; its name is the log's origin. A Key with a
+	// Verifier only opens the log for reading: proofs and receipts, no appends.
 	Key Key
 	// MaxBatch bounds the entries of one batch; 0 means 4096.
 	MaxBatch int
@@ -187,6 +190,10 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 				r.err = err
 			}
 		}
+	}
+	if l.key.Signer == nil {
+		fail(fmt.Errorf("ledger: append: %w: this log was opened with a verifier key only", ErrReadOnly))
+		return
 	}
 	// Entry texts, once; an event that cannot be an entry fails alone.
 	texts := make([][]byte, len(batch))
@@ -541,6 +548,9 @@ func (l *Log) refresh(ctx context.Context) error {
 		l.size, l.root, l.signed = cp.Size, cp.Root, signed
 	}
 	l.loaded = true
+	if l.key.Signer == nil {
+		return nil // a reader: it takes the log as its latest checkpoint says
+	}
 	// Complete batches that a crashed (or concurrent) writer committed but did
 	// not finish.
 	after = ""
@@ -743,4 +753,41 @@ func RootOf(entries [][]byte) (tlog.Hash, error) {
 
 func signCheckpoint(l *Log, cp Checkpoint) ([]byte, error) {
 	return note.Sign(&note.Note{Text: cp.Text()}, l.key.Signer)
+}
+
+// CheckEntries reads every entry of the log and checks each one covered by the
+// latest checkpoint against the leaf hash in the tiles, which are authenticated
+// against that checkpoint's signed root: an entry replaced behind the log's back
+// is named by its index. fn is called for every entry in order, with ok false for
+// one that differs (entries beyond the checkpoint are not yet covered and are ok).
+// It returns the checkpoint checked against (the zero Checkpoint for an empty log).
+func (l *Log) CheckEntries(ctx context.Context, fn func(index int64, entry []byte, ok bool) error) (Checkpoint, error) {
+	_, cp, err := l.Latest(ctx)
+	if errors.Is(err, ErrNotFound) {
+		return Checkpoint{}, l.Entries(ctx, func(i int64, e []byte) error { return fn(i, e, true) })
+	}
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	hr := tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx))
+	var chunk []tlog.Hash
+	var chunkStart int64 = -1
+	err = l.Entries(ctx, func(i int64, e []byte) error {
+		if i >= cp.Size {
+			return fn(i, e, true)
+		}
+		if chunkStart < 0 || i >= chunkStart+int64(len(chunk)) {
+			chunkStart = i - i%(1<<tileHeight)
+			end := min(chunkStart+1<<tileHeight, cp.Size)
+			idx := make([]int64, 0, end-chunkStart)
+			for n := chunkStart; n < end; n++ {
+				idx = append(idx, tlog.StoredHashIndex(0, n))
+			}
+			if chunk, err = hr.ReadHashes(idx); err != nil {
+				return corrupt(fmt.Errorf("leaf hashes %d-%d: %w", chunkStart, end-1, err))
+			}
+		}
+		return fn(i, e, chunk[i-chunkStart] == tlog.RecordHash(e))
+	})
+	return cp, err
 }
