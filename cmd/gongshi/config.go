@@ -28,6 +28,7 @@ type config struct {
 	s3Region   string
 	s3Mode     string
 	s3Insecure bool
+	origin     string
 }
 
 // setting ties a persistent flag to its environment variable.
@@ -53,6 +54,8 @@ func (c *config) settings() []setting {
 			usage: "object lock mode: compliance (default, for production) or governance"},
 		{flag: "s3-insecure", env: "GONGSHI_S3_INSECURE", boolean: &c.s3Insecure,
 			usage: "use plain http to the S3 server (tests and closed networks only)"},
+		{flag: "ledger-origin", env: "GONGSHI_LEDGER_ORIGIN", str: &c.origin,
+			usage: "name of the ledger, used when its signing key is generated (default " + defaultOrigin + ")"},
 	}
 }
 
@@ -157,7 +160,11 @@ func (c *config) openArchive(ctx context.Context, e env) (*archive.Archive, func
 	if err != nil {
 		return nil, nil, err
 	}
-	a := archive.New(st, archive.Options{Now: e.now})
+	a, _, err := c.archiveOn(st, e)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	return a, func() { st.Close() }, nil
 }
 

@@ -92,6 +92,9 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newProjectCmd(e, cfg),
 		newDemoCmd(e, cfg),
 		newIngestCmd(e, cfg),
+		newKeysCmd(e, cfg),
+		newVerifyCmd(e, cfg),
+		newAuditCmd(e, cfg),
 	)
 	return root
 }

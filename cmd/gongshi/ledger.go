@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/archive/ledger"
+)
+
+// defaultOrigin names the ledger when --ledger-origin is not given. A deployment
+// sets its own (its portal's host and a path), before its first filing: the name
+// is in the key and in every checkpoint.
+const defaultOrigin = "gongshi.example/ledger"
+
+// keyPath is where the ledger's signing key lives: local state in the data
+// directory, never in the store.
+func (c *config) keyPath() string { return filepath.Join(c.data, "keys", "ledger.key") }
+
+// ledgerKey loads the signing key; when there is none yet it generates one (the
+// first start of an archive).
+func (c *config) ledgerKey() (ledger.Key, error) {
+	k, err := ledger.LoadKeyFile(c.keyPath())
+	if errors.Is(err, ledger.ErrNoKey) {
+		origin := c.origin
+		if origin == "" {
+			origin = defaultOrigin
+		}
+		k, err = ledger.GenerateKeyFile(c.keyPath(), origin)
+		if errors.Is(err, os.ErrExist) { // another process generated it just now
+			k, err = ledger.LoadKeyFile(c.keyPath())
+		}
+	}
+	if err != nil {
+		return ledger.Key{}, fmt.Errorf("ledger key: %w", err)
+	}
+	return k, nil
+}
+
+// archiveOn returns the archive over st with the ledger as its journal, so that
+// every record filed is appended to the ledger. Commands that file records open
+// their archive through here (or openArchive).
+func (c *config) archiveOn(st blob.Store, e env) (*archive.Archive, *ledger.Log, error) {
+	k, err := c.ledgerKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	l := ledger.New(st, ledger.Options{Key: k})
+	return archive.New(st, archive.Options{Now: e.now, Journal: l}), l, nil
+}
+
+// verifier finds the key that checkpoints must be signed with: --key (the verifier
+// key text), else --key-file (a file holding it, or the data directory's key file),
+// else the data directory's key.
+func (c *config) verifier(keyText, keyFile string) (note.Verifier, error) {
+	switch {
+	case keyText != "":
+		v, err := note.NewVerifier(strings.TrimSpace(keyText))
+		if err != nil {
+			return nil, fmt.Errorf("--key: %v: want a verifier key as 'gongshi keys show' prints it", err)
+		}
+		return v, nil
+	case keyFile != "":
+		b, err := os.ReadFile(keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--key-file: %v", unwrapPath(err))
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "PRIVATE+KEY+") {
+				continue
+			}
+			v, err := note.NewVerifier(line)
+			if err != nil {
+				return nil, fmt.Errorf("--key-file %s: %v", keyFile, err)
+			}
+			return v, nil
+		}
+		return nil, fmt.Errorf("--key-file %s holds no verifier key", keyFile)
+	}
+	k, err := ledger.LoadKeyFile(c.keyPath())
+	if errors.Is(err, ledger.ErrNoKey) {
+		return nil, fmt.Errorf("no verifier key: give --key (as 'gongshi keys show' prints it on the archive's machine) or --key-file, or use the archive's data directory (%s)", c.data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return k.Verifier, nil
+}
