@@ -25,30 +25,68 @@ type Summary struct {
 	Results   []Result      `json:"results"`
 }
 
-// Batch files the rows of a manifest from dir on workers goroutines (0 means
-// one per core), in any order; Results come back in manifest order. It stops
-// early only when ctx is done. Rows are independent: a re-run after any
-// interruption files what the first run did not and reports the rest as
-// already filed.
+// commitersPerWorker is how many documents may be committing at once for each
+// inspecting worker. Inspection is CPU-bound and gets one worker per core;
+// committing is mostly waiting for the store (fsyncs, round trips to S3), and
+// the store is fastest with several writers at once (docs/benchmarks.md: put
+// throughput), so more commits run side by side.
+const commitersPerWorker = 4
+
+// Batch files the rows of a manifest from dir, inspecting on workers goroutines
+// (0 means one per core) and committing on commitersPerWorker times as many, in
+// any order; Results come back in manifest order. It stops early only when ctx
+// is done. Rows are independent: a re-run after any interruption files what the
+// first run did not and reports the rest as already filed.
 func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, p Progress) Summary {
 	start := time.Now()
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
 	results := make([]Result, len(rows))
+	type ready struct {
+		i int
+		p prepared
+	}
 	jobs := make(chan int)
+	commits := make(chan ready, workers)
 	var mu sync.Mutex
-	var wg sync.WaitGroup
+	done := func(i int, res Result) {
+		res.Path = rows[i].File
+		results[i] = res
+		if p != nil {
+			var size int64
+			if res.Inspection != nil {
+				size = res.Inspection.Content.Size
+			}
+			mu.Lock()
+			p.Done(res, size)
+			mu.Unlock()
+		}
+	}
+	var inspectors, committers sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
+		inspectors.Go(func() {
 			for i := range jobs {
-				res, size := f.fileRow(ctx, dir, rows[i])
-				results[i] = res
-				if p != nil {
-					mu.Lock()
-					p.Done(res, size)
-					mu.Unlock()
+				row := rows[i]
+				if len(row.Problems) > 0 {
+					done(i, Result{Status: RejectedDoc, Reasons: row.Problems})
+					continue
 				}
+				path, _ := ResolveIn(dir, row.File)
+				pr, res, _ := f.prepare(ctx, path, row.Meta) // an error is in res
+				if res.Status != "" {
+					done(i, res)
+					continue
+				}
+				commits <- ready{i, pr}
+			}
+		})
+	}
+	for range workers * commitersPerWorker {
+		committers.Go(func() {
+			for c := range commits {
+				res, _ := f.commit(ctx, c.p) // an error is in res
+				done(c.i, res)
 			}
 		})
 	}
@@ -61,7 +99,9 @@ feed:
 		}
 	}
 	close(jobs)
-	wg.Wait()
+	inspectors.Wait()
+	close(commits)
+	committers.Wait()
 	s := Summary{Documents: len(rows), Elapsed: time.Since(start)}
 	for i, r := range results {
 		if r.Status == "" {
@@ -83,19 +123,4 @@ feed:
 		s.Results = append(s.Results, results[i])
 	}
 	return s
-}
-
-func (f *Filer) fileRow(ctx context.Context, dir string, row Row) (Result, int64) {
-	path, _ := ResolveIn(dir, row.File)
-	if len(row.Problems) > 0 {
-		return Result{Path: row.File, Status: RejectedDoc, Reasons: row.Problems}, 0
-	}
-	meta := row.Meta
-	res, _ := f.File(ctx, path, meta) // an error is in res (status "error")
-	res.Path = row.File
-	var size int64
-	if res.Inspection != nil {
-		size = res.Inspection.Content.Size
-	}
-	return res, size
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,6 +22,10 @@ import (
 
 // benchBatch makes n signed PDFs of about size bytes in a temporary folder.
 func benchBatch(b *testing.B, n, size int) (string, []Row, *x509.CertPool) {
+	return benchBatchT(b, n, size)
+}
+
+func benchBatchT(b testing.TB, n, size int) (string, []Row, *x509.CertPool) {
 	b.Helper()
 	pki, err := pdftest.NewPKI("吉林省电子政务根证书", "长春市房屋征收经办中心", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -100,7 +105,7 @@ func benchmarkIngest(b *testing.B, n, size int) {
 					Numbering: &Numbering{Fonds: "Z109", Category: "WS"}})
 				dOnly, total := digestOnly(b, dir, rows)
 				b.StartTimer()
-				s := f.Batch(context.Background(), dir, rows, runtime.NumCPU(), nil)
+				s := f.Batch(context.Background(), dir, rows, benchWorkers(), nil)
 				b.StopTimer()
 				if s.Filed != n {
 					b.Fatalf("filed %d of %d: %+v", s.Filed, n, s.Results[0])
@@ -124,3 +129,12 @@ func BenchmarkIngestSmall(b *testing.B) { benchmarkIngest(b, 1000, 100<<10) }
 
 // BenchmarkIngestLarge: 10 signed PDFs of about 200 MB.
 func BenchmarkIngestLarge(b *testing.B) { benchmarkIngest(b, 10, 200<<20) }
+
+// benchWorkers is the batch's parallelism: GONGSHI_BENCH_WORKERS, else the
+// command's default (one per core).
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("GONGSHI_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return runtime.NumCPU()
+}

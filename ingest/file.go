@@ -18,7 +18,7 @@ import (
 type Archive interface {
 	Catalogue() *archive.Catalogue
 	Project(ctx context.Context, code string) (archive.Project, error)
-	PutContentKnown(ctx context.Context, d archive.Digests, r io.Reader) error
+	PutContentDigested(ctx context.Context, d archive.Digests, r io.Reader) error
 	CreateRecord(ctx context.Context, rec archive.Record) (archive.Record, error)
 }
 
@@ -90,10 +90,28 @@ func NewFiler(a Archive, store blob.Store, o Options) *Filer {
 // path's base name). A rejected document stores nothing; its Result lists every
 // reason. The error is operational only (unreadable file, store down).
 func (f *Filer) File(ctx context.Context, path string, meta archive.Record) (Result, error) {
+	p, res, err := f.prepare(ctx, path, meta)
+	if err != nil || res.Status != "" {
+		return res, err
+	}
+	return f.commit(ctx, p)
+}
+
+// prepared is a document that passed the checks and waits to be committed.
+type prepared struct {
+	res Result
+	rec archive.Record
+	rep *Report
+}
+
+// prepare inspects and checks the document: the CPU-bound half of filing. When
+// the document is rejected (or fails), the returned Result has its Status set.
+func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (prepared, Result, error) {
 	res := Result{Path: path}
 	ins, err := f.in.Inspect(ctx, path)
 	if err != nil {
-		return f.failed(res, err)
+		res, err = f.failed(res, err)
+		return prepared{}, res, err
 	}
 	res.Inspection = ins
 	rec := meta
@@ -110,22 +128,23 @@ func (f *Filer) File(ctx context.Context, path string, meta archive.Record) (Res
 		if len(ins.PDF.Signatures) > 0 {
 			b, err := json.Marshal(ins.PDF.Signatures)
 			if err != nil {
-				return f.failed(res, err)
+				res, err = f.failed(res, err)
+				return prepared{}, res, err
 			}
 			rec.Signatures = b
 		}
 	}
 	cat := f.a.Catalogue()
 	rec = cat.ApplyDefaults(rec)
-	now := f.now()
-	rep := Check(rec, ins, f.pol.For(rec.Type), cat, now)
+	rep := Check(rec, ins, f.pol.For(rec.Type), cat, f.now())
 	if rec.Project != "" && archive.ValidateProjectCode(rec.Project) == nil {
 		switch _, err := f.a.Project(ctx, rec.Project); {
 		case errors.Is(err, archive.ErrNotFound):
 			rep.add(Integrity, "project", Fail, "项目不存在", "no project %s in the archive: create it first with 'gongshi project create'", rec.Project)
 			rep.Verdict = Rejected
 		case err != nil:
-			return f.failed(res, err)
+			res, err = f.failed(res, err)
+			return prepared{}, res, err
 		}
 	}
 	res.Report = rep
@@ -134,16 +153,21 @@ func (f *Filer) File(ctx context.Context, path string, meta archive.Record) (Res
 		for _, it := range rep.Failures() {
 			res.Reasons = append(res.Reasons, it.Property.Label()+": "+it.Reason)
 		}
-		return res, nil
+		return prepared{}, res, nil
 	}
+	return prepared{res: res, rec: rec, rep: rep}, Result{}, nil
+}
 
-	// Content first, then the archival code, then the record (ARCHITECTURE.md:
-	// crash safety by ordering).
-	src, err := os.Open(path)
+// commit stores a prepared document: content first, then the archival code,
+// then the record (ARCHITECTURE.md: crash safety by ordering). It is the
+// I/O-bound half of filing.
+func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
+	res, rec, rep := p.res, p.rec, p.rep
+	src, err := os.Open(res.Path)
 	if err != nil {
 		return f.failed(res, err)
 	}
-	err = f.a.PutContentKnown(ctx, ins.Content, src)
+	err = f.a.PutContentDigested(ctx, rec.Content, src)
 	src.Close()
 	if err != nil {
 		return f.failed(res, err)

@@ -188,3 +188,28 @@ func TestNumberingNoGaps(t *testing.T) {
 		}
 	}
 }
+
+// Holes left by an interrupted run (a claim lost in flight while a later one
+// was stored) are handed out first.
+func TestNumberingFillsHoles(t *testing.T) {
+	ctx := context.Background()
+	st, err := fs.Open(t.TempDir(), fs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	nb := newNumberer(st, Numbering{Fonds: "Z109", Category: "WS"})
+	prefix := nb.classPrefix(2026, archive.Permanent)
+	for _, item := range []string{"0001", "0002", "0004"} {
+		if _, err := st.Put(ctx, prefix+item, strings.NewReader("filing-"+item), blob.PutOptions{Size: int64(len("filing-" + item))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{"new-a": "Z109-WS·2026-Y-0003", "new-b": "Z109-WS·2026-Y-0005", "filing-0002": "Z109-WS·2026-Y-0002"}
+	for _, id := range []string{"new-a", "new-b", "filing-0002", "new-a"} {
+		got, err := nb.assign(ctx, id, 2026, archive.Permanent)
+		if err != nil || got != want[id] {
+			t.Errorf("assign(%s) = %s, %v; want %s", id, got, err, want[id])
+		}
+	}
+}

@@ -82,11 +82,14 @@ const (
 
 // Inspector inspects files. It is safe for concurrent use.
 type Inspector struct {
-	roots *x509.CertPool
-	// maxParse bounds the size of file pdfcpu parses fully (see InspectorOptions).
-	maxParse int64
-	now      func() time.Time
+	roots          *x509.CertPool
+	doubleCheckMax int64
+	now            func() time.Time
 }
+
+// DefaultDoubleCheckMax is the largest file whose signatures both pdfcpu and
+// pdfsign verify; see InspectorOptions.DoubleCheckMax.
+const DefaultDoubleCheckMax = 64 << 20
 
 // InspectorOptions configure an Inspector. The zero value is usable: no trust
 // roots (every intact signature is "untrusted") and full validation of any size.
@@ -96,11 +99,21 @@ type InspectorOptions struct {
 	// Now is the clock for certificate checks when a signature carries no signing
 	// time; nil means time.Now.
 	Now func() time.Time
+	// DoubleCheckMax is the largest file (bytes) whose signatures pdfcpu verifies
+	// besides digitorus/pdfsign's verifier; 0 means DefaultDoubleCheckMax, a
+	// negative value no limit.
+	DoubleCheckMax int64
 }
 
 // NewInspector returns an Inspector.
 func NewInspector(o InspectorOptions) *Inspector {
-	in := &Inspector{roots: o.Roots, now: o.Now}
+	in := &Inspector{roots: o.Roots, now: o.Now, doubleCheckMax: o.DoubleCheckMax}
+	switch {
+	case in.doubleCheckMax == 0:
+		in.doubleCheckMax = DefaultDoubleCheckMax
+	case in.doubleCheckMax < 0:
+		in.doubleCheckMax = 1<<63 - 1
+	}
 	if in.now == nil {
 		in.now = time.Now
 	}

@@ -55,3 +55,16 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+// Above DoubleCheckMax only pdfsign's verifier checks the signed digest; it still
+// finds a tampered file and a broken signature.
+func TestInspectSingleCheckForLargeFiles(t *testing.T) {
+	fx := getFixtures(t)
+	in := NewInspector(InspectorOptions{Roots: fx.roots, DoubleCheckMax: 1})
+	for name, want := range map[string]string{"signed": VerdictValid, "tampered": VerdictInvalid, "broken_cms": VerdictInvalid, "untrusted": VerdictUntrusted} {
+		ins, err := in.Inspect(context.Background(), fx.files[name])
+		if err != nil || len(ins.PDF.Signatures) != 1 || ins.PDF.Signatures[0].Verdict != want {
+			t.Errorf("%s: %v %+v, want %s", name, err, ins.PDF, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,13 +40,15 @@ func (n Numbering) Valid() error {
 // without an archival code (a function of project, content and metadata). The
 // claim is made just before the record is created. A re-run of the same filing,
 // after a crash at any point, finds its claim by that identity and reuses the
-// number, so a number is never claimed twice for one filing and never left
-// unused by an interrupted run. Concurrent claimers of one number are settled by
-// the create-once put: the loser reads the winner's claim and tries the next.
+// number. Claims run concurrently (a store round trip each), so a crash can
+// leave a hole: number 37 in flight and lost while 38 was stored. The next run
+// of the class finds the holes below its highest number and hands them out
+// first, so that the archive ends without gaps whatever was interrupted.
+// Concurrent claimers of one number, in other processes, are settled by the
+// create-once put: the loser reads the winner's claim and tries another number.
 //
-// A class is read once per Filer (one list and one small read per number already
-// claimed) and then kept in memory; its lock serialises this process's workers,
-// and other processes are found by the create-once put.
+// A class is read once per Filer (one list, and one small read per number
+// already claimed) and then kept in memory.
 type numberer struct {
 	store blob.Store
 	n     Numbering
@@ -55,10 +58,12 @@ type numberer struct {
 }
 
 type class struct {
-	mu     sync.Mutex
-	loaded bool
-	next   int            // the next number to try
-	byID   map[string]int // filing identity → its item number
+	mu      sync.Mutex
+	loaded  bool
+	next    int                      // the lowest number never handed out
+	free    []int                    // unclaimed numbers below next, ascending
+	byID    map[string]int           // filing identity → its item number
+	pending map[string]chan struct{} // filings whose claim is in flight
 }
 
 func newNumberer(store blob.Store, n Numbering) *numberer {
@@ -80,75 +85,124 @@ func (nb *numberer) assign(ctx context.Context, filing string, year int, ret arc
 	nb.mu.Lock()
 	c := nb.classes[prefix]
 	if c == nil {
-		c = &class{byID: map[string]int{}, next: 1}
+		c = &class{byID: map[string]int{}, pending: map[string]chan struct{}{}, next: 1}
 		nb.classes[prefix] = c
 	}
 	nb.mu.Unlock()
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.loaded {
-		if err := nb.load(ctx, prefix, c); err != nil {
-			return "", err
-		}
-		c.loaded = true
-	}
 	code := func(item int) string {
 		return archive.ArchivalCode{Fonds: nb.n.Fonds, Category: nb.n.Category, Year: year, Retention: ret,
 			Department: nb.n.Department, Item: item}.String()
 	}
-	if item, ok := c.byID[filing]; ok {
-		return code(item), nil
+
+	c.mu.Lock()
+	if !c.loaded {
+		// Loading holds the class lock: nothing of the class can be handed out
+		// before its claims are known.
+		if err := nb.load(ctx, prefix, c); err != nil {
+			c.mu.Unlock()
+			return "", err
+		}
+		c.loaded = true
 	}
 	for {
-		item := c.next
+		if item, ok := c.byID[filing]; ok {
+			c.mu.Unlock()
+			return code(item), nil
+		}
+		if wait, ok := c.pending[filing]; ok {
+			// The same filing twice in one batch: wait for the first claim.
+			c.mu.Unlock()
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+			c.mu.Lock()
+			continue
+		}
+		var item int
+		if len(c.free) > 0 {
+			item, c.free = c.free[0], c.free[1:]
+		} else {
+			item = c.next
+			c.next++
+		}
 		if item > 9999 {
+			c.mu.Unlock()
 			return "", fmt.Errorf("ingest: archival code: class %s is full (件号 has four digits)", prefix)
 		}
-		_, err := nb.store.Put(ctx, prefix+fmt.Sprintf("%04d", item), strings.NewReader(filing),
+		wait := make(chan struct{})
+		c.pending[filing] = wait
+		c.mu.Unlock()
+
+		key := prefix + fmt.Sprintf("%04d", item)
+		_, err := nb.store.Put(ctx, key, strings.NewReader(filing),
 			blob.PutOptions{Size: int64(len(filing)), ContentType: "text/plain"})
-		switch {
-		case err == nil:
-			c.byID[filing] = item
-			c.next = item + 1
-			return code(item), nil
-		case errors.Is(err, blob.ErrExists):
-			// Another process claimed it: learn whose, and try the next.
-			owner, rerr := nb.read(ctx, prefix+fmt.Sprintf("%04d", item))
-			if rerr != nil {
-				return "", rerr
-			}
-			c.byID[owner] = item
-			c.next = item + 1
-			if owner == filing {
-				return code(item), nil
-			}
-		default:
-			return "", fmt.Errorf("ingest: archival code: claim %s%04d: %w", prefix, item, err)
+		owner := filing
+		if errors.Is(err, blob.ErrExists) {
+			// Another process claimed it: learn whose, and try another.
+			owner, err = nb.read(ctx, key)
 		}
+
+		c.mu.Lock()
+		delete(c.pending, filing)
+		close(wait)
+		if err != nil {
+			c.free = insertSorted(c.free, item) // not claimed: hand it out again
+			c.mu.Unlock()
+			return "", fmt.Errorf("ingest: archival code: claim %s: %w", key, err)
+		}
+		c.byID[owner] = item
 	}
 }
 
+func insertSorted(s []int, v int) []int {
+	i, _ := slices.BinarySearch(s, v)
+	return slices.Insert(s, i, v)
+}
+
+// load reads the claims of a class: which filing has which number, the highest
+// number, and the holes below it.
 func (nb *numberer) load(ctx context.Context, prefix string, c *class) error {
 	var keys []string
+	var items []int
 	err := nb.store.List(ctx, prefix, "", func(info blob.Info) error {
-		keys = append(keys, info.Key)
+		item, err := strconv.Atoi(strings.TrimPrefix(info.Key, prefix))
+		if err == nil && item > 0 {
+			keys = append(keys, info.Key)
+			items = append(items, item)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("ingest: archival code: list %s: %w", prefix, err)
 	}
-	for _, k := range keys {
-		item, err := strconv.Atoi(strings.TrimPrefix(k, prefix))
-		if err != nil {
-			continue
-		}
-		owner, err := nb.read(ctx, k)
-		if err != nil {
-			return err
-		}
-		c.byID[owner] = item
+	owners := make([]string, len(keys))
+	var wg sync.WaitGroup
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, 8) // a few reads in flight: round trips dominate on S3
+	for i, k := range keys {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			owners[i], errs[i] = nb.read(ctx, k)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	claimed := map[int]bool{}
+	for i, item := range items {
+		c.byID[owners[i]] = item
+		claimed[item] = true
 		c.next = max(c.next, item+1)
+	}
+	c.free = nil
+	for item := 1; item < c.next; item++ {
+		if !claimed[item] {
+			c.free = append(c.free, item)
+		}
 	}
 	return nil
 }

@@ -72,6 +72,12 @@ type rawSig struct {
 // signatures verifies every signature of the PDF in f. pctx is pdfcpu's context
 // when pdfcpu could read the file, else nil.
 //
+// Each verifier reads the whole signed range into memory and hashes it; for a
+// file larger than the Inspector's doubleCheckMax only digitorus/pdfsign's
+// verifier does (pdfcpu still validates the structure): it decides a tampered
+// file on its own, and checking a 200 MB file twice would make the signature
+// check, not SM3, the bound of ingest.
+//
 // Three views are combined. Gongshi's own walk of the signature dictionaries
 // (digitorus/pdf) gives each signature's byte range and CMS blob: whether the
 // range reaches the end of the file, and whether the blob parses at all. pdfcpu's
@@ -86,7 +92,7 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 	}
 	// pdfcpu's results, in its order; used only when they line up one to one.
 	var cpu []*model.SignatureValidationResult
-	if pctx != nil {
+	if pctx != nil && size <= in.doubleCheckMax {
 		if res, err := pdfcpu.ValidateSignatures(f, pctx, true); err == nil {
 			for _, r := range res {
 				if r.Signed {
