@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
@@ -63,6 +64,10 @@ type Filer struct {
 	pol Policies
 	num *numberer
 	now func() time.Time
+	// projects remembers the codes of projects seen to exist: a project is never
+	// deleted, and asking the store once per document costs a listing and a read
+	// (two round trips on S3).
+	projects sync.Map
 }
 
 // NewFiler returns a Filer over the archive a. store is the archive's blob
@@ -137,8 +142,10 @@ func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (
 	cat := f.a.Catalogue()
 	rec = cat.ApplyDefaults(rec)
 	rep := Check(rec, ins, f.pol.For(rec.Type), cat, f.now())
-	if rec.Project != "" && archive.ValidateProjectCode(rec.Project) == nil {
+	if _, known := f.projects.Load(rec.Project); !known && rec.Project != "" && archive.ValidateProjectCode(rec.Project) == nil {
 		switch _, err := f.a.Project(ctx, rec.Project); {
+		case err == nil:
+			f.projects.Store(rec.Project, true)
 		case errors.Is(err, archive.ErrNotFound):
 			rep.add(Integrity, "project", Fail, "项目不存在", "no project %s in the archive: create it first with 'gongshi project create'", rec.Project)
 			rep.Verdict = Rejected
