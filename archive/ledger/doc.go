@@ -15,7 +15,7 @@
 //
 //	ledger/batch/<start/1000>/<start>          entries start, start+1, …: the commit point
 //	ledger/tile/<L>/<N>[.p/<W>]                hash tiles at the C2SP tlog-tiles paths
-//	ledger/by-record/<id>/<version>/<kind>.<time>   "<index> <batch start>": lookup and
+//	ledger/by-record/<id[:2]>/<id>.<version>.<kind>.<time>   "<index> <batch start>": lookup and
 //	                                           the idempotence of Append
 //	ledger/checkpoint/<size/1000>/<size>       the signed checkpoint of each size
 //

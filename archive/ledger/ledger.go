@@ -37,7 +37,7 @@ const (
 	// putParallelism is how many derived objects (tiles, lookup keys) a batch
 	// writes at once: the filesystem store pays two fsyncs per object, and an S3
 	// server a round trip, both of which overlap well.
-	putParallelism = 32
+	putParallelism = 64
 	// retries is how often an append that lost the race for an index reloads and
 	// tries again before giving up with ErrConflict.
 	retries = 5
@@ -111,10 +111,21 @@ func parseIndexKey(key, prefix string) (int64, bool) {
 }
 
 // byRecordKey is the lookup key of an event: what identifies it for Append's
-// idempotence (kind, record, version, time), readable by record and version.
+// idempotence (kind, record, version, time), found by record and version with
+// byRecordVersionPrefix. The keys of all records share 1,024 directories (by the
+// first two characters of the id) rather than two new directories per record,
+// because on the filesystem store each new directory costs fsyncs of its own.
 func byRecordKey(e archive.Event) string {
-	return fmt.Sprintf("%s%s/%06d/%s.%s", byRecordPrefix, e.RecordID, e.Version, e.Kind,
+	return fmt.Sprintf("%s%s.%s", byRecordVersionPrefix(e.RecordID, e.Version), e.Kind,
 		e.Time.UTC().Format("20060102T150405.000Z"))
+}
+
+func byRecordVersionPrefix(id string, version int) string {
+	fan := id
+	if len(fan) > 2 {
+		fan = fan[:2]
+	}
+	return fmt.Sprintf("%s%s/%s.%06d.", byRecordPrefix, fan, id, version)
 }
 
 // ---- appending ----
@@ -216,6 +227,11 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 		}
 		// Idempotence: an event already in the log, or twice in this batch, gets
 		// the index it has.
+		found, err := l.lookupAll(ctx, batch)
+		if err != nil {
+			fail(err)
+			return
+		}
 		var todo []int
 		var entries [][]byte
 		first := make(map[string]int)
@@ -228,14 +244,9 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 				r.idx = -1 - int64(j) // resolved below
 				continue
 			}
-			idx, _, err := l.lookupKey(ctx, key)
-			switch {
-			case err == nil:
+			if idx, ok := found[key]; ok {
 				r.idx, r.done = idx, true
 				continue
-			case !errors.Is(err, ErrNotFound):
-				fail(fmt.Errorf("ledger: append %s: %w", key, err))
-				return
 			}
 			first[key] = len(todo)
 			todo = append(todo, i)
@@ -280,6 +291,47 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 		l.resolveDuplicates(batch, idx)
 		return
 	}
+}
+
+// lookupAll reads the lookup keys of the batch's pending events, in parallel (on
+// S3 each is a round trip), and returns the indexes of those already in the log.
+func (l *Log) lookupAll(ctx context.Context, batch []*request) (map[string]int64, error) {
+	keys := make([]string, 0, len(batch))
+	for _, r := range batch {
+		if !r.done {
+			keys = append(keys, byRecordKey(r.ev))
+		}
+	}
+	idx := make([]int64, len(keys))
+	errs := make([]error, len(keys))
+	parallel(len(keys), func(i int) {
+		idx[i], _, errs[i] = l.lookupKey(ctx, keys[i])
+	})
+	found := make(map[string]int64)
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			found[keys[i]] = idx[i]
+		case !errors.Is(err, ErrNotFound):
+			return nil, fmt.Errorf("ledger: append %s: %w", keys[i], err)
+		}
+	}
+	return found, nil
+}
+
+// parallel calls fn(0), …, fn(n-1) on up to putParallelism goroutines.
+func parallel(n int, fn func(i int)) {
+	sem := make(chan struct{}, putParallelism)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // resolveDuplicates gives the requests that repeated an event of the same batch
@@ -464,20 +516,13 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 		objs = append(objs, object{byRecordKey(ev), fmt.Appendf(nil, "%d %d\n", p.start+int64(i), p.start)})
 	}
 	errs := make([]error, len(objs))
-	sem := make(chan struct{}, putParallelism)
-	var wg sync.WaitGroup
-	for i, o := range objs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			_, err := l.store.Put(ctx, o.key, bytes.NewReader(o.data), blob.PutOptions{Size: int64(len(o.data))})
-			if err != nil && !errors.Is(err, blob.ErrExists) {
-				errs[i] = fmt.Errorf("%s: %w", o.key, err)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(len(objs), func(i int) {
+		o := objs[i]
+		_, err := l.store.Put(ctx, o.key, bytes.NewReader(o.data), blob.PutOptions{Size: int64(len(o.data))})
+		if err != nil && !errors.Is(err, blob.ErrExists) {
+			errs[i] = fmt.Errorf("%s: %w", o.key, err)
+		}
+	})
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -625,7 +670,10 @@ func (l *Log) lookupKey(ctx context.Context, key string) (idx, batch int64, err 
 // Lookup returns the events of the version of record id in the log, in key order
 // (kind, then time).
 func (l *Log) Lookup(ctx context.Context, id string, version int) ([]Located, error) {
-	prefix := fmt.Sprintf("%s%s/%06d/", byRecordPrefix, id, version)
+	if !archive.ValidRecordID(id) {
+		return nil, fmt.Errorf("ledger: lookup: %q is not a record id: %w", id, ErrNotFound)
+	}
+	prefix := byRecordVersionPrefix(id, version)
 	var keys []string
 	err := l.store.List(ctx, prefix, "", func(info blob.Info) error {
 		keys = append(keys, info.Key)
