@@ -237,9 +237,14 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			ev.Time = st.Started
 			add(Failure{Kind: NotInLedger, Key: v.Key, Record: v.ID, Version: v.Version,
 				Detail: "the record version has no entry in the ledger"}, &ev)
-		case le.ev.RecordDigest != sum || le.ev.Content != rec.Content:
+		case le.ev.RecordDigest != sum:
 			add(Failure{Kind: RecordAltered, Key: v.Key, Record: v.ID, Version: v.Version,
 				Detail: fmt.Sprintf("the stored record version has SHA-256 %s, its ledger entry %d says %s", sum, le.index, le.ev.RecordDigest)},
+				eventFrom(le, true, st.Started))
+		case le.ev.Content != rec.Content:
+			add(Failure{Kind: RecordAltered, Key: v.Key, Record: v.ID, Version: v.Version,
+				Detail: fmt.Sprintf("the record version's content digests (SHA-256 %s, SM3 %s, %d bytes) differ from those of its ledger entry %d (SHA-256 %s, SM3 %s, %d bytes)",
+					rec.Content.SHA256, rec.Content.SM3, rec.Content.Size, le.index, le.ev.Content.SHA256, le.ev.Content.SM3, le.ev.Content.Size)},
 				eventFrom(le, true, st.Started))
 		}
 		refs[rec.Content.SHA256] = append(refs[rec.Content.SHA256], ref{v.ID, v.Version, rec.Content, sum})

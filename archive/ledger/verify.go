@@ -174,15 +174,17 @@ type Verified struct {
 // entry's record-sha256 and, when file is not nil, the file's digests against the
 // entry's. A "no" wraps ErrNotVerified and says why.
 func VerifyReceipt(r Receipt, v note.Verifier, file *archive.Digests) (Verified, error) {
-	cp, err := OpenCheckpoint([]byte(r.Checkpoint), v)
-	if err != nil {
-		return Verified{}, err
-	}
+	// The entry first, so that a "no" can say which record it is about.
 	e, err := ParseEntry([]byte(r.Entry))
 	if err != nil {
 		return Verified{}, err
 	}
-	out := Verified{Event: e, Index: r.Index, Checkpoint: cp}
+	out := Verified{Event: e, Index: r.Index}
+	cp, err := OpenCheckpoint([]byte(r.Checkpoint), v)
+	if err != nil {
+		return out, err
+	}
+	out.Checkpoint = cp
 	if r.Index < 0 || r.Index >= cp.Size {
 		return out, notVerified("entry %d is not in the checkpoint's tree of size %d", r.Index, cp.Size)
 	}

@@ -311,7 +311,9 @@ func printVerify(w io.Writer, rep verifyReport) {
 		if !m.Verified {
 			verdict = "NOT verified"
 		}
-		fmt.Fprintf(w, "  record:     %s version %d (%s)\n", m.Record, m.Version, verdict)
+		if m.Record != "" {
+			fmt.Fprintf(w, "  record:     %s version %d (%s)\n", m.Record, m.Version, verdict)
+		}
 		if !m.Verified {
 			fmt.Fprintf(w, "  reason:     %s\n", m.Reason)
 		}
