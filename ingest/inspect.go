@@ -84,6 +84,7 @@ const (
 type Inspector struct {
 	roots          *x509.CertPool
 	doubleCheckMax int64
+	parseTimeout   func(size int64) time.Duration
 	now            func() time.Time
 }
 
@@ -103,11 +104,17 @@ type InspectorOptions struct {
 	// besides digitorus/pdfsign's verifier; 0 means DefaultDoubleCheckMax, a
 	// negative value no limit.
 	DoubleCheckMax int64
+	// ParseTimeout, when not zero, replaces the default bound on the time the
+	// PDF parsers may take (60 s + 1 s per 10 MB).
+	ParseTimeout time.Duration
 }
 
 // NewInspector returns an Inspector.
 func NewInspector(o InspectorOptions) *Inspector {
-	in := &Inspector{roots: o.Roots, now: o.Now, doubleCheckMax: o.DoubleCheckMax}
+	in := &Inspector{roots: o.Roots, now: o.Now, doubleCheckMax: o.DoubleCheckMax, parseTimeout: parseTimeout}
+	if o.ParseTimeout > 0 {
+		in.parseTimeout = func(int64) time.Duration { return o.ParseTimeout }
+	}
 	switch {
 	case in.doubleCheckMax == 0:
 		in.doubleCheckMax = DefaultDoubleCheckMax
@@ -209,14 +216,15 @@ func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, err
 	d.Write(head)
 	_, derr := io.Copy(d, ctxReader{ctx, f})
 	if pdfDone != nil {
-		timer := time.NewTimer(parseTimeout(fi.Size()))
+		limit := in.parseTimeout(fi.Size())
+		timer := time.NewTimer(limit)
 		select {
 		case ins.PDF = <-pdfDone:
 		case <-timer.C:
 			// A hostile file can keep a parser busy far longer than any real
 			// document needs. The document is refused; the parser's goroutine is
 			// left to finish on its own, since Go cannot stop it.
-			ins.PDF = &PDFInfo{Problems: []string{fmt.Sprintf("the PDF parser did not finish within %s", parseTimeout(fi.Size()))}}
+			ins.PDF = &PDFInfo{Problems: []string{fmt.Sprintf("%s %s", parseTimedOut, limit)}}
 		case <-ctx.Done():
 			derr = ctx.Err()
 		}
@@ -229,6 +237,9 @@ func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, err
 	ins.Elapsed = time.Since(start)
 	return ins, nil
 }
+
+// parseTimedOut starts the problem reported when the parsers took too long.
+const parseTimedOut = "the PDF parser did not finish within"
 
 // parseTimeout bounds the time the PDF parsers may take on a file of size bytes:
 // generous for real documents (pdfcpu reads a 200 MB file in well under that),
