@@ -17,7 +17,6 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/gongshi-archive/gongshi/archive"
-	"github.com/gongshi-archive/gongshi/archive/blob/fs"
 	"github.com/gongshi-archive/gongshi/ingest/pdftest"
 )
 
@@ -180,79 +179,89 @@ func TestIngestBatchKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 120 PDFs and runs child processes")
 	}
-	dataDir := t.TempDir()
-	c := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": dataDir}}
-	createProject(t, c)
-	fx := makeIngestFixtures(t)
-	const n = 120
-	var rows [][]string
-	for i := range n {
-		f := fmt.Sprintf("doc-%03d.pdf", i)
-		fx.signed(t, f, fmt.Sprint(i))
-		rows = append(rows, []string{f, "CC-2026-001", "decision", fmt.Sprintf("征收决定 %d", i), fmt.Sprintf("长征补〔2026〕%d号", i+1), "2026-03-18", "长春市南关区人民政府"})
-	}
-	manifest := filepath.Join(t.TempDir(), "manifest.csv")
-	writeManifest(t, manifest, rows)
-	args := []string{"ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots, "--fonds", "Z109", "--workers", "4"}
-	child := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$"}, args...)...)
-		cmd.Env = append(os.Environ(), "GONGSHI_TEST_RUN_MAIN=1", "GONGSHI_DATA="+dataDir)
-		return cmd
-	}
-	// os.Args of the child: the flags after the test flags are the command's.
-	first := child()
-	first.Args = append([]string{os.Args[0]}, args...)
-	stderr, err := first.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	lines := 0
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "[") {
-			lines++
-		}
-		if lines == n/3 {
-			first.Process.Signal(syscall.SIGKILL)
-			break
-		}
-	}
-	first.Wait()
-	if lines != n/3 {
-		t.Fatalf("the batch ended before it could be killed: %d lines", lines)
-	}
-	second := child()
-	second.Args = append([]string{os.Args[0]}, args...)
-	out, err := second.Output()
-	if err != nil {
-		t.Fatalf("re-run: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "拒收 rejected:              0") {
-		t.Fatalf("re-run output:\n%s", out)
-	}
-	st, err := fs.Open(filepath.Join(dataDir, "store"), fs.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	a := archive.New(st, archive.Options{})
-	codes := map[string]int{}
-	records := 0
-	err = a.Records(context.Background(), func(r archive.Record) error {
-		records++
-		codes[r.ArchivalCode]++
-		return nil
-	})
-	if err != nil || records != n {
-		t.Fatalf("%d records (%v), want %d", records, err, n)
-	}
-	for i := 1; i <= n; i++ {
-		code := fmt.Sprintf("Z109-WS·2026-Y-%04d", i)
-		if codes[code] != 1 {
-			t.Errorf("archival code %s used %d times", code, codes[code])
-		}
+	for name, newCLI := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := newCLI(t)
+			createProject(t, c)
+			fx := makeIngestFixtures(t)
+			const n = 120
+			var rows [][]string
+			for i := range n {
+				f := fmt.Sprintf("doc-%03d.pdf", i)
+				fx.signed(t, f, fmt.Sprint(i))
+				rows = append(rows, []string{f, "CC-2026-001", "decision", fmt.Sprintf("征收决定 %d", i), fmt.Sprintf("长征补〔2026〕%d号", i+1), "2026-03-18", "长春市南关区人民政府"})
+			}
+			manifest := filepath.Join(t.TempDir(), "manifest.csv")
+			writeManifest(t, manifest, rows)
+			args := []string{"ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots, "--fonds", "Z109", "--workers", "4"}
+			child := func() *exec.Cmd {
+				cmd := exec.Command(os.Args[0], args...)
+				cmd.Env = append(os.Environ(), "GONGSHI_TEST_RUN_MAIN=1")
+				for k, v := range c.env {
+					cmd.Env = append(cmd.Env, k+"="+v)
+				}
+				return cmd
+			}
+			first := child()
+			stderr, err := first.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := first.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stderr)
+			lines := 0
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "[") {
+					lines++
+				}
+				if lines == n/3 {
+					first.Process.Signal(syscall.SIGKILL)
+					break
+				}
+			}
+			first.Wait()
+			if lines != n/3 {
+				t.Fatalf("the batch ended before it could be killed: %d lines", lines)
+			}
+			out, err := child().Output()
+			if err != nil {
+				t.Fatalf("re-run: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), "拒收 rejected:              0") || strings.Contains(string(out), "此前已归档 already filed:   0\n") {
+				t.Fatalf("re-run output (want some already filed, none rejected):\n%s", out)
+			}
+			// A third run files nothing new.
+			if out, err := child().Output(); err != nil || !strings.Contains(string(out), fmt.Sprintf("此前已归档 already filed:   %d", n)) {
+				t.Fatalf("third run: %v\n%s", err, out)
+			}
+			var cfg config
+			if err := cfg.resolve(newRoot(env{}).PersistentFlags(), func(k string) string { return c.env[k] }); err != nil {
+				t.Fatal(err)
+			}
+			st, err := cfg.openStore(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			a := archive.New(st, archive.Options{})
+			codes := map[string]int{}
+			records := 0
+			err = a.Records(context.Background(), func(r archive.Record) error {
+				records++
+				codes[r.ArchivalCode]++
+				return nil
+			})
+			if err != nil || records != n {
+				t.Fatalf("%d records (%v), want %d", records, err, n)
+			}
+			for i := 1; i <= n; i++ {
+				code := fmt.Sprintf("Z109-WS·2026-Y-%04d", i)
+				if codes[code] != 1 {
+					t.Errorf("archival code %s used %d times", code, codes[code])
+				}
+			}
+		})
 	}
 }
