@@ -756,21 +756,29 @@ func (l *Log) Entries(ctx context.Context, fn func(index int64, entry []byte) er
 	if err != nil {
 		return fmt.Errorf("ledger: entries: %w", err)
 	}
+	// Batches are read ahead, a group at a time in parallel: a log appended to
+	// one entry at a time has a batch per entry, and on S3 each is a round trip.
+	const readAhead = 32
 	next := int64(0)
-	for _, start := range starts {
-		if start != next {
-			return fmt.Errorf("ledger: entries: %w: batch at %d follows entry %d", ErrCorrupt, start, next-1)
-		}
-		entries, err := l.readBatch(ctx, start)
-		if err != nil {
-			return fmt.Errorf("ledger: entries: %w", err)
-		}
-		for i, e := range entries {
-			if err := fn(start+int64(i), e); err != nil {
-				return err
+	for g := 0; g < len(starts); g += readAhead {
+		group := starts[g:min(g+readAhead, len(starts))]
+		batches := make([][][]byte, len(group))
+		errs := make([]error, len(group))
+		parallel(len(group), func(i int) { batches[i], errs[i] = l.readBatch(ctx, group[i]) })
+		for k, start := range group {
+			if start != next {
+				return fmt.Errorf("ledger: entries: %w: batch at %d follows entry %d", ErrCorrupt, start, next-1)
 			}
+			if errs[k] != nil {
+				return fmt.Errorf("ledger: entries: %w", errs[k])
+			}
+			for i, e := range batches[k] {
+				if err := fn(start+int64(i), e); err != nil {
+					return err
+				}
+			}
+			next = start + int64(len(batches[k]))
 		}
-		next = start + int64(len(entries))
 	}
 	return nil
 }
