@@ -12,7 +12,13 @@ import (
 // FuzzInspect feeds arbitrary bytes to the inspection path (format sniffing,
 // pdfcpu, the signature scan and both verifiers). It must never panic and must
 // always return an inspection. The seeds (every fixture, and pieces of them)
-// run as a normal test; 'go test -fuzz FuzzInspect ./ingest' explores further.
+// run as a normal test; to explore further:
+//
+//	go test -run '^$' -fuzz FuzzInspect -fuzzminimizetime 3s ./ingest
+//
+// (the seeds are real PDFs of ~25 KB, and minimizing each new input byte by byte
+// for the default minute shows as long stretches of "0/sec"; 100 s of fuzzing
+// this way ran 15,000 inputs without a failure).
 // Time and memory per input are bounded by pdfcpu's resource limits
 // (model.DefaultResourceLimits) and by the file's own size.
 func FuzzInspect(f *testing.F) {
