@@ -29,20 +29,22 @@ type Row struct {
 	Problems []string `json:"problems,omitempty"`
 }
 
-// columns maps manifest column names (English as the flags, or Chinese as
+// columnAliases maps manifest column names (English as the flags, or Chinese as
 // archivists name them) to the field they set.
-var columnAliases = map[string]string{
-	"file": "file", "文件": "file", "文件名": "file", "path": "file",
-	"project": "project", "项目编号": "project", "项目": "project",
-	"type": "type", "文件类型": "type", "类型": "type",
-	"title": "title", "题名": "title", "标题": "title",
-	"doc_number": "doc_number", "doc-number": "doc_number", "文号": "doc_number",
-	"date": "date", "日期": "date", "成文日期": "date",
-	"issuer": "issuer", "责任者": "issuer",
-	"disclosure": "disclosure", "公开属性": "disclosure",
-	"retention": "retention", "保管期限": "retention",
-	"archival_code": "archival_code", "archival-code": "archival_code", "档号": "archival_code",
-	"household": "household", "户号": "household",
+func columnAliases() map[string]string {
+	return map[string]string{
+		"file": "file", "文件": "file", "文件名": "file", "path": "file",
+		"project": "project", "项目编号": "project", "项目": "project",
+		"type": "type", "文件类型": "type", "类型": "type",
+		"title": "title", "题名": "title", "标题": "title",
+		"doc_number": "doc_number", "doc-number": "doc_number", "文号": "doc_number",
+		"date": "date", "日期": "date", "成文日期": "date",
+		"issuer": "issuer", "责任者": "issuer",
+		"disclosure": "disclosure", "公开属性": "disclosure",
+		"retention": "retention", "保管期限": "retention",
+		"archival_code": "archival_code", "archival-code": "archival_code", "档号": "archival_code",
+		"household": "household", "户号": "household",
+	}
 }
 
 // ErrManifest: the manifest cannot be read as a whole (not a row's problem).
@@ -107,8 +109,9 @@ func ReadManifest(path, dir string) ([]Row, error) {
 		}
 	}
 	var out []Row
+	aliases := columnAliases()
 	for i, m := range recs {
-		out = append(out, parseRow(m, lines[i], dir))
+		out = append(out, parseRow(m, lines[i], dir, aliases))
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("ingest: manifest %s: %w: no rows", path, ErrManifest)
@@ -116,11 +119,11 @@ func ReadManifest(path, dir string) ([]Row, error) {
 	return out, nil
 }
 
-func parseRow(m map[string]string, line int, dir string) Row {
+func parseRow(m map[string]string, line int, dir string, aliases map[string]string) Row {
 	row := Row{Line: line}
 	f := map[string]string{}
 	for k, v := range m {
-		name, ok := columnAliases[strings.ToLower(k)]
+		name, ok := aliases[strings.ToLower(k)]
 		if !ok {
 			row.Problems = append(row.Problems, fmt.Sprintf("unknown column %q", k))
 			continue

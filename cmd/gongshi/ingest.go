@@ -225,15 +225,21 @@ func writeReportFile(path string, sum ingest.Summary) error {
 	return f.Close()
 }
 
-var statusLabel = map[ingest.Status]string{
-	ingest.Filed:        "已归档 filed",
-	ingest.AlreadyFiled: "此前已归档 already filed",
-	ingest.RejectedDoc:  "拒收 rejected",
-	ingest.Failed:       "出错 error",
+// statusLabel names a filing's outcome for people, Chinese first.
+func statusLabel(s ingest.Status) string {
+	switch s {
+	case ingest.Filed:
+		return "已归档 filed"
+	case ingest.AlreadyFiled:
+		return "此前已归档 already filed"
+	case ingest.RejectedDoc:
+		return "拒收 rejected"
+	}
+	return "出错 error"
 }
 
 func printResult(w io.Writer, res ingest.Result) {
-	fmt.Fprintf(w, "%s: %s\n", statusLabel[res.Status], res.Path)
+	fmt.Fprintf(w, "%s: %s\n", statusLabel(res.Status), res.Path)
 	if r := res.Record; r.ID != "" {
 		fmt.Fprintf(w, "  记录 record:    %s (version %d)\n", r.ID, r.Version)
 		if r.ArchivalCode != "" {
@@ -271,7 +277,7 @@ func printSummary(w io.Writer, s ingest.Summary, reportPath string) {
 	}
 	for _, r := range s.Results {
 		if r.Status == ingest.RejectedDoc || r.Status == ingest.Failed {
-			fmt.Fprintf(w, "%s: %s\n", statusLabel[r.Status], r.Path)
+			fmt.Fprintf(w, "%s: %s\n", statusLabel(r.Status), r.Path)
 			for _, why := range r.Reasons {
 				fmt.Fprintf(w, "  - %s\n", why)
 			}
