@@ -44,6 +44,8 @@ func columnAliases() map[string]string {
 		"retention": "retention", "保管期限": "retention",
 		"archival_code": "archival_code", "archival-code": "archival_code", "档号": "archival_code",
 		"household": "household", "户号": "household",
+		// Notes are for people; the archive does not keep them.
+		"note": "", "notes": "", "备注": "",
 	}
 }
 
@@ -125,7 +127,10 @@ func parseRow(m map[string]string, line int, dir string, aliases map[string]stri
 	for k, v := range m {
 		name, ok := aliases[strings.ToLower(k)]
 		if !ok {
-			row.Problems = append(row.Problems, fmt.Sprintf("unknown column %q", k))
+			row.Problems = append(row.Problems, fmt.Sprintf("unknown column %q (a misspelt column is not ignored; notes go in 备注)", k))
+			continue
+		}
+		if name == "" {
 			continue
 		}
 		f[name] = v
