@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/ingest"
 )
 
@@ -151,7 +150,11 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		return err
 	}
 	defer st.Close()
-	a := archive.New(st, archive.Options{Now: e.now})
+	// Through archiveOn, so that every record filed is appended to the ledger.
+	a, _, err := cfg.archiveOn(st, e)
+	if err != nil {
+		return err
+	}
 	filer := ingest.NewFiler(a, st, ingest.Options{Inspector: ingest.NewInspector(inOpts), Policies: pols, Numbering: num, Now: e.now})
 
 	if !batch {

@@ -245,7 +245,14 @@ func TestIngestBatchKilled(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			a := archive.New(st, archive.Options{})
+			a, log, err := cfg.archiveOn(st, env{now: time.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every record is in the ledger once: the journal is idempotent too.
+			if _, cp, err := log.Latest(context.Background()); err != nil || cp.Size != n {
+				t.Errorf("ledger: %d entries (%v), want %d", cp.Size, err, n)
+			}
 			codes := map[string]int{}
 			records := 0
 			err = a.Records(context.Background(), func(r archive.Record) error {
