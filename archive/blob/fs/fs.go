@@ -26,11 +26,14 @@ import (
 //	                 mtime, and the extended attributes user.gongshi.meta (checksum,
 //	                 retention) and user.gongshi.hold (present while a legal hold is
 //	                 set) carry its lock state
-//	tmp/             objects being written or deleted
+//	tmp/             objects being deleted
 //
 // Keeping the lock state in extended attributes of the content file makes an object
-// one inode: it appears whole, with its retention, in one atomic rename, and is made
-// durable by two fsyncs (the file, then its directory). The '@' suffix cannot occur
+// one inode. A put writes it as an unnamed file (O_TMPFILE) in the object's
+// directory and then links it under its name, which fails if the name exists: the
+// object appears whole, with its retention, or not at all, and of racing puts
+// exactly one links. It is made durable by two fsyncs (the file, then its
+// directory). The '@' suffix cannot occur
 // in a key (blob.ValidateKey), so the object "a" and the objects under "a/" never
 // collide.
 const (
@@ -141,22 +144,22 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	}
 	target := s.objectPath(key)
 	// Fail early, before reading the content, when the key is plainly taken; the
-	// rename below is what decides a race.
+	// link below is what decides a race.
 	if _, err := os.Lstat(target); err == nil {
 		return blob.Info{}, blob.ErrExists
 	}
-	f, err := os.CreateTemp(filepath.Join(s.root, tmpDir), "put-")
+	parent := filepath.Dir(target)
+	if err := s.mkdirAll(parent); err != nil {
+		return blob.Info{}, err
+	}
+	// The content goes into an unnamed file in the object's own directory: a crash
+	// leaves nothing to clean up, and concurrent puts do not contend for one
+	// temporary directory.
+	f, err := openUnnamed(parent)
 	if err != nil {
 		return blob.Info{}, err
 	}
-	tmp := f.Name()
-	committed := false
-	defer func() {
-		f.Close()
-		if !committed {
-			os.Remove(tmp)
-		}
-	}()
+	defer f.Close()
 
 	m := meta{ContentType: opts.ContentType}
 	if !opts.RetainUntil.IsZero() {
@@ -184,29 +187,21 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 		}
 	}
 	created := s.now()
-	if err := os.Chtimes(tmp, created, created); err != nil {
+	if err := setMtime(f, created); err != nil {
 		return blob.Info{}, err
 	}
 	if err := s.syncFile(f); err != nil {
 		return blob.Info{}, err
 	}
-	if err := f.Close(); err != nil {
-		return blob.Info{}, err
-	}
 	if err := ctx.Err(); err != nil {
 		return blob.Info{}, err
 	}
-	parent := filepath.Dir(target)
-	if err := s.mkdirAll(parent); err != nil {
-		return blob.Info{}, err
-	}
-	if err := renameNoReplace(tmp, target); err != nil {
+	if err := linkUnnamed(f, target); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return blob.Info{}, blob.ErrExists
 		}
 		return blob.Info{}, err
 	}
-	committed = true
 	if err := s.syncDir(parent); err != nil {
 		return blob.Info{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,15 +14,39 @@ import (
 // errNoAttr is the error of getxattr and removexattr for an absent attribute.
 var errNoAttr = unix.ENODATA
 
-// renameNoReplace renames oldpath to newpath unless newpath exists, atomically:
-// of several racing renames onto one name, from any processes, one succeeds and
-// the others fail with an error matching fs.ErrExist.
-func renameNoReplace(oldpath, newpath string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, oldpath, unix.AT_FDCWD, newpath, unix.RENAME_NOREPLACE)
+// openUnnamed creates an unnamed regular file in dir (O_TMPFILE), which vanishes
+// if the process dies before linkUnnamed names it.
+func openUnnamed(dir string) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_RDWR|unix.O_TMPFILE|unix.O_CLOEXEC, 0o640)
 	if err != nil {
-		return &os.LinkError{Op: "renameat2", Old: oldpath, New: newpath, Err: err}
+		return nil, &os.PathError{Op: "open O_TMPFILE", Path: dir, Err: err}
+	}
+	return os.NewFile(uintptr(fd), dir+"/(unnamed)"), nil
+}
+
+// linkUnnamed gives the unnamed file f the name path unless path exists,
+// atomically: of several racing links onto one name, from any processes, one
+// succeeds and the others fail with an error matching fs.ErrExist.
+func linkUnnamed(f *os.File, path string) error {
+	// Through /proc, as an unprivileged process can; AT_EMPTY_PATH would need
+	// CAP_DAC_READ_SEARCH.
+	proc := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	err := unix.Linkat(unix.AT_FDCWD, proc, unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+	if err == unix.ENOENT {
+		if _, serr := os.Stat(proc); serr != nil { // no /proc: try the privileged way
+			err = unix.Linkat(int(f.Fd()), "", unix.AT_FDCWD, path, unix.AT_EMPTY_PATH)
+		}
+	}
+	if err != nil {
+		return &os.LinkError{Op: "linkat", Old: f.Name(), New: path, Err: err}
 	}
 	return nil
+}
+
+// setMtime sets the modification (and access) time of f.
+func setMtime(f *os.File, t time.Time) error {
+	tv := []unix.Timeval{unix.NsecToTimeval(t.UnixNano()), unix.NsecToTimeval(t.UnixNano())}
+	return os.NewSyscallError("futimes", unix.Futimes(int(f.Fd()), tv))
 }
 
 func setxattr(f *os.File, name string, value []byte) error {
@@ -53,27 +79,26 @@ func getxattr(f *os.File, name string) ([]byte, error) {
 }
 
 // probe checks that the filesystem under dir has what the store depends on:
-// renameat2 with RENAME_NOREPLACE (create-once) and user extended attributes
-// (retention and holds).
+// unnamed files and linkat (create-once) and user extended attributes (retention
+// and holds).
 func probe(dir string) error {
-	f, err := os.CreateTemp(dir, "probe-")
+	f, err := openUnnamed(dir)
 	if err != nil {
+		if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("the filesystem has no unnamed files (O_TMPFILE), on which atomic create-once depends: use ext4, xfs or btrfs")
+		}
 		return err
 	}
-	defer os.Remove(f.Name())
 	defer f.Close()
 	if err := setxattr(f, "user.gongshi.probe", []byte("1")); err != nil {
 		return fmt.Errorf("the filesystem has no user extended attributes (%v), which hold retention dates and legal holds: use ext4, xfs or btrfs", err)
 	}
-	b := filepath.Join(dir, filepath.Base(f.Name())+"-b")
-	defer os.Remove(b)
-	if err := renameNoReplace(f.Name(), b); err != nil {
-		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
-			return fmt.Errorf("the filesystem has no atomic create-once (renameat2 RENAME_NOREPLACE): use ext4, xfs or btrfs")
-		}
-		return err
+	name := filepath.Join(dir, fmt.Sprintf("probe-%d", os.Getpid()))
+	os.Remove(name)
+	if err := linkUnnamed(f, name); err != nil {
+		return fmt.Errorf("cannot name an unnamed file (%v): the store needs /proc or CAP_DAC_READ_SEARCH", err)
 	}
-	return nil
+	return os.Remove(name)
 }
 
 // flock takes an exclusive advisory lock on f, released when f is closed.
