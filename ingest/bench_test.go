@@ -16,6 +16,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/blob/fs"
 	"github.com/gongshi-archive/gongshi/archive/blob/s3"
+	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/ingest/pdftest"
 	"github.com/gongshi-archive/gongshi/internal/testenv"
 )
@@ -97,7 +98,12 @@ func benchmarkIngest(b *testing.B, n, size int) {
 			for b.Loop() {
 				b.StopTimer()
 				st := benchStore(b, backend)
-				a := archive.New(st, archive.Options{})
+				// As the command files: every record is appended to the ledger.
+				key, err := ledger.GenerateKeyFile(filepath.Join(b.TempDir(), "ledger.key"), "bench.gongshi.example")
+				if err != nil {
+					b.Fatal(err)
+				}
+				a := archive.New(st, archive.Options{Journal: ledger.New(st, ledger.Options{Key: key})})
 				if _, err := a.CreateProject(context.Background(), archive.Project{Code: "CC-2026-001", Name: "基准测试项目", City: "长春市"}); err != nil {
 					b.Fatal(err)
 				}
