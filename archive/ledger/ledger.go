@@ -232,6 +232,18 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 			fail(err)
 			return
 		}
+		for _, idx := range found {
+			if idx >= l.size {
+				// In the log, but in a batch that another writer (or a crashed
+				// one) has not finished: finish it, so that what Append returns is
+				// covered by a signed checkpoint.
+				if err := l.refresh(ctx); err != nil {
+					fail(err)
+					return
+				}
+				break
+			}
+		}
 		var todo []int
 		var entries [][]byte
 		first := make(map[string]int)

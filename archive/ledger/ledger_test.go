@@ -242,16 +242,27 @@ func TestCrashAfterCommitIsCompleted(t *testing.T) {
 			if _, err := st.Put(ctx, batchKey(2), bytes.NewReader(data), blob.PutOptions{Size: int64(len(data))}); err != nil {
 				t.Fatal(err)
 			}
-			// Re-running the append of event 3 finds it instead of appending it again.
-			l2 := New(st, Options{Key: key})
-			if n, err := l2.Append(ctx, event(3)); err != nil || n != 3 {
+			// It had written the lookup key of entry 3, not yet that of entry 2.
+			if _, err := st.Put(ctx, byRecordKey(event(3)), strings.NewReader("3 2\n"), blob.PutOptions{Size: 4}); err != nil {
+				t.Fatal(err)
+			}
+			// Re-running the append of event 3, in the first writer (which knows the
+			// log as of size 2), finds it, and finishes the batch before saying so.
+			if n, err := l.Append(ctx, event(3)); err != nil || n != 3 {
 				t.Fatalf("re-run after the crash: %d, %v", n, err)
 			}
+			if locs, err := l.Lookup(ctx, recordID(2), 1); err != nil || len(locs) != 1 || locs[0].Index != 2 {
+				t.Fatalf("lookup of entry 2 after completion: %+v, %v", locs, err)
+			}
+			l2 := New(st, Options{Key: key})
 			if n, err := l2.Append(ctx, event(4)); err != nil || n != 4 {
 				t.Fatalf("next append: %d, %v", n, err)
 			}
 			if cp := latest(t, l); cp.Size != 5 {
 				t.Fatalf("the first writer sees size %d, want 5", cp.Size)
+			}
+			if r := receiptOf(t, l, 3); r.Index != 3 {
+				t.Fatalf("receipt of entry 3: %+v", r)
 			}
 			r := receiptOf(t, l, 2)
 			if _, err := VerifyReceipt(r, key.Verifier, nil); err != nil {
