@@ -193,7 +193,7 @@ func VerifyReceipt(r Receipt, v note.Verifier, file *archive.Digests) (Verified,
 	}
 	if r.Record != "" {
 		if sum := archive.Hash(sha256.Sum256([]byte(r.Record))); sum != e.RecordDigest {
-			return out, notVerified("the record in the receipt has SHA-256 %s, the ledger entry says %s", sum, e.RecordDigest)
+			return out, notVerified("the record version has SHA-256 %s, its ledger entry says %s: the record was altered", sum, e.RecordDigest)
 		}
 		rec, err := archive.DecodeRecord([]byte(r.Record))
 		if err != nil {

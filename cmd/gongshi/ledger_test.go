@@ -178,6 +178,28 @@ func TestVerifyCommand(t *testing.T) {
 				t.Fatalf("other key: %d\n%s", code, out)
 			}
 
+			// The same content filed again under other metadata, whose record version
+			// is then altered in the store: the file is still a filed document (the
+			// first record verifies), and the altered one is named with its reason.
+			ctx := context.Background()
+			a, closeArchive, err := c.config(t).openArchive(ctx, env{now: func() time.Time { return c.now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dup := rec
+			dup.ID, dup.Version, dup.FiledAt, dup.Title = "", 0, time.Time{}, rec.Title+"（副本）"
+			dup, err = a.CreateRecord(ctx, dup)
+			closeArchive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := archive.EncodeRecord(dup)
+			c.raw(t).Overwrite(t, fmt.Sprintf("records/%s/000001.json", dup.ID), bytes.Replace(b, []byte("副本"), []byte("正本"), 1))
+			out, _, code = c.run("verify", file)
+			if code != exitOK || !strings.Contains(out, dup.ID+" version 1 (NOT verified)") || !strings.Contains(out, "the record version has SHA-256") {
+				t.Fatalf("one of two records altered: %d\n%s", code, out)
+			}
+
 			// Errors: exit 2.
 			if _, errOut, code := c.run("verify", filepath.Join(t.TempDir(), "nothing.pdf")); code != exitOperator || !strings.Contains(errOut, "cannot read") {
 				t.Fatalf("missing file: %d %q", code, errOut)
