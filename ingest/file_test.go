@@ -65,6 +65,7 @@ func TestFixtureVerdicts(t *testing.T) {
 		{"thousands", Filed, []string{"usability/opens/pass", "authenticity/signature/pass"}},
 		{"chinese_name", AlreadyFiled, []string{"authenticity/signature/pass"}},
 		{"spaces_name", Filed, []string{"authenticity/signature/pass"}},
+		{"signed_after_expiry", Filed, []string{"authenticity/signature/warn"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {

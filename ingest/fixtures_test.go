@@ -104,24 +104,37 @@ func makeFixtures(dir string) (*fixtureSet, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A signer whose certificate expired before it signed (2015 to 2025; pdfsign
+	// stamps the CMS signing time with the real clock): the bytes are intact, so
+	// the signature is untrusted, not invalid.
+	oldPKI, err := pdftest.NewPKI("吉林省电子政务根证书（旧）", "长春市房屋征收办公室", time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return nil, err
+	}
+	fs.roots.AddCert(oldPKI.Root.Cert)
+	expired, err := pdftest.Sign(plain, oldPKI.Signer, []*x509.Certificate{oldPKI.Root.Cert}, time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return nil, err
+	}
 	write := map[string][]byte{
-		"signed":       signed,
-		"tampered":     tampered,
-		"incremental":  incremental,
-		"unsigned":     plain,
-		"untrusted":    untrusted,
-		"broken_cms":   broken,
-		"encrypted":    encrypted,
-		"encrypted_pw": encryptedPW,
-		"javascript":   js,
-		"launch":       pdftest.Document(pdftest.Options{Launch: true}),
-		"attachment":   pdftest.Document(pdftest.Options{Attachment: true}),
-		"truncated":    signed[:len(signed)/2],
-		"empty":        {},
-		"not_pdf":      []byte("PK\x03\x04 this is a zip archive, not a PDF"),
-		"thousands":    many,
-		"chinese_name": signed,
-		"spaces_name":  signed,
+		"signed_after_expiry": expired,
+		"signed":        signed,
+		"tampered":      tampered,
+		"incremental":   incremental,
+		"unsigned":      plain,
+		"untrusted":     untrusted,
+		"broken_cms":    broken,
+		"encrypted":     encrypted,
+		"encrypted_pw":  encryptedPW,
+		"javascript":    js,
+		"launch":        pdftest.Document(pdftest.Options{Launch: true}),
+		"attachment":    pdftest.Document(pdftest.Options{Attachment: true}),
+		"truncated":     signed[:len(signed)/2],
+		"empty":         {},
+		"not_pdf":       []byte("PK\x03\x04 this is a zip archive, not a PDF"),
+		"thousands":     many,
+		"chinese_name":  signed,
+		"spaces_name":   signed,
 	}
 	names := map[string]string{
 		"chinese_name": "征收决定书 第1号.pdf",

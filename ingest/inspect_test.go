@@ -19,6 +19,7 @@ func TestInspectSignatureDetails(t *testing.T) {
 		{"incremental", false, VerdictValid},
 		{"untrusted", true, VerdictUntrusted},
 		{"tampered", true, VerdictInvalid},
+		{"signed_after_expiry", true, VerdictUntrusted},
 	} {
 		ins, err := in.Inspect(context.Background(), fx.files[tc.fixture])
 		if err != nil {

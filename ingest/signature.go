@@ -3,9 +3,12 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"time"
@@ -13,6 +16,7 @@ import (
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/verify"
 	"github.com/digitorus/pkcs7"
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
@@ -135,14 +139,14 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 		if cpu != nil {
 			c = cpu[i]
 		}
-		in.judge(&s, r, p, c)
+		in.judge(f, &s, r, p, c)
 		out = append(out, s)
 	}
 	return out
 }
 
 // judge sets the verdict of s.
-func (in *Inspector) judge(s *Signature, r rawSig, p *verify.Signer, c *model.SignatureValidationResult) {
+func (in *Inspector) judge(f io.ReaderAt, s *Signature, r rawSig, p *verify.Signer, c *model.SignatureValidationResult) {
 	switch {
 	case r.parseErr != nil:
 		s.Verdict, s.Reason = VerdictInvalid, "the signature data is broken: "+r.parseErr.Error()
@@ -150,14 +154,20 @@ func (in *Inspector) judge(s *Signature, r rawSig, p *verify.Signer, c *model.Si
 	case c != nil && c.Reason == model.SignatureReasonMalformed:
 		s.Verdict, s.Reason = VerdictInvalid, "the signature data is broken (pdfcpu: malformed)"
 		return
-	case c != nil && c.Status == model.SignatureStatusInvalid:
+	case c != nil && c.Status == model.SignatureStatusInvalid &&
+		(c.Reason == model.SignatureReasonDocModified || c.Reason == model.SignatureReasonSignatureForged):
+		// Only these two say the bytes or the signature are wrong; pdfcpu's other
+		// reasons (an expired or untrusted certificate) are about trust, which is
+		// decided below against Gongshi's roots at the signing time.
 		s.Verdict, s.Reason = VerdictInvalid, "the signed bytes changed after signing (pdfcpu: "+c.Reason.String()+")"
 		return
 	case p == nil:
 		s.Verdict, s.Reason = VerdictInvalid, "the signature could not be verified: the verifier found no signer in it"
 		return
 	case !p.ValidSignature:
-		s.Verdict, s.Reason = VerdictInvalid, "the signed bytes changed after signing, or the signature does not match them"
+		// pdfsign's verifier also says no when the certificate was not valid at
+		// the signing time the CMS data states; tell that apart from changed bytes.
+		s.Verdict, s.Reason = in.whyNotValid(f, r)
 		return
 	}
 	if p.TimeStamp != nil && !p.TimeStamp.Time.IsZero() {
@@ -186,7 +196,10 @@ func (in *Inspector) judge(s *Signature, r rawSig, p *verify.Signer, c *model.Si
 		s.Verdict, s.Reason = VerdictUntrusted, "intact, but the signer's certificate does not chain to a trust root: "+err.Error()
 		return
 	}
-	s.Verdict, s.Reason = VerdictValid, "intact, and the signer's certificate chains to a trust root"
+	s.Verdict, s.Reason = VerdictValid, "intact, and the signer's certificate chains to a trust root at the signing time"
+	if s.TimeSource == "claimed" {
+		s.Reason += " (as the signature claims it; there is no timestamp token)"
+	}
 }
 
 // signerCert returns the certificate of the CMS blob's signer and the other
@@ -339,4 +352,48 @@ func parseCerts(b []byte) ([]*x509.Certificate, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// whyNotValid explains a signature that pdfsign's verifier refused: the signed
+// bytes no longer match the digest the signature holds (invalid), or they match
+// and the signer's certificate was not valid at the signing time the signature
+// states (untrusted: nothing was changed, but the signer could not sign then),
+// or the signature value itself does not verify (invalid).
+func (in *Inspector) whyNotValid(f io.ReaderAt, r rawSig) (verdict, reason string) {
+	const changed = "the signed bytes changed after signing: they no longer match the digest in the signature"
+	p7 := r.p7
+	var want []byte
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &want); err != nil {
+		return VerdictInvalid, "the signature data is broken: no message digest"
+	}
+	var h hash.Hash
+	switch p7.Signers[0].DigestAlgorithm.Algorithm.String() {
+	case "2.16.840.1.101.3.4.2.1":
+		h = sha256.New()
+	case "2.16.840.1.101.3.4.2.2":
+		h = sha512.New384()
+	case "2.16.840.1.101.3.4.2.3":
+		h = sha512.New()
+	case "1.2.156.10197.1.401":
+		h = sm3.New()
+	default:
+		return VerdictInvalid, "the signature does not verify (digest algorithm " + p7.Signers[0].DigestAlgorithm.Algorithm.String() + ")"
+	}
+	br := r.byteRange
+	for i := 0; i+1 < len(br); i += 2 {
+		if _, err := io.Copy(h, io.NewSectionReader(f, br[i], br[i+1])); err != nil {
+			return VerdictInvalid, changed
+		}
+	}
+	if !bytes.Equal(h.Sum(nil), want) {
+		return VerdictInvalid, changed
+	}
+	leaf, _ := signerCert(p7)
+	var at time.Time
+	if leaf != nil && p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &at) == nil &&
+		(at.Before(leaf.NotBefore) || at.After(leaf.NotAfter)) {
+		return VerdictUntrusted, fmt.Sprintf("the signed bytes are intact, but the signer's certificate (valid %s to %s) was not valid at the signing time the signature states, %s",
+			leaf.NotBefore.UTC().Format(time.DateOnly), leaf.NotAfter.UTC().Format(time.DateOnly), at.UTC().Format(time.DateOnly))
+	}
+	return VerdictInvalid, "the signed bytes are intact, but the signature value does not verify: the signature data is broken"
 }
