@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
@@ -39,6 +40,10 @@ type Archive struct {
 	cat       *Catalogue
 	tempDir   string
 	journalTo Journal
+	// projects holds the codes of projects seen to exist. Projects are never
+	// removed, so an entry never goes stale, and filing a batch checks its project
+	// once instead of once per record.
+	projects sync.Map
 }
 
 // New returns an Archive over store.
@@ -409,7 +414,7 @@ func (a *Archive) checkRecord(ctx context.Context, ps *problems, rec Record) err
 	if err := joinProblems(ps, a.cat.ValidateRecord(rec, rec.FiledAt)).err("record " + rec.ID); err != nil {
 		return err
 	}
-	if _, err := a.Project(ctx, rec.Project); err != nil {
+	if err := a.projectExists(ctx, rec.Project); err != nil {
 		return err
 	}
 	switch err := a.checkStored(ctx, ContentKey(rec.Content.SHA256), rec.Content); {
@@ -418,6 +423,26 @@ func (a *Archive) checkRecord(ctx context.Context, ps *problems, rec Record) err
 	case err != nil:
 		return fmt.Errorf("content %s: %w", rec.Content.SHA256, err)
 	}
+	return nil
+}
+
+// projectExists returns nil when project code exists, ErrNotFound when it does not.
+// Version 1 of every project is created before anything else of it, so its
+// presence is the project's.
+func (a *Archive) projectExists(ctx context.Context, code string) error {
+	if _, ok := a.projects.Load(code); ok {
+		return nil
+	}
+	if err := ValidateProjectCode(code); err != nil {
+		return err
+	}
+	if _, err := a.store.Stat(ctx, projectKey(code, 1)); err != nil {
+		if errors.Is(err, blob.ErrNotFound) {
+			return fmt.Errorf("project %s: %w", code, ErrNotFound)
+		}
+		return err
+	}
+	a.projects.Store(code, struct{}{})
 	return nil
 }
 
