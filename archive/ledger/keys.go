@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
 )
 
 // Key is the log's signing key with its verifier.
@@ -104,4 +107,21 @@ func parseKey(skey, vkey string) (Key, error) {
 		return Key{}, errors.New("the private and the verifier key do not belong together")
 	}
 	return Key{Signer: s, Verifier: v, VerifierKey: vkey}, nil
+}
+
+// errStop ends a listing early.
+var errStop = errors.New("stop")
+
+// Started reports whether the log in st has a signed checkpoint: whether a key
+// for it must already exist somewhere.
+func Started(ctx context.Context, st blob.Lister) (bool, error) {
+	found := false
+	err := st.List(ctx, checkpointPrefix, "", func(blob.Info) error {
+		found = true
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	return found, nil
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -24,10 +26,21 @@ const defaultOrigin = "gongshi.example/ledger"
 func (c *config) keyPath() string { return filepath.Join(c.data, "keys", "ledger.key") }
 
 // ledgerKey loads the signing key; when there is none yet it generates one (the
-// first start of an archive).
-func (c *config) ledgerKey() (ledger.Key, error) {
+// first start of an archive), unless the store's ledger has begun: then the key
+// exists elsewhere (another machine sharing the S3 bucket, a lost data directory),
+// and a new one would only be a key that nobody must trust.
+func (c *config) ledgerKey(st blob.Store) (ledger.Key, error) {
 	k, err := ledger.LoadKeyFile(c.keyPath())
 	if errors.Is(err, ledger.ErrNoKey) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		started, serr := ledger.Started(ctx, st)
+		cancel()
+		if serr != nil {
+			return ledger.Key{}, fmt.Errorf("ledger key: %w", serr)
+		}
+		if started {
+			return ledger.Key{}, fmt.Errorf("no ledger key in %s, but the ledger in %s has signed checkpoints: copy the key file (keys/ledger.key) from the data directory that signed them; a new key would not be trusted", c.keyPath(), c.where())
+		}
 		origin := c.origin
 		if origin == "" {
 			origin = defaultOrigin
@@ -47,7 +60,7 @@ func (c *config) ledgerKey() (ledger.Key, error) {
 // every record filed is appended to the ledger. Commands that file records open
 // their archive through here (or openArchive).
 func (c *config) archiveOn(st blob.Store, e env) (*archive.Archive, *ledger.Log, error) {
-	k, err := c.ledgerKey()
+	k, err := c.ledgerKey(st)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -337,3 +337,27 @@ func TestAuditCommand(t *testing.T) {
 		})
 	}
 }
+
+// A data directory without the key, on a store whose ledger has begun (a second
+// machine on the same bucket, a lost directory), does not make a new key: one
+// that signed nothing there must never be published.
+func TestNoNewKeyForAStartedLedger(t *testing.T) {
+	for name, newCLI := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := newCLI(t)
+			createLedgerProject(t, c)
+			fileRecord(t, c, 1, pdfBody(1))
+			keyFile := c.config(t).keyPath()
+			if err := os.Remove(keyFile); err != nil {
+				t.Fatal(err)
+			}
+			_, errOut, code := c.run("project", "list")
+			if code != exitOperator || !strings.Contains(errOut, "copy the key file") {
+				t.Fatalf("project list without the key: %d %q", code, errOut)
+			}
+			if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+				t.Fatalf("a new key was made: %v", err)
+			}
+		})
+	}
+}
