@@ -175,3 +175,32 @@ func (c *config) where() string {
 	}
 	return c.data
 }
+
+// withSettings returns e with the resolved settings as its environment variables,
+// so that a command line run in it uses the same data directory or bucket without
+// repeating any setting (a secret included) on the line.
+func (c *config) withSettings(e env) env {
+	settings := c.asEnv()
+	getenv := e.getenv
+	e.getenv = func(k string) string {
+		if v, ok := settings[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+	return e
+}
+
+// asEnv returns the resolved settings as the environment variables that give them.
+func (c *config) asEnv() map[string]string {
+	env := map[string]string{}
+	for _, s := range c.settings() {
+		switch {
+		case s.boolean != nil:
+			env[s.env] = fmt.Sprint(*s.boolean)
+		case *s.str != "":
+			env[s.env] = *s.str
+		}
+	}
+	return env
+}

@@ -218,27 +218,48 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestDemo: the README's run command builds the demo archive, files the sample
+// document, verifies it through the archive and offline, and a second run adds
+// nothing.
 func TestDemo(t *testing.T) {
-	dir := t.TempDir()
-	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), env: map[string]string{"GONGSHI_DATA": dir}}
-	out, errOut, code := c.run("demo")
-	if code != exitOK {
-		t.Fatalf("demo: code %d, stderr %q", code, errOut)
-	}
-	for _, p := range demoProjects() {
-		if !strings.Contains(out, "created project "+p.Code) {
-			t.Errorf("demo output lacks the creation of %s: %q", p.Code, out)
-		}
-	}
-	// Again: nothing new, nothing duplicated, no error.
-	out, _, code = c.run("demo", "--seed-only")
-	if code != exitOK || strings.Contains(out, "created") || strings.Count(out, "there already") != len(demoProjects()) {
-		t.Fatalf("second demo: code %d, %q", code, out)
-	}
-	out, _, _ = c.run("project", "list", "--json")
-	var ps []map[string]any
-	if err := json.Unmarshal([]byte(out), &ps); err != nil || len(ps) != len(demoProjects()) {
-		t.Fatalf("after two demos: %d projects (%v), want %d", len(ps), err, len(demoProjects()))
+	for name, newCLI := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := newCLI(t)
+			c.now = time.Now() // the sample is signed now-ish; the signer's certificate is checked then
+			out, errOut, code := c.run("demo")
+			if code != exitOK {
+				t.Fatalf("demo: code %d, stderr %q\n%s", code, errOut, out)
+			}
+			for _, p := range demoProjects() {
+				if !strings.Contains(out, "created project "+p.Code) {
+					t.Errorf("demo output lacks the creation of %s", p.Code)
+				}
+			}
+			for _, want := range []string{"已归档 filed", "Z109-WS·2026-Y-CQ01-0001", "电子签名有效",
+				"VERIFIED: ", "checked offline, from the receipt and the verifier key alone"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("demo output lacks %q:\n%s", want, out)
+				}
+			}
+			if n := strings.Count(out, "VERIFIED: "); n != 2 || strings.Contains(out, "NOT VERIFIED") {
+				t.Errorf("demo verified %d times (want 2, online and offline):\n%s", n, out)
+			}
+
+			// Again: nothing new, nothing duplicated, no error.
+			out, errOut, code = c.run("demo")
+			if code != exitOK || strings.Contains(out, "created project") || !strings.Contains(out, "此前已归档 already filed") {
+				t.Fatalf("second demo: code %d, stderr %q\n%s", code, errOut, out)
+			}
+			out, _, _ = c.run("project", "list", "--json")
+			var ps []map[string]any
+			if err := json.Unmarshal([]byte(out), &ps); err != nil || len(ps) != len(demoProjects()) {
+				t.Fatalf("after two demos: %d projects (%v), want %d", len(ps), err, len(demoProjects()))
+			}
+			out, _, code = c.run("audit")
+			if code != exitOK || !strings.Contains(out, "1 record versions") {
+				t.Fatalf("audit after two demos: code %d\n%s", code, out)
+			}
+		})
 	}
 }
 
