@@ -149,18 +149,8 @@ func ParseCatalogue(b []byte) (*Catalogue, error) {
 	return &Catalogue{file: f, byCode: byCode}, nil
 }
 
-func typeCodeOK(s string) bool {
-	if len(s) < 1 || len(s) > 40 || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+// typeCodeOK: a type code is a snake-case name of up to 40 bytes.
+func typeCodeOK(s string) bool { return snakeName(s, 40) }
 
 // RecordFields lists the record fields every record must have, whatever its type.
 func RecordFields() []string {

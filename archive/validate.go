@@ -77,7 +77,7 @@ func ValidateProject(p Project, now time.Time) error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.Dates)) { // sorted: a stable problem list
 		field := "dates." + name
-		if !snakeName(name) {
+		if !snakeName(name, 32) {
 			ps.add(field, fmt.Sprintf("date name %q must be 1 to 32 characters of a-z, 0-9 and '_', starting with a letter", name))
 		}
 		// A project's dates include planned ones (the end of the signing period, the
@@ -91,8 +91,10 @@ func ValidateProject(p Project, now time.Time) error {
 	return ps.err("project " + p.Code)
 }
 
-func snakeName(s string) bool {
-	if len(s) < 1 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+// snakeName reports whether s is 1 to max bytes of a-z, 0-9 and '_', starting
+// with a letter.
+func snakeName(s string, max int) bool {
+	if len(s) < 1 || len(s) > max || s[0] < 'a' || s[0] > 'z' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

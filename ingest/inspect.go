@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/ctxio"
 )
 
 // Formats that Inspect recognises from content. Only PDF can be filed today
@@ -214,7 +215,7 @@ func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, err
 	}
 	d := archive.NewDigester()
 	d.Write(head)
-	_, derr := io.Copy(d, ctxReader{ctx, f})
+	_, derr := io.Copy(d, ctxio.Reader(ctx, f))
 	if pdfDone != nil {
 		limit := in.parseTimeout(fi.Size())
 		timer := time.NewTimer(limit)
@@ -246,19 +247,6 @@ const parseTimedOut = "the PDF parser did not finish within"
 // short enough that one hostile file cannot stall a batch.
 func parseTimeout(size int64) time.Duration {
 	return 60*time.Second + time.Duration(size/(10<<20))*time.Second
-}
-
-// ctxReader stops a copy when ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // sniff names the format of a file from its first bytes. A PDF may have up to

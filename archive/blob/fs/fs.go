@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/ctxio"
 )
 
 // Layout under the root directory:
@@ -208,19 +209,6 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	return blob.Info{Key: key, Size: size, ModTime: created}, nil
 }
 
-// ctxReader stops a copy when its context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // copyChecked copies r into f, checking size and checksum as opts ask, and
 // returns the size and the hex SHA-256 (when one was checked).
 func copyChecked(ctx context.Context, f io.Writer, r io.Reader, opts blob.PutOptions) (int64, string, error) {
@@ -230,7 +218,7 @@ func copyChecked(ctx context.Context, f io.Writer, r io.Reader, opts blob.PutOpt
 		h = sha256.New()
 		w = io.MultiWriter(f, h)
 	}
-	src := io.Reader(ctxReader{ctx, r})
+	src := ctxio.Reader(ctx, r)
 	if opts.Size >= 0 {
 		// One byte more than declared reveals a reader that runs long.
 		src = io.LimitReader(src, opts.Size+1)
