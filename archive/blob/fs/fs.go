@@ -149,14 +149,18 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	if _, err := os.Lstat(target); err == nil {
 		return blob.Info{}, blob.ErrExists
 	}
-	parent := filepath.Dir(target)
-	if err := s.mkdirAll(parent); err != nil {
-		return blob.Info{}, err
-	}
 	// The content goes into an unnamed file in the object's own directory: a crash
 	// leaves nothing to clean up, and concurrent puts do not contend for one
-	// temporary directory.
+	// temporary directory. The directory usually exists; it is made (durably) only
+	// when it does not.
+	parent := filepath.Dir(target)
 	f, err := openUnnamed(parent)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := s.mkdirAll(parent); err != nil {
+			return blob.Info{}, err
+		}
+		f, err = openUnnamed(parent)
+	}
 	if err != nil {
 		return blob.Info{}, err
 	}
