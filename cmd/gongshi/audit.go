@@ -96,7 +96,7 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 	if path == "" {
 		path = filepath.Join(cfg.data, "reports", "audit-"+rep.Started.Format("20060102T150405.000Z")+".json")
 	}
-	if err := writeAuditReport(path, rep); err != nil {
+	if err := writePrivateJSON(path, rep); err != nil {
 		return err
 	}
 	if fl.asJSON {
@@ -110,21 +110,6 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 		return &exitError{code: exitNo, err: errSilent}
 	}
 	return nil
-}
-
-func writeAuditReport(path string, rep audit.Report) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("report: %v", unwrapPath(err))
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("report: %v", unwrapPath(err))
-	}
-	if err := writeJSON(f, rep); err != nil {
-		f.Close()
-		return fmt.Errorf("report: %v", err)
-	}
-	return f.Close()
 }
 
 func printAudit(w io.Writer, rep audit.Report, path string) {

@@ -191,7 +191,7 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	if reportPath == "" {
 		reportPath = filepath.Join(cfg.data, "reports", "ingest-"+e.now().UTC().Format("20060102T150405.000Z")+".json")
 	}
-	if err := writeReportFile(reportPath, sum); err != nil {
+	if err := writePrivateJSON(reportPath, sum); err != nil {
 		return err
 	}
 	if fl.asJSON {
@@ -211,21 +211,6 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		return &exitError{code: exitNo, err: errSilent}
 	}
 	return nil
-}
-
-func writeReportFile(path string, sum ingest.Summary) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("report: %v", err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("report: %v", err)
-	}
-	if err := writeJSON(f, sum); err != nil {
-		f.Close()
-		return fmt.Errorf("report: %v", err)
-	}
-	return f.Close()
 }
 
 // statusLabel names a filing's outcome for people, Chinese first.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -258,6 +260,23 @@ func TestDemo(t *testing.T) {
 			out, _, code = c.run("audit")
 			if code != exitOK || !strings.Contains(out, "1 record versions") {
 				t.Fatalf("audit after two demos: code %d\n%s", code, out)
+			}
+
+			// Receipts and reports hold record metadata: their owner's only.
+			data := c.env["GONGSHI_DATA"]
+			private, _ := filepath.Glob(filepath.Join(data, "reports", "*.json"))
+			private = append(private, filepath.Join(data, "sample", "征收决定书.receipt.json"))
+			if len(private) < 2 {
+				t.Fatalf("no reports written under %s", data)
+			}
+			for _, p := range private {
+				fi, err := os.Stat(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.Mode().Perm()&0o077 != 0 {
+					t.Errorf("%s has mode %v: readable by others", p, fi.Mode().Perm())
+				}
 			}
 		})
 	}

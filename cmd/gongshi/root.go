@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -109,3 +111,20 @@ func groupHelp(cmd *cobra.Command, args []string) error {
 // chinaTime is the zone in which times are shown to people: the archive's users are
 // in China, which has one zone and no daylight saving.
 var chinaTime = time.FixedZone("CST", 8*3600)
+
+// writePrivateJSON writes v as JSON to a new file at path, readable by its owner
+// only: reports hold record metadata, which may include per-household data.
+func writePrivateJSON(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return fmt.Errorf("report: %v", unwrapPath(err))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("report: %v", unwrapPath(err))
+	}
+	if err := writeJSON(f, v); err != nil {
+		f.Close()
+		return fmt.Errorf("report: %v", err)
+	}
+	return f.Close()
+}

@@ -289,7 +289,8 @@ func saveReceipt(path string, rep verifyReport) error {
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			// A receipt carries the record's metadata: readable by its owner only.
+			if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
 				return fmt.Errorf("--save-receipt: %v", unwrapPath(err))
 			}
 			return nil
