@@ -276,12 +276,11 @@ func (s *Store) mkdirAll(dir string) error {
 			return err
 		}
 	}
-	if err := os.Mkdir(dir, 0o750); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return nil
-		}
+	if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
+	// Also when another writer made it a moment ago: it may not have made the
+	// entry durable yet, and our object must not depend on its progress.
 	return s.syncDir(parent)
 }
 
@@ -456,7 +455,12 @@ func (s *Store) delete(key string) error {
 	if err := s.syncDir(filepath.Dir(target)); err != nil {
 		return err
 	}
-	return os.Remove(trash.Name())
+	// The trash keeps the object's old mtime, so another process's Open may have
+	// cleared it as stale already: gone is what we want.
+	if err := os.Remove(trash.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // List implements blob.Lister. Each directory's entries are read whole and sorted,
