@@ -162,13 +162,22 @@ func (l *Log) AppendAll(ctx context.Context, events []archive.Event) ([]int64, e
 	l.qmu.Unlock()
 	for _, r := range reqs {
 		l.mu.Lock()
-		if !r.done {
-			// Whoever holds mu commits everything queued, up to MaxBatch.
+		// Whoever holds mu commits what is queued, MaxBatch at a time, oldest
+		// first, until r is done: with more than MaxBatch requests queued ahead of
+		// r, the first batches are other callers' (whose requests keep their own
+		// results and errors), and r is in a later one. A request not done is
+		// still queued: requests leave the queue only here, under mu, and commit
+		// marks every request of its batch done.
+		for !r.done {
 			l.qmu.Lock()
 			n := min(len(l.queue), l.maxBatch)
 			batch := l.queue[:n:n]
 			l.queue = l.queue[n:]
 			l.qmu.Unlock()
+			if n == 0 {
+				r.err, r.done = errors.New("ledger: append: internal error: the event left the queue without being committed"), true
+				break
+			}
 			l.commit(ctx, batch)
 		}
 		l.mu.Unlock()

@@ -426,3 +426,66 @@ func TestDamagedTileStopsSigning(t *testing.T) {
 		})
 	}
 }
+
+// queueRequest queues a request the way a concurrent AppendAll that has not yet
+// taken mu does, and returns it.
+func queueRequest(l *Log, e archive.Event) *request {
+	r := &request{ev: e}
+	l.qmu.Lock()
+	l.queue = append(l.queue, r)
+	l.qmu.Unlock()
+	return r
+}
+
+func queueLen(l *Log) int {
+	l.qmu.Lock()
+	defer l.qmu.Unlock()
+	return len(l.queue)
+}
+
+// With more than MaxBatch requests queued ahead of it, an Append commits batches
+// until its own event is in one, rather than returning index 0 for an event it
+// never appended.
+func TestAppendBehindMoreThanMaxBatch(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := b.Open(t, testNow)
+			key := testKey(t, "gongshi.example/test")
+			l := New(st, Options{Key: key, MaxBatch: 1})
+
+			ahead := []*request{queueRequest(l, event(0)), queueRequest(l, event(1))}
+			idx, err := l.Append(ctx, event(2))
+			if err != nil || idx != 2 {
+				t.Fatalf("append behind two queued requests, MaxBatch 1: %d, %v; want 2, nil", idx, err)
+			}
+			for i, r := range ahead {
+				if !r.done || r.err != nil || r.idx != int64(i) {
+					t.Errorf("queued request %d: done %v, index %d, error %v", i, r.done, r.idx, r.err)
+				}
+			}
+			if n := queueLen(l); n != 0 {
+				t.Errorf("%d requests left queued", n)
+			}
+			if cp := latest(t, l); cp.Size != 3 {
+				t.Errorf("checkpoint size %d, want 3", cp.Size)
+			}
+			if r := receiptOf(t, New(st, Options{Key: key}), 2); r.Index != 2 {
+				t.Errorf("receipt of the appended event at index %d, want 2", r.Index)
+			}
+
+			// A batch ahead that fails (here: an event that cannot be an entry)
+			// fails only its own request.
+			bad := event(3)
+			bad.RecordID = "not a record id"
+			r := queueRequest(l, bad)
+			idx, err = l.Append(ctx, event(4))
+			if err != nil || idx != 3 {
+				t.Fatalf("append behind a failing request: %d, %v; want 3, nil", idx, err)
+			}
+			if !r.done || r.err == nil {
+				t.Errorf("the failing request: done %v, error %v", r.done, r.err)
+			}
+		})
+	}
+}
