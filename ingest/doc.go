@@ -7,8 +7,9 @@
 //	         real format from the content (not the name), and for a PDF its
 //	         structure (pdfcpu), page count, encryption, active content
 //	         (JavaScript, launch actions, embedded files) and digital signatures
-//	         (pdfcpu, with digitorus/pdfsign's verifier where pdfcpu stays
-//	         undecided, and Gongshi's own trust roots).
+//	         (each signature's CMS data verified on its own against its own
+//	         byte range, pdfcpu's verdict as a second opinion that can only
+//	         refuse, and Gongshi's own trust roots).
 //	Check    weighs the inspection and the filer's metadata against the catalogue
 //	         and a per-type policy, and writes the four-property report
 //	         (四性检测, DA/T 70-2018): authenticity, integrity, usability and

@@ -89,8 +89,8 @@ type Inspector struct {
 	now            func() time.Time
 }
 
-// DefaultDoubleCheckMax is the largest file whose signatures both pdfcpu and
-// pdfsign verify; see InspectorOptions.DoubleCheckMax.
+// DefaultDoubleCheckMax is the largest file whose signatures pdfcpu verifies
+// besides Gongshi's own CMS check; see InspectorOptions.DoubleCheckMax.
 const DefaultDoubleCheckMax = 64 << 20
 
 // InspectorOptions configure an Inspector. The zero value is usable: no trust
@@ -102,7 +102,7 @@ type InspectorOptions struct {
 	// time; nil means time.Now.
 	Now func() time.Time
 	// DoubleCheckMax is the largest file (bytes) whose signatures pdfcpu verifies
-	// besides digitorus/pdfsign's verifier; 0 means DefaultDoubleCheckMax, a
+	// besides Gongshi's own CMS check; 0 means DefaultDoubleCheckMax, a
 	// negative value no limit.
 	DoubleCheckMax int64
 	// ParseTimeout, when not zero, replaces the default bound on the time the

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -14,8 +16,8 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/verify"
 	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -76,19 +78,20 @@ type rawSig struct {
 // signatures verifies every signature of the PDF in f. pctx is pdfcpu's context
 // when pdfcpu could read the file, else nil.
 //
-// Each verifier reads the whole signed range into memory and hashes it; for a
-// file larger than the Inspector's doubleCheckMax only digitorus/pdfsign's
-// verifier does (pdfcpu still validates the structure): it decides a tampered
-// file on its own, and checking a 200 MB file twice would make the signature
-// check, not SM3, the bound of ingest.
+// Gongshi's own walk of the signature dictionaries (digitorus/pdf) gives each
+// signature's byte range and CMS blob, and each signature is verified there, on
+// its own: the digest of the bytes its own byte range names and the signature
+// value over its signed attributes (verifyCMS). Nothing is paired by position
+// with another verifier's list, whose length and order need not match ours (a
+// blob that parses but has no signer, for one, is skipped by some verifiers and
+// not by others), so one signature can never be judged by another's result.
 //
-// Three views are combined. Gongshi's own walk of the signature dictionaries
-// (digitorus/pdf) gives each signature's byte range and CMS blob: whether the
-// range reaches the end of the file, and whether the blob parses at all. pdfcpu's
-// verdict catches a modified document or malformed data; it leaves an intact
-// signature "unknown" without revocation evidence, and there digitorus/pdfsign's
-// verifier decides whether the signed digest matches. Trust is Gongshi's own:
-// the signer's certificate must chain, at the signing time, to a configured root.
+// pdfcpu's verdict can only make a signature invalid (a modified document,
+// malformed data), never valid; it is used only when its results line up one to
+// one, and only for files up to the Inspector's doubleCheckMax: checking a 200 MB
+// file twice would make the signature check, not SM3, the bound of ingest. Trust
+// is Gongshi's own: the signer's certificate must chain, at the signing time, to
+// a configured root.
 func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, pctx *model.Context) []Signature {
 	raws := scanSignatures(f, size)
 	if len(raws) == 0 {
@@ -108,17 +111,11 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 	if len(cpu) != len(raws) {
 		cpu = nil
 	}
-	// pdfsign's signers, one per signature whose CMS blob parses, in file order.
-	var ps []verify.Signer
-	opts := verify.DefaultVerifyOptions()
-	opts.AllowUntrustedRoots = true // trust is decided below, against our roots
-	opts.RequiredEKUs = nil
-	if resp, err := verify.VerifyWithOptions(f, size, opts); err == nil && resp != nil {
-		ps = resp.Signers
-	}
 	out := make([]Signature, 0, len(raws))
-	k := 0
 	for i, r := range raws {
+		if ctx.Err() != nil {
+			break
+		}
 		s := Signature{SubFilter: r.subFilter, SigningTime: r.claimed, TimeSource: "claimed"}
 		if r.claimed.IsZero() {
 			s.TimeSource = ""
@@ -130,23 +127,18 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 		if r.p7 != nil {
 			describeSigner(&s, r.p7)
 		}
-		var p *verify.Signer
-		if r.parseErr == nil && k < len(ps) {
-			p = &ps[k]
-			k++
-		}
 		var c *model.SignatureValidationResult
 		if cpu != nil {
 			c = cpu[i]
 		}
-		in.judge(f, &s, r, p, c)
+		in.judge(f, size, &s, r, c)
 		out = append(out, s)
 	}
 	return out
 }
 
 // judge sets the verdict of s.
-func (in *Inspector) judge(f io.ReaderAt, s *Signature, r rawSig, p *verify.Signer, c *model.SignatureValidationResult) {
+func (in *Inspector) judge(f io.ReaderAt, size int64, s *Signature, r rawSig, c *model.SignatureValidationResult) {
 	switch {
 	case r.parseErr != nil:
 		s.Verdict, s.Reason = VerdictInvalid, "the signature data is broken: "+r.parseErr.Error()
@@ -161,17 +153,20 @@ func (in *Inspector) judge(f io.ReaderAt, s *Signature, r rawSig, p *verify.Sign
 		// decided below against Gongshi's roots at the signing time.
 		s.Verdict, s.Reason = VerdictInvalid, "the signed bytes changed after signing (pdfcpu: "+c.Reason.String()+")"
 		return
-	case p == nil:
-		s.Verdict, s.Reason = VerdictInvalid, "the signature could not be verified: the verifier found no signer in it"
+	}
+	ts, err := verifyCMS(f, size, r)
+	switch {
+	case errors.Is(err, errTimestamp):
+		s.Verdict, s.Reason = VerdictInvalid, "the signature's timestamp token is broken: "+err.Error()
 		return
-	case !p.ValidSignature:
-		// pdfsign's verifier also says no when the certificate was not valid at
-		// the signing time the CMS data states; tell that apart from changed bytes.
+	case err != nil:
+		// The CMS check also says no when the certificate was not valid at the
+		// signing time the CMS data states; tell that apart from changed bytes.
 		s.Verdict, s.Reason = in.whyNotValid(f, r)
 		return
 	}
-	if p.TimeStamp != nil && !p.TimeStamp.Time.IsZero() {
-		s.SigningTime, s.TimeSource = p.TimeStamp.Time.UTC(), "timestamp"
+	if !ts.IsZero() {
+		s.SigningTime, s.TimeSource = ts.UTC(), "timestamp"
 	}
 	leaf, inter := signerCert(r.p7)
 	if leaf == nil {
@@ -190,7 +185,7 @@ func (in *Inspector) judge(f io.ReaderAt, s *Signature, r rawSig, p *verify.Sign
 	for _, c := range inter {
 		pool.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{Roots: in.roots, Intermediates: pool, CurrentTime: at,
+	_, err = leaf.Verify(x509.VerifyOptions{Roots: in.roots, Intermediates: pool, CurrentTime: at,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
 		s.Verdict, s.Reason = VerdictUntrusted, "intact, but the signer's certificate does not chain to a trust root: "+err.Error()
@@ -200,6 +195,85 @@ func (in *Inspector) judge(f io.ReaderAt, s *Signature, r rawSig, p *verify.Sign
 	if s.TimeSource == "claimed" {
 		s.Reason += " (as the signature claims it; there is no timestamp token)"
 	}
+}
+
+// errTimestamp: a signature's timestamp token does not parse, does not verify or
+// does not stamp this signature.
+var errTimestamp = errors.New("timestamp token")
+
+// oidTimeStampToken is id-aa-timeStampToken (RFC 3161 appendix A), an unsigned
+// attribute of the signer.
+var oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+
+// verifyCMS verifies the CMS signature of r against the bytes its own byte range
+// names in f: the digest of those bytes must be the one the signature holds, and
+// the signature value must verify with the signer's certificate (which must be
+// valid at the signing time the CMS data states, when it states one). It returns
+// the time of a timestamp token that stamps this signature, if there is one.
+// Trust is not checked here.
+func verifyCMS(f io.ReaderAt, size int64, r rawSig) (time.Time, error) {
+	content, err := signedContent(f, size, r.byteRange)
+	if err != nil {
+		return time.Time{}, err
+	}
+	p7 := *r.p7 // a copy, so that the scan's p7 keeps no reference to the content
+	p7.Content = content
+	if err := p7.Verify(); err != nil {
+		return time.Time{}, err
+	}
+	return timestampOf(&p7)
+}
+
+// signedContent reads the bytes that the byte range br names, in order, into one
+// buffer allocated once.
+func signedContent(f io.ReaderAt, size int64, br []int64) ([]byte, error) {
+	if len(br) < 2 || len(br)%2 != 0 {
+		return nil, fmt.Errorf("the byte range has %d values", len(br))
+	}
+	var total int64
+	for i := 0; i+1 < len(br); i += 2 {
+		if br[i] < 0 || br[i+1] < 0 || br[i+1] > size-total {
+			return nil, fmt.Errorf("the byte range does not lie in the file")
+		}
+		total += br[i+1]
+	}
+	buf := make([]byte, total)
+	pos := int64(0)
+	for i := 0; i+1 < len(br); i += 2 {
+		if _, err := io.ReadFull(io.NewSectionReader(f, br[i], br[i+1]), buf[pos:pos+br[i+1]]); err != nil {
+			return nil, fmt.Errorf("the byte range does not lie in the file: %w", err)
+		}
+		pos += br[i+1]
+	}
+	return buf, nil
+}
+
+// timestampOf returns the time of the signature's RFC 3161 timestamp token, zero
+// when it has none. A token that does not parse, whose own signature does not
+// verify, or that stamps another signature value, is an error wrapping
+// errTimestamp.
+func timestampOf(p7 *pkcs7.PKCS7) (time.Time, error) {
+	for _, s := range p7.Signers {
+		for _, a := range s.UnauthenticatedAttributes {
+			if !a.Type.Equal(oidTimeStampToken) {
+				continue
+			}
+			ts, err := timestamp.Parse(a.Value.Bytes)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("%w: %v", errTimestamp, err)
+			}
+			if !ts.HashAlgorithm.Available() {
+				return time.Time{}, fmt.Errorf("%w: unsupported hash algorithm", errTimestamp)
+			}
+			h := ts.HashAlgorithm.New()
+			h.Write(s.EncryptedDigest)
+			if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+				return time.Time{}, fmt.Errorf("%w: it stamps another signature", errTimestamp)
+			}
+			return ts.Time, nil
+		}
+	}
+	return time.Time{}, nil
 }
 
 // signerCert returns the certificate of the CMS blob's signer and the other
@@ -279,7 +353,7 @@ func onlySpaceAfter(f io.ReaderAt, off, size int64) bool {
 }
 
 // scanSignatures finds the signature dictionaries of the PDF, in the order of its
-// cross-reference table (the order pdfsign's verifier uses). A file the reader
+// cross-reference table. A file the reader
 // cannot open has none that can be checked.
 func scanSignatures(f io.ReaderAt, size int64) (out []rawSig) {
 	defer func() {
@@ -354,7 +428,7 @@ func parseCerts(b []byte) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// whyNotValid explains a signature that pdfsign's verifier refused: the signed
+// whyNotValid explains a signature whose CMS check failed: the signed
 // bytes no longer match the digest the signature holds (invalid), or they match
 // and the signer's certificate was not valid at the signing time the signature
 // states (untrusted: nothing was changed, but the signer could not sign then),

@@ -24,6 +24,7 @@ import (
 
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/pkcs7"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
@@ -131,6 +132,12 @@ type Options struct {
 	Attachment bool
 	// Title goes into the document information dictionary.
 	Title string
+	// OrphanSignature, when not nil, adds a signature dictionary that no form
+	// field refers to, whose CMS data parses but has no signer: a degenerate
+	// SignedData carrying only this certificate. It takes the object that
+	// JavaScript, Launch and Attachment use, so it goes with none of them. Its
+	// object number is lower than any signature that Sign adds later.
+	OrphanSignature *x509.Certificate
 }
 
 // Document writes a well-formed PDF 1.7 with a classic cross-reference table.
@@ -188,6 +195,12 @@ func Document(o Options) []byte {
 		obj("<< /Type /Action /S /Launch /F (cmd.exe) >>")
 	case o.Attachment:
 		obj(fmt.Sprintf("<< /Type /Filespec /F (readme.txt) /EF << /F %d 0 R >> >>", firstPage+o.Pages))
+	case o.OrphanSignature != nil:
+		cms, err := pkcs7.DegenerateCertificate(o.OrphanSignature.Raw)
+		if err != nil {
+			panic(fmt.Sprintf("pdftest: degenerate CMS: %v", err))
+		}
+		obj(fmt.Sprintf("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 0 0 0] /Contents <%x> >>", cms))
 	default:
 		obj("<< >>")
 	}
