@@ -5,6 +5,12 @@
 // are those its signed checkpoint covers. Each failure is appended to the ledger
 // as a fixity_failure event.
 //
+// A content object that cannot be read, for a reason other than its absence (the
+// store unavailable, a connection reset, a timeout), is read again a few times,
+// after growing pauses; when it still cannot be read it is reported as a read
+// error (Report.ReadErrors): an operational problem, not a finding about the
+// archive, so not a ledger event.
+//
 // Reading the content is the long part. It runs on parallel workers and can be
 // resumed after a kill: after each chunk of objects, the key of the last object of
 // the chunk and the failures found so far are saved to a local state file, and a
@@ -35,9 +41,8 @@ import (
 
 // Failure kinds.
 const (
-	ContentDamaged = "content_damaged" // the bytes do not have the digests the key or the records say
-	ContentMissing = "content_missing" // a record's content object is not in the store
-	ContentUnread  = "content_unreadable"
+	ContentDamaged = "content_damaged"      // the bytes do not have the digests the key or the records say
+	ContentMissing = "content_missing"      // a record's content object is not in the store
 	RecordAltered  = "record_altered"       // a record version differs from its ledger entry, or cannot be decoded
 	RecordMissing  = "record_missing"       // a ledger entry names a record version that is not in the store
 	NotInLedger    = "not_in_ledger"        // a record version has no ledger entry
@@ -73,9 +78,23 @@ type Report struct {
 	Read      int64     `json:"read"`
 	ReadBytes int64     `json:"read_bytes"`
 	Failures  []Failure `json:"failures"`
+	// ReadErrors are the content objects that could not be read, even after
+	// retries, for a reason other than their absence: those were not checked.
+	ReadErrors []ReadError `json:"read_errors,omitempty"`
 	// LedgerError says why failures could not be appended to the ledger.
 	LedgerError string `json:"ledger_error,omitempty"`
-	OK          bool   `json:"ok"`
+	// OK: nothing wrong was found and every object to check was read.
+	OK bool `json:"ok"`
+}
+
+// ReadError is a content object that the audit could not read, after retries, for
+// a reason other than its absence: the store unavailable, a connection reset, a
+// timeout. It is an operational error, not a finding about the archive: it is not
+// appended to the ledger, and the object is read again by the next audit started
+// afresh.
+type ReadError struct {
+	Key    string `json:"key"`
+	Detail string `json:"detail"`
 }
 
 // Journal appends events; *ledger.Log implements it.
@@ -129,6 +148,8 @@ type state struct {
 	Bytes    int64           `json:"bytes"`
 	Failures []Failure       `json:"failures"`
 	Events   []archive.Event `json:"events"` // parallel to Failures; zero Kind for none
+	// ReadErrors are those of the chunks done.
+	ReadErrors []ReadError `json:"read_errors,omitempty"`
 }
 
 type ref struct {
@@ -366,6 +387,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			ob := chunk[i]
 			st.Read++
 			st.Bytes += res.sum.Size
+			if res.err != nil && !errors.Is(res.err, blob.ErrNotFound) && !errors.Is(res.err, context.Canceled) {
+				st.ReadErrors = append(st.ReadErrors, ReadError{Key: ob.key, Detail: res.err.Error()})
+				continue
+			}
 			for _, f := range contentFailures(ob.key, ob.sha, res, refs[ob.sha], st.Started) {
 				st.Failures = append(st.Failures, f)
 				if f.event != nil {
@@ -388,6 +413,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		add(f, ev)
 	}
 	rep.Read, rep.ReadBytes = st.Read, st.Bytes
+	rep.ReadErrors = st.ReadErrors
 
 	// 4. Each failure becomes a ledger event. Their time is the run's start, so
 	// that a resumed run appends each one once.
@@ -408,7 +434,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if rep.Failures == nil {
 		rep.Failures = []Failure{}
 	}
-	rep.OK = len(failures) == 0
+	rep.OK = len(failures) == 0 && len(rep.ReadErrors) == 0
 	rep.Finished = o.Now().UTC()
 	if o.StatePath != "" {
 		if err := os.Remove(o.StatePath); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -440,7 +466,39 @@ type result struct {
 	err error
 }
 
+// Reading a content object is tried readAttempts times, pausing readBackoff
+// before the second attempt and twice as long before each further one, unless the
+// object is not there (blob.ErrNotFound) or ctx ends.
+var (
+	readAttempts = 4
+	readBackoff  = 500 * time.Millisecond
+)
+
+// check reads the object under key and returns its digests, retrying errors that
+// may be transient.
 func check(ctx context.Context, st blob.Store, key string, buf []byte) result {
+	pause := readBackoff
+	for attempt := 1; ; attempt++ {
+		res := checkOnce(ctx, st, key, buf)
+		if res.err == nil || errors.Is(res.err, blob.ErrNotFound) || ctx.Err() != nil {
+			return res
+		}
+		if attempt >= readAttempts {
+			res.err = fmt.Errorf("read %d times, failed each time; the last error: %w", attempt, res.err)
+			return res
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return result{err: ctx.Err()}
+		case <-t.C:
+		}
+		pause *= 2
+	}
+}
+
+func checkOnce(ctx context.Context, st blob.Store, key string, buf []byte) result {
 	rc, err := st.Get(ctx, key)
 	if err != nil {
 		return result{err: err}
@@ -458,13 +516,12 @@ func check(ctx context.Context, st blob.Store, key string, buf []byte) result {
 func contentFailures(key string, sha archive.Hash, res result, refs []ref, at time.Time) []Failure {
 	var out []Failure
 	if res.err != nil {
-		if errors.Is(res.err, context.Canceled) {
+		// Only an object that is not there is a finding: Run reports other read
+		// errors as operational errors, not as failures.
+		if !errors.Is(res.err, blob.ErrNotFound) {
 			return nil
 		}
-		kind := ContentUnread
-		if errors.Is(res.err, blob.ErrNotFound) {
-			kind = ContentMissing
-		}
+		kind := ContentMissing
 		for _, r := range refs {
 			ev := archive.Event{Kind: archive.EventFixityFailure, RecordID: r.id, Version: r.version, Content: r.content, RecordDigest: r.record, Time: at}
 			out = append(out, Failure{Kind: kind, Key: key, Record: r.id, Version: r.version, Detail: res.err.Error(), event: &ev})

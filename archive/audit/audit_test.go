@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,4 +230,131 @@ func TestSample(t *testing.T) {
 			t.Errorf("sampled(%x, 0.25, %#x) = %v", tc.h[:2], tc.offset, got)
 		}
 	}
+}
+
+// flakyStore is the real store whose Gets of chosen keys fail the way an S3 server
+// answering 503, or a connection reset in the middle of a read, makes them fail.
+type flakyStore struct {
+	blob.Store
+	mu    sync.Mutex
+	fails map[string]int  // how many more Gets of the key fail; -1: all of them
+	gone  map[string]bool // Gets of the key say blob.ErrNotFound
+	gets  map[string]int  // Gets of the key so far
+}
+
+func newFlakyStore(st blob.Store) *flakyStore {
+	return &flakyStore{Store: st, fails: map[string]int{}, gone: map[string]bool{}, gets: map[string]int{}}
+}
+
+func (s *flakyStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	s.gets[key]++
+	n, gets, gone := s.fails[key], s.gets[key], s.gone[key]
+	if n > 0 {
+		s.fails[key]--
+	}
+	s.mu.Unlock()
+	switch {
+	case gone:
+		return nil, fmt.Errorf("get %s: %w", key, blob.ErrNotFound)
+	case n == 0:
+		return s.Store.Get(ctx, key)
+	case gets%2 == 1:
+		return nil, fmt.Errorf("get %s: 503 Service Unavailable: Please reduce your request rate", key)
+	}
+	rc, err := s.Store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &resetReader{rc: rc, left: 10}, nil
+}
+
+func (s *flakyStore) count(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gets[key]
+}
+
+// resetReader reads left bytes, then fails as a reset connection does.
+type resetReader struct {
+	rc   io.ReadCloser
+	left int
+}
+
+func (r *resetReader) Read(p []byte) (int, error) {
+	if r.left == 0 {
+		return 0, errors.New("read tcp 127.0.0.1:52114->127.0.0.1:9000: read: connection reset by peer")
+	}
+	n, err := r.rc.Read(p[:min(len(p), r.left)])
+	r.left -= n
+	return n, err
+}
+
+func (r *resetReader) Close() error { return r.rc.Close() }
+
+// A content object that cannot be read for a while is read again; one that cannot
+// be read at all is reported as a read error, not as a fixity failure, and nothing
+// is appended to the ledger for it. Only an object that is not there is a failure.
+func TestTransientReadErrors(t *testing.T) {
+	defer func(d time.Duration) { readBackoff = d }(readBackoff)
+	readBackoff = time.Millisecond
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, b, 5)
+			fl := newFlakyStore(f.st)
+			flaky := archive.ContentKey(f.records[1].Content.SHA256)
+			down := archive.ContentKey(f.records[2].Content.SHA256)
+			gone := archive.ContentKey(f.records[3].Content.SHA256)
+			fl.fails[flaky] = 2 // a 503, then a reset in mid-read, then it reads
+			fl.fails[down] = -1
+			fl.gone[gone] = true
+			before := ledgerSize(t, f.log)
+
+			rep := f.run(t, func(o *Options) { o.Store = fl })
+			if rep.OK || rep.Read != 5 {
+				t.Errorf("ok %v, read %d; want false, 5", rep.OK, rep.Read)
+			}
+			if len(rep.Failures) != 1 || rep.Failures[0].Kind != ContentMissing || rep.Failures[0].Key != gone || rep.Failures[0].LedgerIndex == nil {
+				t.Fatalf("failures %+v, want only %s missing, journaled", rep.Failures, gone)
+			}
+			if len(rep.ReadErrors) != 1 || rep.ReadErrors[0].Key != down || !strings.Contains(rep.ReadErrors[0].Detail, "connection reset") {
+				t.Fatalf("read errors %+v, want %s", rep.ReadErrors, down)
+			}
+			if n := fl.count(flaky); n != 3 {
+				t.Errorf("%d Gets of the object that failed twice, want 3", n)
+			}
+			if n := fl.count(down); n != readAttempts {
+				t.Errorf("%d Gets of the object that always fails, want %d", n, readAttempts)
+			}
+			if n := fl.count(gone); n != 1 {
+				t.Errorf("%d Gets of the missing object, want 1", n)
+			}
+			// The ledger has the one failure, and nothing about the others.
+			if after := ledgerSize(t, f.log); after != before+1 {
+				t.Errorf("ledger size %d after the audit, want %d", after, before+1)
+			}
+			for _, i := range []int{1, 2} {
+				if locs, err := f.log.Lookup(ctx, f.records[i].ID, 1); err != nil || len(locs) != 1 {
+					t.Errorf("ledger events of record %d: %+v, %v; want its filing only", i, locs, err)
+				}
+			}
+
+			// The store is back: a new audit finds nothing wrong.
+			delete(fl.fails, down)
+			delete(fl.gone, gone)
+			if rep := f.run(t, func(o *Options) { o.Store = fl }); !rep.OK || len(rep.ReadErrors) != 0 {
+				t.Fatalf("audit after recovery: %+v", rep)
+			}
+		})
+	}
+}
+
+func ledgerSize(t *testing.T, l *ledger.Log) int64 {
+	t.Helper()
+	_, cp, err := l.Latest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp.Size
 }

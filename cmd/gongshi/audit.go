@@ -41,7 +41,12 @@ It reads on parallel workers, and an interrupted audit (killed, or Ctrl-C) resum
 where it stopped when run again (state in DATA/state/audit.json; --restart starts
 over). --sample 10% re-reads a tenth of the content, a different tenth each run.
 
-Exit codes: 0 nothing wrong, 1 failures found, 2 error.`,
+A content object that cannot be read (the store unavailable, a connection reset)
+is read again a few times; if it still cannot be, it is reported as a read error,
+not recorded in the ledger, and the exit code is 2: run the audit again once the
+store is back.
+
+Exit codes: 0 nothing wrong, 1 failures found, 2 error (read errors included).`,
 		Example: `  gongshi audit
   gongshi audit --sample 10% --json > audit.json`,
 		Args: cobra.NoArgs,
@@ -106,6 +111,9 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 	} else {
 		printAudit(e.stdout, rep, path)
 	}
+	if len(rep.ReadErrors) > 0 {
+		return &exitError{code: exitOperator, err: fmt.Errorf("%d content object(s) could not be read, so were not checked; see %s", len(rep.ReadErrors), path)}
+	}
 	if !rep.OK {
 		return &exitError{code: exitNo, err: errSilent}
 	}
@@ -115,7 +123,7 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 func printAudit(w io.Writer, rep audit.Report, path string) {
 	if rep.OK {
 		fmt.Fprintln(w, "AUDIT OK: nothing is damaged, missing or unrecorded")
-	} else {
+	} else if len(rep.Failures) > 0 {
 		fmt.Fprintf(w, "AUDIT FOUND %d PROBLEM(S):\n", len(rep.Failures))
 		for _, f := range rep.Failures {
 			fmt.Fprintf(w, "  %-20s %s\n", f.Kind, f.Key)
@@ -129,6 +137,13 @@ func printAudit(w io.Writer, rep audit.Report, path string) {
 		}
 		if rep.LedgerError != "" {
 			fmt.Fprintf(w, "  could not record the failures in the ledger: %s\n", rep.LedgerError)
+		}
+	}
+	if len(rep.ReadErrors) > 0 {
+		fmt.Fprintf(w, "AUDIT INCOMPLETE: %d content object(s) could not be read (not recorded in the ledger; audit again when the store is back):\n", len(rep.ReadErrors))
+		for _, e := range rep.ReadErrors {
+			fmt.Fprintf(w, "  %-20s %s\n", "read_error", e.Key)
+			fmt.Fprintf(w, "  %-20s %s\n", "", e.Detail)
 		}
 	}
 	resumed := ""
