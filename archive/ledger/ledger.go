@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -42,6 +43,11 @@ const (
 	// tries again before giving up with ErrConflict.
 	retries = 5
 )
+
+// commitTimeout bounds the committing of one batch. A batch holds the events of
+// every caller queued, so it is committed under none of their contexts: one
+// caller giving up must not fail the others' appends.
+var commitTimeout = 2 * time.Minute
 
 // Options configure a Log.
 type Options struct {
@@ -151,7 +157,10 @@ func (l *Log) Append(ctx context.Context, e archive.Event) (int64, error) {
 
 // AppendAll appends the entries of events, in order, as Append does each, and
 // returns their indexes. Events of concurrent calls may be committed in the same
-// batch; a call's events keep their order.
+// batch; a call's events keep their order. A batch is committed under none of its
+// callers' contexts (but within commitTimeout), so that one caller's cancellation
+// fails no other's events; a call whose ctx ends before its events are committed
+// takes them out of the queue and returns ctx's error.
 func (l *Log) AppendAll(ctx context.Context, events []archive.Event) ([]int64, error) {
 	reqs := make([]*request, len(events))
 	l.qmu.Lock()
@@ -169,6 +178,12 @@ func (l *Log) AppendAll(ctx context.Context, events []archive.Event) ([]int64, e
 		// still queued: requests leave the queue only here, under mu, and commit
 		// marks every request of its batch done.
 		for !r.done {
+			if err := ctx.Err(); err != nil {
+				// The caller gave up before its events were committed: they
+				// leave the queue unappended; the others' stay for their callers.
+				l.withdraw(reqs, fmt.Errorf("ledger: append: %w", err))
+				break
+			}
 			l.qmu.Lock()
 			n := min(len(l.queue), l.maxBatch)
 			batch := l.queue[:n:n]
@@ -178,7 +193,9 @@ func (l *Log) AppendAll(ctx context.Context, events []archive.Event) ([]int64, e
 				r.err, r.done = errors.New("ledger: append: internal error: the event left the queue without being committed"), true
 				break
 			}
-			l.commit(ctx, batch)
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+			l.commit(cctx, batch)
+			cancel()
 		}
 		l.mu.Unlock()
 	}
@@ -194,6 +211,28 @@ func (l *Log) AppendAll(ctx context.Context, events []archive.Event) ([]int64, e
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// withdraw takes the requests of reqs not done out of the queue and fails them
+// with err. Called with mu held.
+func (l *Log) withdraw(reqs []*request, err error) {
+	mine := make(map[*request]bool, len(reqs))
+	for _, r := range reqs {
+		if !r.done {
+			mine[r] = true
+			r.err, r.done = err, true
+		}
+	}
+	l.qmu.Lock()
+	defer l.qmu.Unlock()
+	kept := l.queue[:0]
+	for _, q := range l.queue {
+		if !mine[q] {
+			kept = append(kept, q)
+		}
+	}
+	clear(l.queue[len(kept):])
+	l.queue = kept
 }
 
 // commit appends the events of batch as one batch and marks each request done.

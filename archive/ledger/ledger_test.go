@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -485,6 +486,67 @@ func TestAppendBehindMoreThanMaxBatch(t *testing.T) {
 			}
 			if !r.done || r.err == nil {
 				t.Errorf("the failing request: done %v, error %v", r.done, r.err)
+			}
+		})
+	}
+}
+
+// cancelAtBatchPut is the store of a test that cancels a context just as the
+// first batch is written: the moment the batch's caller gives up.
+type cancelAtBatchPut struct {
+	blob.Store
+	once   sync.Once
+	cancel context.CancelFunc
+}
+
+func (s *cancelAtBatchPut) Put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
+	if strings.HasPrefix(key, batchPrefix) {
+		s.once.Do(s.cancel)
+	}
+	return s.Store.Put(ctx, key, r, opts)
+}
+
+// The caller that commits a batch is not the only one whose events are in it: its
+// context ending fails no other caller's append.
+func TestCancelledCallerFailsNoOtherAppend(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			st, _ := b.Open(t, testNow)
+			key := testKey(t, "gongshi.example/test")
+
+			// Cancelled while its batch, with another caller's event, is written.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			l := New(&cancelAtBatchPut{Store: st, cancel: cancel}, Options{Key: key})
+			other := queueRequest(l, event(0))
+			idx, err := l.Append(ctx, event(1))
+			if !other.done || other.err != nil || other.idx != 0 {
+				t.Fatalf("the other caller's request in the batch: done %v, index %d, error %v", other.done, other.idx, other.err)
+			}
+			if err != nil || idx != 1 {
+				t.Errorf("the cancelled caller, its event committed: %d, %v", idx, err)
+			}
+
+			// Cancelled before it commits: its own event is withdrawn, the
+			// other caller's stays queued for that caller to commit.
+			other = queueRequest(l, event(2))
+			if _, err := l.Append(ctx, event(3)); !errors.Is(err, context.Canceled) {
+				t.Fatalf("append with a cancelled context: %v", err)
+			}
+			if other.done || other.err != nil || queueLen(l) != 1 {
+				t.Fatalf("the other caller's request: done %v, error %v; %d queued, want it alone", other.done, other.err, queueLen(l))
+			}
+			if idx, err := l.Append(context.Background(), event(4)); err != nil || idx != 3 {
+				t.Fatalf("the next append: %d, %v; want 3", idx, err)
+			}
+			if !other.done || other.err != nil || other.idx != 2 {
+				t.Fatalf("the other caller's request: done %v, index %d, error %v", other.done, other.idx, other.err)
+			}
+			if cp := latest(t, l); cp.Size != 4 {
+				t.Errorf("checkpoint size %d, want 4", cp.Size)
+			}
+			if locs, err := l.Lookup(context.Background(), recordID(3), 1); err != nil || len(locs) != 0 {
+				t.Errorf("lookup of the withdrawn event: %+v, %v; want nothing", locs, err)
 			}
 		})
 	}
