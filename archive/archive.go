@@ -44,6 +44,8 @@ type Archive struct {
 	// removed, so an entry never goes stale, and filing a batch checks its project
 	// once instead of once per record.
 	projects sync.Map
+	// recent holds content this archive stored or found lately (see storedRecently).
+	recent sync.Map
 }
 
 // New returns an Archive over store.
@@ -416,6 +418,9 @@ func (a *Archive) checkRecord(ctx context.Context, ps *problems, rec Record) err
 	}
 	if err := a.projectExists(ctx, rec.Project); err != nil {
 		return err
+	}
+	if a.storedRecently(rec.Content) {
+		return nil
 	}
 	switch err := a.checkStored(ctx, ContentKey(rec.Content.SHA256), rec.Content); {
 	case errors.Is(err, blob.ErrNotFound):

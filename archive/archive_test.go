@@ -100,7 +100,7 @@ func TestProjectCreateListShow(t *testing.T) {
 func TestContentDedupe(t *testing.T) {
 	ctx := context.Background()
 	a := newTestArchive(t, false)
-	data := bytes.Repeat([]byte("征收补偿方案 "), 50000) // > 1 MiB: several parallel chunks
+	data := bytes.Repeat([]byte("征收补偿方案 "), 60000) // > 1 MiB: several parallel chunks, looked for before a put
 	want := oneShot(data)
 
 	d1, err := a.PutContent(ctx, bytes.NewReader(data), int64(len(data)))
@@ -138,6 +138,29 @@ func TestContentDedupe(t *testing.T) {
 	}
 	if _, err := a.OpenContent(ctx, Hash{1}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("OpenContent of nothing: %v", err)
+	}
+}
+
+// TestContentDedupeSmall: small content is put without looking first; the
+// duplicate is refused by create-once and still reported as stored.
+func TestContentDedupeSmall(t *testing.T) {
+	ctx := context.Background()
+	a := newTestArchive(t, false)
+	data := []byte("关于东天街片区房屋征收的决定")
+	want := oneShot(data)
+	for i := range 3 {
+		if err := a.PutContentDigested(ctx, want, bytes.NewReader(data)); err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+	}
+	wrong := want
+	wrong.Size++
+	if err := a.PutContentDigested(ctx, wrong, bytes.NewReader(append(data, 'x'))); !errors.Is(err, ErrDigestMismatch) {
+		t.Fatalf("put with the stored SHA-256 but another size: %v, want ErrDigestMismatch", err)
+	}
+	n := 0
+	if err := a.store.List(ctx, "blobs/", "", func(blob.Info) error { n++; return nil }); err != nil || n != 1 {
+		t.Fatalf("%d objects stored, want 1 (%v)", n, err)
 	}
 }
 
@@ -409,5 +432,31 @@ func TestRecordIDIsDeterministic(t *testing.T) {
 	// duplicates) cannot pass unnoticed.
 	if want := "qlol43ba7pwkgkhspicbujshay"; id1 != want {
 		t.Errorf("RecordID(testRecord) = %s, want %s", id1, want)
+	}
+}
+
+// TestRecentContentWindow: right after storing content the archive files a record
+// for it without asking the store again; once the window has passed it asks, and
+// content removed behind its back is found missing.
+func TestRecentContentWindow(t *testing.T) {
+	ctx := context.Background()
+	a := newTestArchive(t, true)
+	now := testNow()
+	a.now = func() time.Time { return now }
+	rec := testRecord()
+	d, err := a.PutContent(ctx, bytes.NewReader(testContent()), -1) // stored already: noted as found
+	if err != nil || d != rec.Content {
+		t.Fatalf("PutContent = %+v, %v", d, err)
+	}
+	if err := a.store.Delete(ctx, ContentKey(d.SHA256)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CreateRecord(ctx, rec); err != nil {
+		t.Fatalf("within the window: %v", err)
+	}
+	now = now.Add(recentWindow + time.Second)
+	rec.Title += "（更正）"
+	if _, err := a.CreateRecord(ctx, rec); !errors.Is(err, ErrContentMissing) {
+		t.Fatalf("after the window, content gone: %v, want ErrContentMissing", err)
 	}
 }

@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
 )
+
+// statFirstSize is the content size from which a put first looks whether the
+// content is stored already.
+const statFirstSize = 1 << 20
 
 // ContentKey is the key of the content object with SHA-256 h:
 // blobs/sha256/<first two hex digits>/<64 hex digits>. The two-digit fan-out keeps
@@ -75,11 +80,17 @@ func (a *Archive) putKnown(ctx context.Context, d Digests, r io.Reader, verify b
 	if d.Size < 0 {
 		return fmt.Errorf("archive: put content %s: negative size %d: %w", d.SHA256, d.Size, ErrDigestMismatch)
 	}
-	switch err := a.checkStored(ctx, key, d); {
-	case err == nil:
-		return nil
-	case !errors.Is(err, blob.ErrNotFound):
-		return fmt.Errorf("archive: put content %s: %w", d.SHA256, err)
+	// Large content is looked for first, so that a duplicate is not sent again.
+	// Small content is sent straight away: create-once refuses a duplicate anyway,
+	// and the look would cost a round trip per document on S3.
+	if d.Size >= statFirstSize {
+		switch err := a.checkStored(ctx, key, d); {
+		case err == nil:
+			a.noteStored(d)
+			return nil
+		case !errors.Is(err, blob.ErrNotFound):
+			return fmt.Errorf("archive: put content %s: %w", d.SHA256, err)
+		}
 	}
 	var tee *TeeReader
 	if verify {
@@ -89,10 +100,11 @@ func (a *Archive) putKnown(ctx context.Context, d Digests, r io.Reader, verify b
 	_, err := a.store.Put(ctx, key, r, blob.PutOptions{Size: d.Size, SHA256: d.SHA256[:]})
 	switch {
 	case errors.Is(err, blob.ErrExists):
-		// Another writer stored it between our Stat and Put.
+		// Stored before (or by another writer between our look and our put).
 		if err := a.checkStored(ctx, key, d); err != nil {
 			return fmt.Errorf("archive: put content %s: %w", d.SHA256, err)
 		}
+		a.noteStored(d)
 		return nil
 	case errors.Is(err, blob.ErrChecksum):
 		return fmt.Errorf("archive: put content %s: %w: %w", d.SHA256, ErrDigestMismatch, err)
@@ -105,7 +117,39 @@ func (a *Archive) putKnown(ctx context.Context, d Digests, r io.Reader, verify b
 				d.SHA256, got.SHA256, got.SM3, got.Size, d.SM3, d.Size, ErrDigestMismatch)
 		}
 	}
+	a.noteStored(d)
 	return nil
+}
+
+// recentWindow is how long the archive trusts its own knowledge that content is
+// stored. Filing stores the content and then the record, moments apart; checking
+// the content again in between would cost a round trip per document on S3. A
+// window, not forever: content can be disposed of, years later, by retention.
+const recentWindow = time.Minute
+
+// noteStored remembers that content d is stored, as of now.
+func (a *Archive) noteStored(d Digests) {
+	a.recent.Store(d.SHA256, storedAt{size: d.Size, at: a.now()})
+}
+
+// storedRecently reports whether this archive stored or found content d within
+// the recent window.
+func (a *Archive) storedRecently(d Digests) bool {
+	v, ok := a.recent.Load(d.SHA256)
+	if !ok {
+		return false
+	}
+	s := v.(storedAt)
+	if s.size != d.Size || a.now().Sub(s.at) > recentWindow {
+		a.recent.Delete(d.SHA256)
+		return false
+	}
+	return true
+}
+
+type storedAt struct {
+	size int64
+	at   time.Time
 }
 
 // checkStored returns nil when the object under key exists with d's size, the
