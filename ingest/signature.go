@@ -73,6 +73,9 @@ type rawSig struct {
 	claimed   time.Time
 	p7        *pkcs7.PKCS7
 	parseErr  error
+	// rangeErr says why byteRange is not one that a signature can have; such a
+	// signature is invalid and no verifier reads its range.
+	rangeErr error
 }
 
 // signatures verifies every signature of the PDF in f. pctx is pdfcpu's context
@@ -97,9 +100,19 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 	if len(raws) == 0 {
 		return nil
 	}
+	// A verifier reads every section a byte range names into memory: a range
+	// that names the whole file many times over makes it allocate that much. No
+	// verifier of another library runs on a file with any range that is not the
+	// two sections around the signature's contents, inside the file.
+	rangesOK := true
+	for i := range raws {
+		if raws[i].rangeErr = checkByteRange(raws[i].byteRange, size); raws[i].rangeErr != nil {
+			rangesOK = false
+		}
+	}
 	// pdfcpu's results, in its order; used only when they line up one to one.
 	var cpu []*model.SignatureValidationResult
-	if pctx != nil && size <= in.doubleCheckMax {
+	if rangesOK && pctx != nil && size <= in.doubleCheckMax {
 		if res, err := pdfcpu.ValidateSignatures(f, pctx, true); err == nil {
 			for _, r := range res {
 				if r.Signed {
@@ -140,6 +153,9 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 // judge sets the verdict of s.
 func (in *Inspector) judge(f io.ReaderAt, size int64, s *Signature, r rawSig, c *model.SignatureValidationResult) {
 	switch {
+	case r.rangeErr != nil:
+		s.Verdict, s.Reason = VerdictInvalid, "the signature's byte range is malformed: "+r.rangeErr.Error()
+		return
 	case r.parseErr != nil:
 		s.Verdict, s.Reason = VerdictInvalid, "the signature data is broken: "+r.parseErr.Error()
 		return
@@ -224,20 +240,33 @@ func verifyCMS(f io.ReaderAt, size int64, r rawSig) (time.Time, error) {
 	return timestampOf(&p7)
 }
 
+// checkByteRange checks that br is a signature's byte range in a file of size
+// bytes: four values, from the start of the file to the signature's contents
+// and from after them to at most the end of the file, nothing negative, nothing
+// overlapping, nothing past the end. The signed bytes are then at most the file.
+func checkByteRange(br []int64, size int64) error {
+	switch {
+	case len(br) != 4:
+		return fmt.Errorf("it has %d values, not 4", len(br))
+	case br[0] < 0 || br[1] < 0 || br[2] < 0 || br[3] < 0:
+		return fmt.Errorf("it has a negative value")
+	case br[0] != 0:
+		return fmt.Errorf("it does not start at the beginning of the file")
+	case br[1] > br[2]:
+		return fmt.Errorf("its two sections overlap")
+	case br[2] > size || br[3] > size-br[2]:
+		return fmt.Errorf("it reaches past the end of the file (%d bytes)", size)
+	}
+	return nil
+}
+
 // signedContent reads the bytes that the byte range br names, in order, into one
-// buffer allocated once.
+// buffer allocated once, no larger than the file (checkByteRange).
 func signedContent(f io.ReaderAt, size int64, br []int64) ([]byte, error) {
-	if len(br) < 2 || len(br)%2 != 0 {
-		return nil, fmt.Errorf("the byte range has %d values", len(br))
+	if err := checkByteRange(br, size); err != nil {
+		return nil, fmt.Errorf("the byte range is malformed: %w", err)
 	}
-	var total int64
-	for i := 0; i+1 < len(br); i += 2 {
-		if br[i] < 0 || br[i+1] < 0 || br[i+1] > size-total {
-			return nil, fmt.Errorf("the byte range does not lie in the file")
-		}
-		total += br[i+1]
-	}
-	buf := make([]byte, total)
+	buf := make([]byte, br[1]+br[3])
 	pos := int64(0)
 	for i := 0; i+1 < len(br); i += 2 {
 		if _, err := io.ReadFull(io.NewSectionReader(f, br[i], br[i+1]), buf[pos:pos+br[i+1]]); err != nil {

@@ -317,6 +317,68 @@ func AppendUpdate(doc []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+var (
+	objHeaderRe = regexp.MustCompile(`(\d+)\s+0\s+obj\b`)
+	byteRangeRe = regexp.MustCompile(`/ByteRange\s*\[[^\]]*\]`)
+)
+
+// InflateByteRange appends an incremental update to the signed doc that
+// redefines its last signature dictionary with a /ByteRange of pairs pairs
+// [0 len(doc)]: a verifier that reads every section into memory reads the file
+// pairs times over.
+func InflateByteRange(doc []byte, pairs int) ([]byte, error) {
+	i := bytes.LastIndex(doc, []byte("/ByteRange"))
+	if i < 0 {
+		return nil, fmt.Errorf("pdftest: inflate byte range: no /ByteRange")
+	}
+	hs := objHeaderRe.FindAllSubmatchIndex(doc[:i], -1)
+	if len(hs) == 0 {
+		return nil, fmt.Errorf("pdftest: inflate byte range: no object around /ByteRange")
+	}
+	h := hs[len(hs)-1]
+	num, _ := strconv.Atoi(string(doc[h[2]:h[3]]))
+	end := bytes.Index(doc[i:], []byte("endobj"))
+	if end < 0 {
+		return nil, fmt.Errorf("pdftest: inflate byte range: no endobj")
+	}
+	body := string(doc[h[1] : i+end])
+	var br strings.Builder
+	br.WriteString("/ByteRange [")
+	for k := 0; k < pairs; k++ {
+		fmt.Fprintf(&br, " 0 %d", len(doc))
+	}
+	br.WriteString(" ]")
+	body = byteRangeRe.ReplaceAllLiteralString(body, br.String())
+	return ReplaceObject(doc, num, body)
+}
+
+// ReplaceObject appends an incremental update to doc that gives object num the
+// new body (the text between "obj" and "endobj").
+func ReplaceObject(doc []byte, num int, body string) ([]byte, error) {
+	m := startxrefRe.FindSubmatch(doc)
+	if m == nil {
+		return nil, fmt.Errorf("pdftest: replace object: no startxref at the end")
+	}
+	prev, _ := strconv.Atoi(string(m[1]))
+	tail := doc[prev:]
+	sm := lastMatch(sizeRe, tail)
+	rm := lastMatch(rootRe, tail)
+	if sm == nil || rm == nil {
+		return nil, fmt.Errorf("pdftest: replace object: no /Size or /Root in the last trailer")
+	}
+	var b bytes.Buffer
+	b.Write(doc)
+	if !bytes.HasSuffix(doc, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	off := b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", num, body)
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n", num, off)
+	fmt.Fprintf(&b, "trailer\n<< /Size %s /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", sm[1], rm[1], prev, xref)
+	return b.Bytes(), nil
+}
+
 func lastMatch(re *regexp.Regexp, b []byte) [][]byte {
 	all := re.FindAllSubmatch(b, -1)
 	if len(all) == 0 {
