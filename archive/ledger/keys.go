@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
@@ -29,7 +31,8 @@ var ErrNoKey = errors.New("no ledger key")
 // GenerateKeyFile creates a new Ed25519 key for the log named origin and writes it
 // to path with mode 0600, creating the directory (0700). It never replaces a key:
 // an existing file is an error wrapping os.ErrExist, because checkpoints signed by
-// a lost key can no longer be extended.
+// a lost key can no longer be extended. When it returns, the file and its name (in
+// every directory it created) are durable.
 func GenerateKeyFile(path, origin string) (Key, error) {
 	if !ValidOrigin(origin) {
 		return Key{}, fmt.Errorf("ledger: key: origin %q must be non-empty, without spaces or '+'", origin)
@@ -38,7 +41,20 @@ func GenerateKeyFile(path, origin string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("ledger: key: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	// The directories MkdirAll creates: their names, too, must reach the disk.
+	synced := dir
+	for {
+		if _, err := os.Stat(synced); err == nil {
+			break
+		}
+		parent := filepath.Dir(synced)
+		if parent == synced {
+			break
+		}
+		synced = parent
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Key{}, fmt.Errorf("ledger: key: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -59,17 +75,56 @@ func GenerateKeyFile(path, origin string) (Key, error) {
 		return Key{}, fmt.Errorf("ledger: key: %w", err)
 	}
 	if err := f.Close(); err != nil {
+		os.Remove(path)
 		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	// The file's name in its directory, and the names of the directories
+	// created, from the key's directory up to the first that existed.
+	for d := dir; ; d = filepath.Dir(d) {
+		if err := syncDir(d); err != nil {
+			os.Remove(path)
+			return Key{}, fmt.Errorf("ledger: key: %w", err)
+		}
+		if d == synced || filepath.Dir(d) == d {
+			break
+		}
 	}
 	return parseKey(skey, vkey)
 }
 
+// syncDir fsyncs a directory, making the names in it durable; a variable for
+// tests.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // LoadKeyFile reads a key written by GenerateKeyFile; ErrNoKey when there is none.
+// It refuses a key file that its group or others may read or write.
 func LoadKeyFile(path string) (Key, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return Key{}, fmt.Errorf("ledger: key %s: %w", path, ErrNoKey)
 	}
+	if err != nil {
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Key{}, fmt.Errorf("ledger: key: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return Key{}, fmt.Errorf("ledger: key %s has mode %04o: a signing key must be readable by its owner only; run 'chmod 600 %s' (and check who could have read it)", path, perm, path)
+	}
+	b, err := io.ReadAll(f)
 	if err != nil {
 		return Key{}, fmt.Errorf("ledger: key: %w", err)
 	}
