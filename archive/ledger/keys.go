@@ -34,6 +34,12 @@ var ErrNoKey = errors.New("no ledger key")
 // a lost key can no longer be extended. When it returns, the file and its name (in
 // every directory it created) are durable.
 func GenerateKeyFile(path, origin string) (Key, error) {
+	return generateKeyFile(path, origin, syncDir)
+}
+
+// generateKeyFile is GenerateKeyFile with the directory fsync given, so that
+// tests can see which directories it makes durable.
+func generateKeyFile(path, origin string, syncDir func(string) error) (Key, error) {
 	if !ValidOrigin(origin) {
 		return Key{}, fmt.Errorf("ledger: key: origin %q must be non-empty, without spaces or '+'", origin)
 	}
@@ -92,9 +98,8 @@ func GenerateKeyFile(path, origin string) (Key, error) {
 	return parseKey(skey, vkey)
 }
 
-// syncDir fsyncs a directory, making the names in it durable; a variable for
-// tests.
-var syncDir = func(dir string) error {
+// syncDir fsyncs a directory, making the names in it durable.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

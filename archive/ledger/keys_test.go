@@ -13,15 +13,14 @@ import (
 // The key file's name reaches the disk: the key's directory, and each directory
 // created for it, is fsynced; when that fails, no key is left behind.
 func TestGenerateKeyFileSyncsDirectories(t *testing.T) {
-	defer func(f func(string) error) { syncDir = f }(syncDir)
 	var synced []string
-	syncDir = func(dir string) error {
+	record := func(dir string) error {
 		synced = append(synced, dir)
 		return nil
 	}
 	base := t.TempDir()
 	path := filepath.Join(base, "data", "keys", "ledger.key")
-	if _, err := GenerateKeyFile(path, "gongshi.example/test"); err != nil {
+	if _, err := generateKeyFile(path, "gongshi.example/test", record); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{filepath.Join(base, "data", "keys"), filepath.Join(base, "data"), base}
@@ -35,16 +34,16 @@ func TestGenerateKeyFileSyncsDirectories(t *testing.T) {
 	// In a directory that exists: that directory alone.
 	synced = nil
 	path2 := filepath.Join(base, "data", "keys", "other.key")
-	if _, err := GenerateKeyFile(path2, "gongshi.example/test"); err != nil {
+	if _, err := generateKeyFile(path2, "gongshi.example/test", record); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{filepath.Join(base, "data", "keys")}; !slices.Equal(synced, want) {
 		t.Errorf("directories synced %q, want %q", synced, want)
 	}
 
-	syncDir = func(string) error { return errors.New("input/output error") }
+	failing := func(string) error { return errors.New("input/output error") }
 	path3 := filepath.Join(base, "data", "keys", "third.key")
-	if _, err := GenerateKeyFile(path3, "gongshi.example/test"); err == nil {
+	if _, err := generateKeyFile(path3, "gongshi.example/test", failing); err == nil {
 		t.Fatal("a key whose directory could not be synced was generated without error")
 	}
 	if _, err := os.Stat(path3); !errors.Is(err, os.ErrNotExist) {

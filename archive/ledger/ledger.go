@@ -47,7 +47,7 @@ const (
 // commitTimeout bounds the committing of one batch. A batch holds the events of
 // every caller queued, so it is committed under none of their contexts: one
 // caller giving up must not fail the others' appends.
-var commitTimeout = 2 * time.Minute
+const commitTimeout = 2 * time.Minute
 
 // Options configure a Log.
 type Options struct {
