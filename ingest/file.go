@@ -114,6 +114,9 @@ type prepared struct {
 func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (prepared, Result, error) {
 	res := Result{Path: path}
 	ins, err := f.in.Inspect(ctx, path)
+	if errors.Is(err, ErrFileChanged) {
+		return prepared{}, changed(res), nil
+	}
 	if err != nil {
 		res, err = f.failed(res, err)
 		return prepared{}, res, err
@@ -174,6 +177,21 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 	if err != nil {
 		return f.failed(res, err)
 	}
+	// The path is opened again: it must still be the file inspected, unchanged,
+	// or the record would pair these bytes with another file's verdicts.
+	if res.Inspection == nil {
+		err = ErrFileChanged
+	} else {
+		err = checkSame(src, res.Inspection.file)
+	}
+	if errors.Is(err, ErrFileChanged) {
+		src.Close()
+		return changed(res), nil
+	}
+	if err != nil {
+		src.Close()
+		return f.failed(res, err)
+	}
 	err = f.a.PutContentDigested(ctx, rec.Content, src)
 	src.Close()
 	if err != nil {
@@ -218,6 +236,13 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 	}
 	res.Status, res.Record = Filed, stored
 	return res, nil
+}
+
+// changed rejects a document whose file changed while it was being filed.
+func changed(res Result) Result {
+	res.Status = RejectedDoc
+	res.Reasons = []string{ErrFileChanged.Error()}
+	return res
 }
 
 func (f *Filer) failed(res Result, err error) (Result, error) {

@@ -43,6 +43,9 @@ type Inspection struct {
 	// Elapsed is how long the inspection took (not stored; for progress and
 	// benchmarks).
 	Elapsed time.Duration `json:"-"`
+	// file is the identity of the file inspected, for commit to check that it
+	// stores the same file.
+	file fileID
 }
 
 // PDFInfo is what the PDF inspection found.
@@ -170,10 +173,13 @@ var ErrNotRegular = errors.New("not a regular file")
 // the Inspection, for Check to judge.
 //
 // The digests come from one sequential read of the file. A PDF is parsed by
-// pdfcpu, which needs random access, from the same local file in a second pass
-// that runs at the same time as the first (the page cache serves both); both see
-// the same bytes unless the file changes during the inspection, which the store's
-// SHA-256 check at commit then catches.
+// pdfcpu, which needs random access, from the same open file, through positional
+// reads, in a second pass that runs at the same time as the first (the page
+// cache serves both): a file put in the path's place meanwhile is never read.
+// A file changed in place during the inspection is found by its size, change
+// time or modification time, and the inspection fails with ErrFileChanged (the
+// store's SHA-256 check at commit would not find it: the digests and the
+// verdicts could then be of different bytes). Commit checks the same identity.
 func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, error) {
 	start := time.Now()
 	f, err := os.Open(path)
@@ -188,7 +194,7 @@ func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, err
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("ingest: inspect %s: %w", path, ErrNotRegular)
 	}
-	ins := &Inspection{FileName: filepath.Base(path)}
+	ins := &Inspection{FileName: filepath.Base(path), file: fileIdentity(fi)}
 
 	head := make([]byte, 1024)
 	n, err := io.ReadFull(f, head)
@@ -200,22 +206,22 @@ func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, err
 
 	var pdfDone chan *PDFInfo
 	if ins.Format == FormatPDF {
-		// pdfcpu reads through its own handle so that the digest pass keeps its
-		// sequential position. The handle is closed by the parsing goroutine,
-		// which may outlive Inspect (see parseTimeout).
-		g, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("ingest: inspect: %w", err)
-		}
+		// pdfcpu reads the same open file through positional reads (a section
+		// reader: pread), so that the digest pass keeps its sequential position.
+		// The parsing goroutine may outlive Inspect (see parseTimeout); its reads
+		// then fail on the closed file.
+		g := io.NewSectionReader(f, 0, fi.Size())
 		pdfDone = make(chan *PDFInfo, 1)
 		go func() {
-			defer g.Close()
 			pdfDone <- in.inspectPDF(ctx, g, fi.Size())
 		}()
 	}
 	d := archive.NewDigester()
 	d.Write(head)
 	_, derr := io.Copy(d, ctxio.Reader(ctx, f))
+	if testHookInspectRead != nil {
+		testHookInspectRead(path)
+	}
 	if pdfDone != nil {
 		limit := in.parseTimeout(fi.Size())
 		timer := time.NewTimer(limit)
@@ -231,13 +237,22 @@ func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, err
 		}
 		timer.Stop()
 	}
+	if derr == nil {
+		derr = checkSame(f, ins.file)
+	}
 	if derr != nil {
 		return nil, fmt.Errorf("ingest: inspect %s: %w", path, derr)
 	}
 	ins.Content = d.Sum()
+	if ins.Content.Size != fi.Size() {
+		return nil, fmt.Errorf("ingest: inspect %s: %w", path, ErrFileChanged)
+	}
 	ins.Elapsed = time.Since(start)
 	return ins, nil
 }
+
+// testHookInspectRead, when set by a test, runs after Inspect's digest pass.
+var testHookInspectRead func(path string)
 
 // parseTimedOut starts the problem reported when the parsers took too long.
 const parseTimedOut = "the PDF parser did not finish within"

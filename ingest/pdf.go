@@ -44,7 +44,7 @@ func pdfcpuConfig() *model.Configuration {
 // active content and signatures. It never fails: what goes wrong is a problem
 // of the file, reported in the result. A panic inside a parser is caught and
 // reported the same way, so that one hostile file cannot stop a batch.
-func (in *Inspector) inspectPDF(ctx context.Context, f *os.File, size int64) (info *PDFInfo) {
+func (in *Inspector) inspectPDF(ctx context.Context, f *io.SectionReader, size int64) (info *PDFInfo) {
 	info = &PDFInfo{}
 	defer func() {
 		if r := recover(); r != nil {
