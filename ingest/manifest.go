@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -56,7 +57,9 @@ var ErrManifest = errors.New("unreadable manifest")
 // byte-order mark, or GB18030/GBK as Excel on Chinese Windows saves it; the first
 // row names the columns. JSON is an array of objects with the same keys. Paths
 // are checked to stay inside dir; rows with problems are returned with them, so
-// that the batch reports every bad row at once.
+// that the batch reports every bad row at once. A JSON value may be a string or
+// a number (kept as written) or null (empty); two columns that set the same
+// field (such as "file" and "文件") make the manifest unreadable.
 func ReadManifest(path, dir string) ([]Row, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -70,20 +73,44 @@ func ReadManifest(path, dir string) ([]Row, error) {
 		}
 		b = dec
 	}
-	var recs []map[string]string
-	var lines []int
+	var recs []rawRow
 	if t := bytes.TrimSpace(b); strings.EqualFold(filepath.Ext(path), ".json") || bytes.HasPrefix(t, []byte("[")) {
+		// Numbers are kept as written (a household number 12345678 is not
+		// 1.2345678e+07), null is an empty value.
+		dec := json.NewDecoder(bytes.NewReader(t))
+		dec.UseNumber()
 		var raw []map[string]any
-		if err := json.Unmarshal(t, &raw); err != nil {
+		if err := dec.Decode(&raw); err != nil {
 			return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
 		}
+		if dec.More() {
+			return nil, fmt.Errorf("ingest: manifest %s: %w: data after the array", path, ErrManifest)
+		}
 		for i, o := range raw {
-			m := map[string]string{}
-			for k, v := range o {
-				m[k] = strings.TrimSpace(fmt.Sprint(v))
+			r := rawRow{line: i + 1}
+			keys := make([]string, 0, len(o))
+			for k := range o {
+				keys = append(keys, k)
 			}
-			recs = append(recs, m)
-			lines = append(lines, i+1)
+			sort.Strings(keys)
+			for _, k := range keys {
+				var v string
+				switch x := o[k].(type) {
+				case nil:
+				case string:
+					v = x
+				case json.Number:
+					v = x.String()
+				default:
+					r.problems = append(r.problems, fmt.Sprintf("column %q: %s is not a value (give a string or a number)", k, jsonKind(x)))
+					continue
+				}
+				r.cells = append(r.cells, cell{col: k, val: strings.TrimSpace(v)})
+			}
+			if err := oneColumnPerField(r.columns()); err != nil {
+				return nil, fmt.Errorf("ingest: manifest %s: %w: row %d: %v", path, ErrManifest, r.line, err)
+			}
+			recs = append(recs, r)
 		}
 	} else {
 		r := csv.NewReader(bytes.NewReader(b))
@@ -96,24 +123,29 @@ func ReadManifest(path, dir string) ([]Row, error) {
 			return nil, fmt.Errorf("ingest: manifest %s: %w: empty", path, ErrManifest)
 		}
 		head := all[0]
+		for j := range head {
+			head[j] = strings.TrimSpace(head[j])
+		}
+		if err := oneColumnPerField(head); err != nil {
+			return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
+		}
 		for i, row := range all[1:] {
 			if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 				continue
 			}
-			m := map[string]string{}
+			rr := rawRow{line: i + 2}
 			for j, v := range row {
 				if j < len(head) {
-					m[strings.TrimSpace(head[j])] = strings.TrimSpace(v)
+					rr.cells = append(rr.cells, cell{col: head[j], val: strings.TrimSpace(v)})
 				}
 			}
-			recs = append(recs, m)
-			lines = append(lines, i+2)
+			recs = append(recs, rr)
 		}
 	}
 	var out []Row
 	aliases := columnAliases()
-	for i, m := range recs {
-		out = append(out, parseRow(m, lines[i], dir, aliases))
+	for _, r := range recs {
+		out = append(out, parseRow(r, dir, aliases))
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("ingest: manifest %s: %w: no rows", path, ErrManifest)
@@ -121,19 +153,68 @@ func ReadManifest(path, dir string) ([]Row, error) {
 	return out, nil
 }
 
-func parseRow(m map[string]string, line int, dir string, aliases map[string]string) Row {
-	row := Row{Line: line}
+// rawRow is one row of a manifest as read: its columns in order, and what was
+// wrong with values that are not text.
+type rawRow struct {
+	line     int
+	cells    []cell
+	problems []string
+}
+
+type cell struct{ col, val string }
+
+func (r rawRow) columns() []string {
+	cols := make([]string, len(r.cells))
+	for i, c := range r.cells {
+		cols[i] = c.col
+	}
+	return cols
+}
+
+// jsonKind names a JSON value that is neither text, a number nor null.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case bool:
+		return "true or false"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// oneColumnPerField reports two columns that set the same field (such as "file"
+// and "文件"): which one should win is not for the reader to guess.
+func oneColumnPerField(cols []string) error {
+	aliases := columnAliases()
+	seen := map[string]string{}
+	for _, c := range cols {
+		name, ok := aliases[strings.ToLower(c)]
+		if !ok || name == "" {
+			continue // unknown columns are the rows' problems; notes are dropped
+		}
+		if prev, dup := seen[name]; dup {
+			return fmt.Errorf("columns %q and %q both set %s: keep one", prev, c, name)
+		}
+		seen[name] = c
+	}
+	return nil
+}
+
+func parseRow(r rawRow, dir string, aliases map[string]string) Row {
+	row := Row{Line: r.line, Problems: r.problems}
 	f := map[string]string{}
-	for k, v := range m {
-		name, ok := aliases[strings.ToLower(k)]
+	for _, c := range r.cells {
+		name, ok := aliases[strings.ToLower(c.col)]
 		if !ok {
-			row.Problems = append(row.Problems, fmt.Sprintf("unknown column %q (a misspelt column is not ignored; notes go in 备注)", k))
+			row.Problems = append(row.Problems, fmt.Sprintf("unknown column %q (a misspelt column is not ignored; notes go in 备注)", c.col))
 			continue
 		}
 		if name == "" {
 			continue
 		}
-		f[name] = v
+		f[name] = c.val
 	}
 	meta, problems := ParseMeta(f)
 	row.Meta = meta

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +68,58 @@ func TestReadManifestRowProblems(t *testing.T) {
 	}
 	if len(rows[2].Problems) != 1 || !strings.Contains(rows[2].Problems[0], "colour") {
 		t.Errorf("row 3: %q", rows[2].Problems)
+	}
+}
+
+// JSON numbers are kept as written, null is empty, and other values are the
+// row's problem.
+func TestReadManifestJSONValues(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "m.json")
+	os.WriteFile(p, []byte(`[
+		{"file": "a.pdf", "project": "CC-1", "type": "decision", "title": "t", "household": 12345678, "archival_code": null},
+		{"file": "b.pdf", "project": "CC-1", "type": "decision", "title": "t", "household": 1234567890123456789, "doc_number": 12.50},
+		{"file": "c.pdf", "project": "CC-1", "type": "decision", "title": ["t"], "household": true}
+	]`), 0o644)
+	rows, err := ReadManifest(p, "/batch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("rows %+v", rows)
+	}
+	if r := rows[0]; len(r.Problems) > 0 || r.Meta.Household != "12345678" || r.Meta.ArchivalCode != "" {
+		t.Errorf("row 1: household %q archival code %q problems %q", r.Meta.Household, r.Meta.ArchivalCode, r.Problems)
+	}
+	if r := rows[1]; len(r.Problems) > 0 || r.Meta.Household != "1234567890123456789" || r.Meta.DocNumber != "12.50" {
+		t.Errorf("row 2: household %q doc number %q problems %q", r.Meta.Household, r.Meta.DocNumber, r.Problems)
+	}
+	all := strings.Join(rows[2].Problems, "\n")
+	for _, w := range []string{`column "title": an array`, `column "household": true or false`} {
+		if !strings.Contains(all, w) {
+			t.Errorf("row 3 problems lack %q: %q", w, rows[2].Problems)
+		}
+	}
+}
+
+// Two columns that set one field make the manifest unreadable, naming both,
+// whatever the order of a JSON object's keys.
+func TestReadManifestAliasedColumns(t *testing.T) {
+	for _, tc := range []struct{ file, content string }{
+		{"m.csv", "file,project,文件,type,title\na.pdf,CC-1,b.pdf,decision,t\n"},
+		{"m.csv", "File,project,file,type,title\na.pdf,CC-1,b.pdf,decision,t\n"},
+		{"m.json", `[{"file": "a.pdf", "文件": "b.pdf", "project": "CC-1", "type": "decision", "title": "t"}]`},
+		{"m.json", `[{"文件": "b.pdf", "project": "CC-1", "type": "decision", "title": "t", "file": "a.pdf"}]`},
+	} {
+		p := filepath.Join(t.TempDir(), tc.file)
+		os.WriteFile(p, []byte(tc.content), 0o644)
+		rows, err := ReadManifest(p, "/batch")
+		if !errors.Is(err, ErrManifest) {
+			t.Errorf("%s: %v, rows %+v: want ErrManifest", tc.content, err, rows)
+			continue
+		}
+		low := strings.ToLower(err.Error())
+		if !strings.Contains(low, `"file"`) || !(strings.Contains(err.Error(), `"文件"`) || strings.Count(low, `"file"`) == 2) {
+			t.Errorf("%s: %v: want both columns named", tc.content, err)
+		}
 	}
 }
