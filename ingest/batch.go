@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -42,6 +43,12 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	// Files are opened through the folder's os.Root: a symbolic link (or a
+	// folder swapped for one) cannot lead a row outside the batch folder.
+	root, rootErr := os.OpenRoot(dir)
+	if rootErr == nil {
+		defer root.Close()
+	}
 	results := make([]Result, len(rows))
 	type ready struct {
 		i int
@@ -73,7 +80,17 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 					continue
 				}
 				path, _ := ResolveIn(dir, row.File)
-				pr, res, _ := f.prepare(ctx, path, row.Meta) // an error is in res
+				open := func() (*os.File, error) {
+					if rootErr != nil {
+						return nil, rootErr
+					}
+					g, err := root.Open(row.File)
+					if err != nil {
+						return nil, openInError(dir, row.File, err)
+					}
+					return g, nil
+				}
+				pr, res, _ := f.prepareWith(ctx, path, open, row.Meta) // an error is in res
 				if res.Status != "" {
 					done(i, res)
 					continue

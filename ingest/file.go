@@ -104,18 +104,29 @@ func (f *Filer) File(ctx context.Context, path string, meta archive.Record) (Res
 
 // prepared is a document that passed the checks and waits to be committed.
 type prepared struct {
-	res Result
-	rec archive.Record
-	rep *Report
+	res  Result
+	rec  archive.Record
+	rep  *Report
+	open func() (*os.File, error) // opens the file again to store it
 }
 
 // prepare inspects and checks the document: the CPU-bound half of filing. When
 // the document is rejected (or fails), the returned Result has its Status set.
 func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (prepared, Result, error) {
+	return f.prepareWith(ctx, path, func() (*os.File, error) { return os.Open(path) }, meta)
+}
+
+// prepareWith is prepare for the file that open opens (each time it is called),
+// named path.
+func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.File, error), meta archive.Record) (prepared, Result, error) {
 	res := Result{Path: path}
-	ins, err := f.in.Inspect(ctx, path)
+	ins, err := f.in.inspectWith(ctx, path, open)
 	if errors.Is(err, ErrFileChanged) {
 		return prepared{}, changed(res), nil
+	}
+	if errors.Is(err, ErrOutside) {
+		res.Status, res.Reasons = RejectedDoc, []string{err.Error()}
+		return prepared{}, res, nil
 	}
 	if err != nil {
 		res, err = f.failed(res, err)
@@ -165,7 +176,7 @@ func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (
 		}
 		return prepared{}, res, nil
 	}
-	return prepared{res: res, rec: rec, rep: rep}, Result{}, nil
+	return prepared{res: res, rec: rec, rep: rep, open: open}, Result{}, nil
 }
 
 // commit stores a prepared document: content first, then the archival code,
@@ -173,7 +184,11 @@ func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (
 // I/O-bound half of filing.
 func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 	res, rec, rep := p.res, p.rec, p.rep
-	src, err := os.Open(res.Path)
+	open := p.open
+	if open == nil {
+		open = func() (*os.File, error) { return os.Open(res.Path) }
+	}
+	src, err := open()
 	if err != nil {
 		return f.failed(res, err)
 	}

@@ -181,8 +181,13 @@ var ErrNotRegular = errors.New("not a regular file")
 // store's SHA-256 check at commit would not find it: the digests and the
 // verdicts could then be of different bytes). Commit checks the same identity.
 func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, error) {
+	return in.inspectWith(ctx, path, func() (*os.File, error) { return os.Open(path) })
+}
+
+// inspectWith inspects the file that open opens, named path in reports.
+func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (*os.File, error)) (*Inspection, error) {
 	start := time.Now()
-	f, err := os.Open(path)
+	f, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("ingest: inspect: %w", err)
 	}

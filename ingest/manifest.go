@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -265,7 +266,10 @@ func ParseMeta(f map[string]string) (archive.Record, []string) {
 var ErrOutside = errors.New("path leaves the batch folder")
 
 // ResolveIn returns dir/name when name is a relative path that stays inside dir
-// ("../x.pdf" and "/etc/passwd" do not).
+// ("../x.pdf" and "/etc/passwd" do not), symbolic links followed: a link in the
+// folder to a file outside it does not either. A path that does not exist (yet)
+// is not refused here; opening it fails later. Batch opens the files through an
+// os.Root of dir, so a link made after this check cannot lead outside either.
 func ResolveIn(dir, name string) (string, error) {
 	switch {
 	case name == "":
@@ -273,5 +277,38 @@ func ResolveIn(dir, name string) (string, error) {
 	case filepath.IsAbs(name) || !filepath.IsLocal(name):
 		return "", fmt.Errorf("文件 (file): %q: %w", name, ErrOutside)
 	}
-	return filepath.Join(dir, name), nil
+	p := filepath.Join(dir, name)
+	if err := linkOutside(dir, name); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// linkOutside returns an error wrapping ErrOutside when dir/name resolves, through
+// symbolic links, to a path outside dir.
+func linkOutside(dir, name string) error {
+	real, err := filepath.EvalSymlinks(filepath.Join(dir, name))
+	if err != nil {
+		return nil // nothing there, or nothing to follow: the open will say
+	}
+	base, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil
+	}
+	if rel, err := filepath.Rel(base, real); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("文件 (file): %q is a symbolic link to %s: %w", name, real, ErrOutside)
+	}
+	return nil
+}
+
+// openInError explains why os.Root refused to open name in dir: a symbolic link
+// that leads outside is ErrOutside; anything else is err.
+func openInError(dir, name string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if e := linkOutside(dir, name); e != nil {
+		return e
+	}
+	return err
 }
