@@ -126,9 +126,6 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 	}
 	out := make([]Signature, 0, len(raws))
 	for i, r := range raws {
-		if ctx.Err() != nil {
-			break
-		}
 		s := Signature{SubFilter: r.subFilter, SigningTime: r.claimed, TimeSource: "claimed"}
 		if r.claimed.IsZero() {
 			s.TimeSource = ""
