@@ -104,11 +104,16 @@ func (a *Archive) journal(ctx context.Context, k EventKind, r Record) error {
 
 // Content lookup. A file in an inspector's hands is identified by its digests only;
 // record ids are derived from the digest and the metadata and cannot be inverted. So
-// CreateRecord leaves a create-once marker by-content/<sha256 hex>/<record id>
+// CreateRecord leaves a create-once marker by-content/<aa>/<sha256 hex>.<record id>
 // before it stores the record version. A marker without a record (a crash in
-// between) is harmless: RecordsByContent skips ids without a stored record.
+// between) is harmless: RecordsByContent skips ids without a stored record. The
+// markers share 256 directories: a directory per content would cost the
+// filesystem store a directory creation, and its fsync, for every document.
 
-func byContentPrefix(h Hash) string         { return "by-content/" + h.String() + "/" }
+func byContentPrefix(h Hash) string {
+	x := h.String()
+	return "by-content/" + x[:2] + "/" + x + "."
+}
 func byContentKey(h Hash, id string) string { return byContentPrefix(h) + id }
 func (a *Archive) putByContent(ctx context.Context, r Record) error {
 	err := a.put(ctx, byContentKey(r.Content.SHA256, r.ID), []byte(r.ID+"\n"))
