@@ -181,21 +181,15 @@ type Report struct {
 func (r *Report) Rejected() bool { return r.Verdict == Rejected }
 
 // Failures returns the failed items: every reason for a rejection, at once.
-func (r *Report) Failures() []Item {
-	var out []Item
-	for _, it := range r.Items {
-		if it.Outcome == Fail {
-			out = append(out, it)
-		}
-	}
-	return out
-}
+func (r *Report) Failures() []Item { return r.itemsWith(Fail) }
 
 // Warnings returns the items that warn.
-func (r *Report) Warnings() []Item {
+func (r *Report) Warnings() []Item { return r.itemsWith(WarnOutcome) }
+
+func (r *Report) itemsWith(o Outcome) []Item {
 	var out []Item
 	for _, it := range r.Items {
-		if it.Outcome == WarnOutcome {
+		if it.Outcome == o {
 			out = append(out, it)
 		}
 	}

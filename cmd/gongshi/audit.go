@@ -86,7 +86,7 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 		return err
 	}
 	defer st.Close()
-	a, l, err := cfg.archiveOn(st, e)
+	a, l, err := cfg.archiveOn(ctx, st, e)
 	if err != nil {
 		return err
 	}

@@ -160,7 +160,7 @@ func (c *config) openArchive(ctx context.Context, e env) (*archive.Archive, func
 	if err != nil {
 		return nil, nil, err
 	}
-	a, _, err := c.archiveOn(st, e)
+	a, _, err := c.archiveOn(ctx, st, e)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

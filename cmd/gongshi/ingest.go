@@ -151,7 +151,7 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	}
 	defer st.Close()
 	// Through archiveOn, so that every record filed is appended to the ledger.
-	a, _, err := cfg.archiveOn(st, e)
+	a, _, err := cfg.archiveOn(ctx, st, e)
 	if err != nil {
 		return err
 	}

@@ -245,7 +245,7 @@ func TestIngestBatchKilled(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			a, log, err := cfg.archiveOn(st, env{now: time.Now})
+			a, log, err := cfg.archiveOn(context.Background(), st, env{now: time.Now})
 			if err != nil {
 				t.Fatal(err)
 			}

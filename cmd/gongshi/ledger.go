@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -29,12 +28,10 @@ func (c *config) keyPath() string { return filepath.Join(c.data, "keys", "ledger
 // first start of an archive), unless the store's ledger has begun: then the key
 // exists elsewhere (another machine sharing the S3 bucket, a lost data directory),
 // and a new one would only be a key that nobody must trust.
-func (c *config) ledgerKey(st blob.Store) (ledger.Key, error) {
+func (c *config) ledgerKey(ctx context.Context, st blob.Store) (ledger.Key, error) {
 	k, err := ledger.LoadKeyFile(c.keyPath())
 	if errors.Is(err, ledger.ErrNoKey) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		started, serr := ledger.Started(ctx, st)
-		cancel()
 		if serr != nil {
 			return ledger.Key{}, fmt.Errorf("ledger key: %w", serr)
 		}
@@ -59,8 +56,8 @@ func (c *config) ledgerKey(st blob.Store) (ledger.Key, error) {
 // archiveOn returns the archive over st with the ledger as its journal, so that
 // every record filed is appended to the ledger. Commands that file records open
 // their archive through here (or openArchive).
-func (c *config) archiveOn(st blob.Store, e env) (*archive.Archive, *ledger.Log, error) {
-	k, err := c.ledgerKey(st)
+func (c *config) archiveOn(ctx context.Context, st blob.Store, e env) (*archive.Archive, *ledger.Log, error) {
+	k, err := c.ledgerKey(ctx, st)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -362,6 +362,9 @@ func retention(f *os.File) (blob.Retention, error) {
 // absent, or was deleted (and perhaps created anew) while we waited for the lock.
 // Closing the file releases the lock.
 func (s *Store) lockObject(key string) (*os.File, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return nil, err
+	}
 	path := s.objectPath(key)
 	f, err := os.Open(path)
 	if err != nil {
@@ -394,9 +397,6 @@ func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
 }
 
 func (s *Store) setLegalHold(key string, on bool) error {
-	if err := blob.ValidateKey(key); err != nil {
-		return err
-	}
 	f, err := s.lockObject(key)
 	if err != nil {
 		return err
@@ -422,9 +422,6 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 func (s *Store) delete(key string) error {
-	if err := blob.ValidateKey(key); err != nil {
-		return err
-	}
 	f, err := s.lockObject(key)
 	if err != nil {
 		return err
