@@ -18,7 +18,13 @@ import (
 
 // Put stores the content under key if no object has that key.
 //
-// Content up to one part is read into memory, checked against opts.Size and
+// Content whose size and SHA-256 are both declared, and larger than a part (up
+// to S3's 5 GiB limit on one PUT), is streamed in a single PUT that carries the
+// declared SHA-256 as x-amz-checksum-sha256: the server hashes the whole body
+// and refuses to store it unless it matches, so the check is end to end and the
+// client need not hash it again (docs/benchmarks.md: ingest into MinIO).
+//
+// Other content up to one part is read into memory, checked against opts.Size and
 // opts.SHA256, and sent in one PUT with If-None-Match: * and its SHA-256 both as
 // the signed payload hash and as x-amz-checksum-sha256, so the server checks it
 // too. Larger content goes as a multipart upload driven here, one part in memory
@@ -60,6 +66,9 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	}
 	if err := ctx.Err(); err != nil {
 		return blob.Info{}, err
+	}
+	if opts.SHA256 != nil && opts.Size >= int64(s.partSize) && opts.Size <= maxSinglePut {
+		return s.putStream(ctx, key, r, opts, po)
 	}
 
 	// A known small size reads into a buffer of exactly that size plus one byte,
@@ -144,6 +153,67 @@ func (s *Store) putSingle(ctx context.Context, key string, data []byte, opts blo
 		return blob.Info{}, mapErr(err)
 	}
 	return s.created(key, int64(len(data))), nil
+}
+
+// maxSinglePut is the S3 limit on the size of an object sent in one PUT.
+const maxSinglePut = 5 << 30
+
+// putStream sends content of declared size and SHA-256 in one streamed PUT; the
+// server checks the SHA-256 (see Put).
+func (s *Store) putStream(ctx context.Context, key string, r io.Reader, opts blob.PutOptions, po minio.PutObjectOptions) (blob.Info, error) {
+	po.DisableContentSha256 = true
+	po.UserMetadata = map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(opts.SHA256)}
+	body := &exactReader{r: r, left: opts.Size}
+	_, err := s.core.PutObject(ctx, s.bucket, storedName(key), body, opts.Size, "", "", po)
+	if body.err != nil {
+		// The content broke its declaration (or could not be read): the request
+		// was cut short and the server stored nothing.
+		return blob.Info{}, body.err
+	}
+	if err != nil {
+		return blob.Info{}, mapErr(err)
+	}
+	return s.created(key, opts.Size), nil
+}
+
+// exactReader passes on exactly left bytes of r and fails, before the last of
+// them reaches the request, if r has fewer or more: the HTTP client sends only
+// the declared length and would not notice content that runs long. Its err says
+// what went wrong when the request fails because of it.
+type exactReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	if e.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	switch {
+	case e.left == 0:
+		var one [1]byte
+		if m, _ := io.ReadFull(e.r, one[:]); m > 0 {
+			e.err = fmt.Errorf("%w: content is longer than the declared size", blob.ErrChecksum)
+			return 0, e.err
+		}
+		return n, nil
+	case err == io.EOF:
+		e.err = fmt.Errorf("%w: content is shorter than the declared size (%d bytes missing)", blob.ErrChecksum, e.left)
+		return 0, e.err
+	case err != nil:
+		e.err = fmt.Errorf("reading content: %w", err)
+		return 0, e.err
+	}
+	return n, nil
 }
 
 // created describes the object just made. S3 answers a PUT without the object's

@@ -57,8 +57,9 @@ type Config struct {
 	// blob.Compliance, what a production archive runs; tests use blob.Governance so
 	// that they can clean up.
 	Mode blob.Mode
-	// PartSize is the multipart part size and the largest object sent in a single
-	// PUT; 0 means DefaultPartSize. Memory per Put in flight is one part.
+	// PartSize is the multipart part size and, for content of unknown size or
+	// SHA-256, the largest object sent in a single PUT; 0 means DefaultPartSize.
+	// Memory per Put in flight is at most one part.
 	PartSize uint64
 }
 

@@ -417,20 +417,29 @@ func TestChecksumStoresNothing(t *testing.T) {
 			}
 		}
 	}
-	// A multipart upload that runs long or short is refused as well.
+	// Content that runs long or short is refused as well: as a multipart upload
+	// (no SHA-256 declared) and as a streamed PUT (SHA-256 declared, the right
+	// one for the declared size, so that only the length is wrong).
 	data := randomBytes(2*MinPartSize + 1)
 	for _, declared := range []int64{2 * MinPartSize, 3 * MinPartSize} {
-		key := fmt.Sprintf("size/%d", declared)
-		if _, err := s.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{Size: declared}); !errors.Is(err, blob.ErrChecksum) {
-			t.Errorf("%s: %v, want ErrChecksum", key, err)
-		}
-		if _, err := s.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
-			t.Errorf("%s: stat after refused put: %v", key, err)
+		for _, withSum := range []bool{false, true} {
+			key := fmt.Sprintf("size/%d-%v", declared, withSum)
+			opts := blob.PutOptions{Size: declared}
+			if withSum {
+				opts.SHA256 = sum256(data[:min(int(declared), len(data))])
+			}
+			if _, err := s.Put(ctx, key, bytes.NewReader(data), opts); !errors.Is(err, blob.ErrChecksum) {
+				t.Errorf("%s: %v, want ErrChecksum", key, err)
+			}
+			if _, err := s.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+				t.Errorf("%s: stat after refused put: %v", key, err)
+			}
 		}
 	}
 }
 
-// Of many racing multipart uploads of one key exactly one wins, and the stored
+// Of many racing large uploads of one key (streamed PUTs and multipart uploads)
+// exactly one wins, and the stored
 // object is the winner's, whole.
 func TestCreateOnceRaceMultipart(t *testing.T) {
 	srv := testenv.S3(t)
