@@ -103,9 +103,10 @@ func (a *Archive) versions(ctx context.Context, prefix string) ([]int, error) {
 }
 
 // put creates key with the canonical bytes b. A taken key is blob.ErrExists.
-func (a *Archive) put(ctx context.Context, key string, b []byte) error {
+// A deferred put is made durable by the next Sync (see journal).
+func (a *Archive) put(ctx context.Context, key string, b []byte, deferred bool) error {
 	_, err := a.store.Put(ctx, key, strings.NewReader(string(b)), blob.PutOptions{
-		Size: int64(len(b)), ContentType: "application/json",
+		Size: int64(len(b)), ContentType: "application/json", Deferred: deferred,
 	})
 	return err
 }
@@ -191,7 +192,7 @@ func (a *Archive) putProject(ctx context.Context, p Project) error {
 	if err != nil {
 		return err
 	}
-	return a.put(ctx, projectKey(p.Code, p.Version), b)
+	return a.put(ctx, projectKey(p.Code, p.Version), b, false)
 }
 
 // Project returns the latest version of project code, or ErrNotFound.
@@ -317,7 +318,9 @@ func (a *Archive) latestKeys(ctx context.Context, root string) ([]latestKey, err
 // entry): the content-lookup marker (see RecordsByContent), the record version, then
 // the journal's event. A crash between any two is completed by the re-run: the
 // marker and the version are create-once, and the journal's Append is idempotent, so
-// the ErrRecordExists path appends the event again.
+// the ErrRecordExists path appends the event again. Content, marker and version are
+// deferred puts made durable together by one Sync before the event is appended (and
+// before CreateRecord returns, with or without a journal).
 func (a *Archive) CreateRecord(ctx context.Context, rec Record) (Record, error) {
 	rec = a.cat.ApplyDefaults(rec)
 	id, err := RecordID(rec)
@@ -456,7 +459,7 @@ func (a *Archive) putRecord(ctx context.Context, r Record) error {
 	if err != nil {
 		return err
 	}
-	return a.put(ctx, recordKey(r.ID, r.Version), b)
+	return a.put(ctx, recordKey(r.ID, r.Version), b, true)
 }
 
 func checkRecordID(id string) error {

@@ -32,6 +32,11 @@ func ContentKey(h Hash) string {
 // Options.TempDir while it is digested, then put with its SHA-256 for the backend to
 // verify. When the caller already has the digests (ingest reads a local file once to
 // digest and check it), PutContentKnown avoids the spool.
+//
+// Content is stored at once but made durable with the record that names it
+// (CreateRecord and CorrectRecord Sync the store before they return): content that
+// no record names is not part of the archive, and a power failure may take it back.
+// A caller that stores content for any other purpose calls blob.Sync on the store.
 func (a *Archive) PutContent(ctx context.Context, r io.Reader, size int64) (Digests, error) {
 	f, err := os.CreateTemp(a.tempDir, "gongshi-spool-*")
 	if err != nil {
@@ -97,7 +102,9 @@ func (a *Archive) putKnown(ctx context.Context, d Digests, r io.Reader, verify b
 		tee = NewTeeReader(r)
 		r = tee
 	}
-	_, err := a.store.Put(ctx, key, r, blob.PutOptions{Size: d.Size, SHA256: d.SHA256[:]})
+	// Deferred: content is made durable with the record that names it (see
+	// journal); content no record names is not yet part of the archive.
+	_, err := a.store.Put(ctx, key, r, blob.PutOptions{Size: d.Size, SHA256: d.SHA256[:], Deferred: true})
 	switch {
 	case errors.Is(err, blob.ErrExists):
 		// Stored before (or by another writer between our look and our put).

@@ -86,9 +86,15 @@ func RecordEvent(k EventKind, r Record) (Event, error) {
 		RecordDigest: sha256.Sum256(b), Time: normTime(r.FiledAt)}, nil
 }
 
-// journal appends the event of kind k for the stored version r, when the archive has
-// a journal.
+// journal makes the writes of the stored version r durable, then appends the event
+// of kind k for it when the archive has a journal. Content, marker and version went
+// in as deferred puts: one Sync makes them all durable (on the filesystem store, one
+// syncfs instead of two fsyncs each, see blob.Syncer), and it comes first, so that
+// the ledger never names a version that a power failure could take back.
 func (a *Archive) journal(ctx context.Context, k EventKind, r Record) error {
+	if err := blob.Sync(ctx, a.store); err != nil {
+		return fmt.Errorf("making version %d durable: %w", r.Version, err)
+	}
 	if a.journalTo == nil {
 		return nil
 	}
@@ -116,7 +122,7 @@ func byContentPrefix(h Hash) string {
 }
 func byContentKey(h Hash, id string) string { return byContentPrefix(h) + id }
 func (a *Archive) putByContent(ctx context.Context, r Record) error {
-	err := a.put(ctx, byContentKey(r.Content.SHA256, r.ID), []byte(r.ID+"\n"))
+	err := a.put(ctx, byContentKey(r.Content.SHA256, r.ID), []byte(r.ID+"\n"), true)
 	if err != nil && !errors.Is(err, blob.ErrExists) {
 		return fmt.Errorf("content index: %w", err)
 	}

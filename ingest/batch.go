@@ -28,10 +28,14 @@ type Summary struct {
 
 // commitersPerWorker is how many documents may be committing at once for each
 // inspecting worker. Inspection is CPU-bound and gets one worker per core;
-// committing is mostly waiting for the store (fsyncs, round trips to S3), and
-// the store is fastest with several writers at once (docs/benchmarks.md: put
-// throughput), so more commits run side by side.
-const commitersPerWorker = 4
+// committing is mostly waiting for the store (flushes, round trips to S3), and
+// waiters share: the filesystem store's Syncs and the ledger's group commits
+// serve everyone waiting at once, so the more documents wait together, the
+// fewer flushes each costs (docs/benchmarks.md: 4 per worker filed 300–330
+// small documents/s on a journaled ext4, 16 per worker 430–440). A committer
+// holds one open file, and on S3 at most one part buffer when the size is
+// unknown (ingest knows it, and streams).
+const commitersPerWorker = 16
 
 // Batch files the rows of a manifest from dir, inspecting on workers goroutines
 // (0 means one per core) and committing on commitersPerWorker times as many, in

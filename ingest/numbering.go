@@ -136,10 +136,17 @@ func (nb *numberer) assign(ctx context.Context, filing string, year int, ret arc
 		c.mu.Unlock()
 
 		key := prefix + fmt.Sprintf("%04d", item)
+		// The claim must be durable before the record that carries the number
+		// exists: a record that outlived its claim in a power failure would let
+		// the number be handed out again. A deferred put and a Sync, which
+		// concurrent claims share, cost less than the put's own flushes.
 		_, err := nb.store.Put(ctx, key, strings.NewReader(filing),
-			blob.PutOptions{Size: int64(len(filing)), ContentType: "text/plain"})
+			blob.PutOptions{Size: int64(len(filing)), ContentType: "text/plain", Deferred: true})
 		owner := filing
-		if errors.Is(err, blob.ErrExists) {
+		switch {
+		case err == nil:
+			err = blob.Sync(ctx, nb.store)
+		case errors.Is(err, blob.ErrExists):
 			// Another process claimed it: learn whose, and try another.
 			owner, err = nb.read(ctx, key)
 		}

@@ -59,6 +59,12 @@ type PutOptions struct {
 	// ContentType is advisory (served to HTTP clients); empty means
 	// application/octet-stream.
 	ContentType string
+	// Deferred lets a store that implements Syncer return before the object is
+	// durable: it is visible, and create-once is settled, but a power failure
+	// may lose it until the next Sync returns. A caller that sets it must call
+	// Sync (see the Sync function) before anything durable depends on the object.
+	// Stores without Syncer ignore it: their puts are durable on return.
+	Deferred bool
 }
 
 // Info describes a stored object.
@@ -90,7 +96,8 @@ type Putter interface {
 	// When the key is taken it returns ErrExists and leaves the stored object as it
 	// was. Of many concurrent Puts of one key, from any number of processes, exactly
 	// one succeeds. When ctx is cancelled or r fails, no object becomes visible.
-	// When Put returns nil the object is durable.
+	// When Put returns nil the object is durable, unless opts.Deferred asked to
+	// leave that to Syncer.Sync.
 	Put(ctx context.Context, key string, r io.Reader, opts PutOptions) (Info, error)
 }
 
@@ -139,6 +146,27 @@ type Store interface {
 	Locker
 	// Close releases the backend's resources.
 	Close() error
+}
+
+// Syncer is an optional capability of stores whose durability costs a flush per
+// object (a file system's fsync): they make puts with PutOptions.Deferred durable
+// in bulk. Filing a document writes several small objects that need only be
+// durable before the ledger entry that names them; one Sync for all of them
+// instead of two fsyncs each is what makes the filesystem store fast on small
+// documents (docs/benchmarks.md).
+type Syncer interface {
+	// Sync makes every object whose deferred Put returned before Sync was called
+	// durable.
+	Sync(ctx context.Context) error
+}
+
+// Sync calls s.Sync when s is a Syncer; other stores are durable on return from
+// Put and need nothing.
+func Sync(ctx context.Context, s any) error {
+	if sy, ok := s.(Syncer); ok {
+		return sy.Sync(ctx)
+	}
+	return nil
 }
 
 // Describer is an optional capability: a human description of where the store

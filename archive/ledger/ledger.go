@@ -575,16 +575,22 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 	for i, ev := range p.events {
 		objs = append(objs, object{byRecordKey(ev), fmt.Appendf(nil, "%d %d\n", p.start+int64(i), p.start)})
 	}
+	// Tiles and lookup keys follow from the batch, which is durable: they go in
+	// as deferred puts, made durable together by one Sync before the checkpoint
+	// that covers them (a lost one is written again by the next completion).
 	errs := make([]error, len(objs))
 	parallel(len(objs), func(i int) {
 		o := objs[i]
-		_, err := l.store.Put(ctx, o.key, bytes.NewReader(o.data), blob.PutOptions{Size: int64(len(o.data))})
+		_, err := l.store.Put(ctx, o.key, bytes.NewReader(o.data), blob.PutOptions{Size: int64(len(o.data)), Deferred: true})
 		if err != nil && !errors.Is(err, blob.ErrExists) {
 			errs[i] = fmt.Errorf("%s: %w", o.key, err)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	if err := blob.Sync(ctx, l.store); err != nil {
+		return fmt.Errorf("tiles and lookup keys of %d: %w", p.size, err)
 	}
 
 	signed, err := signCheckpoint(l, Checkpoint{Origin: l.key.Signer.Name(), Size: p.size, Root: p.root})

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -54,6 +55,7 @@ func Run(t *testing.T, h Harness) {
 		{"PutGetStat", testPutGetStat},
 		{"CreateOnce", testCreateOnce},
 		{"CreateOnceRace", testCreateOnceRace},
+		{"Deferred", testDeferred},
 		{"NotFound", testNotFound},
 		{"InvalidKey", testInvalidKey},
 		{"Checksum", testChecksum},
@@ -154,6 +156,50 @@ func withSize(o blob.PutOptions, data []byte) blob.PutOptions {
 		o.Size = int64(len(data))
 	}
 	return o
+}
+
+// A deferred put is a put in every visible way (content, listing, create-once,
+// its retention lock); only its durability waits for Sync, which a unit test
+// cannot observe short of cutting the power.
+func testDeferred(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := context.Background()
+	keys := []string{"def/a/1", "def/a/2", "def/b/new-dir/3"}
+	for i, k := range keys {
+		put(t, s, k, []byte(fmt.Sprintf("deferred %d", i)), blob.PutOptions{Deferred: true})
+	}
+	_, err := s.Put(ctx, keys[0], strings.NewReader("again"), blob.PutOptions{Size: 5, Deferred: true})
+	if !errors.Is(err, blob.ErrExists) {
+		t.Fatalf("second deferred put: %v, want ErrExists", err)
+	}
+	until := h.now().Add(time.Hour)
+	put(t, s, "def/locked", []byte("locked"), blob.PutOptions{Deferred: true, RetainUntil: until})
+	if err := s.Delete(ctx, "def/locked"); !errors.Is(err, blob.ErrLocked) {
+		t.Fatalf("delete of a locked deferred object: %v, want ErrLocked", err)
+	}
+	if err := blob.Sync(ctx, s); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	var listed []string
+	if err := s.List(ctx, "def/", "", func(i blob.Info) error { listed = append(listed, i.Key); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := append(slices.Clone(keys), "def/locked"); !slices.Equal(listed, want) {
+		t.Fatalf("listed %q, want %q", listed, want)
+	}
+	for i, k := range keys {
+		if got := string(get(t, s, k)); got != fmt.Sprintf("deferred %d", i) {
+			t.Fatalf("%s: %q after sync", k, got)
+		}
+	}
+	// A cancelled context is refused, not ignored.
+	if _, ok := s.(blob.Syncer); ok {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := blob.Sync(cctx, s); !errors.Is(err, context.Canceled) {
+			t.Fatalf("sync with a cancelled context: %v, want context.Canceled", err)
+		}
+	}
 }
 
 func testCreateOnce(t *testing.T, h Harness) {

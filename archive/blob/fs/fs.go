@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
@@ -68,11 +69,25 @@ type Store struct {
 	now  func() time.Time
 	mode blob.Mode
 	sync bool
+
+	// Concurrent Syncs share flushes: a caller joins the next flush to start,
+	// and one goroutine runs flushes while anybody waits.
+	syncMu   sync.Mutex
+	syncing  bool
+	nextSync *syncCall
+	flush    func(dir string) error // syncFS; tests count the calls
+}
+
+// syncCall is one flush of the file system and those who wait for it.
+type syncCall struct {
+	done chan struct{}
+	err  error
 }
 
 var (
 	_ blob.Store     = (*Store)(nil)
 	_ blob.Describer = (*Store)(nil)
+	_ blob.Syncer    = (*Store)(nil)
 )
 
 // meta is the JSON value of the user.gongshi.meta attribute, written once.
@@ -95,7 +110,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.Mode != "" && !opts.Mode.Valid() {
 		return nil, fmt.Errorf("blob/fs: open %s: unknown retention mode %q", dir, opts.Mode)
 	}
-	s := &Store{root: abs, now: opts.Now, mode: opts.Mode, sync: !opts.NoSync}
+	s := &Store{root: abs, now: opts.Now, mode: opts.Mode, sync: !opts.NoSync, flush: syncFS}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -154,9 +169,11 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	// temporary directory. The directory usually exists; it is made (durably) only
 	// when it does not.
 	parent := filepath.Dir(target)
+	// A deferred put leaves its flushes to Sync (one syncfs for many objects).
+	durable := s.sync && !opts.Deferred
 	f, err := openUnnamed(parent)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := s.mkdirAll(parent); err != nil {
+		if err := s.mkdirAll(parent, durable); err != nil {
 			return blob.Info{}, err
 		}
 		f, err = openUnnamed(parent)
@@ -195,8 +212,10 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	if err := setMtime(f, created); err != nil {
 		return blob.Info{}, err
 	}
-	if err := s.syncFile(f); err != nil {
-		return blob.Info{}, err
+	if durable {
+		if err := f.Sync(); err != nil {
+			return blob.Info{}, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return blob.Info{}, err
@@ -207,8 +226,10 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 		}
 		return blob.Info{}, err
 	}
-	if err := s.syncDir(parent); err != nil {
-		return blob.Info{}, err
+	if durable {
+		if err := syncDir(parent); err != nil {
+			return blob.Info{}, err
+		}
 	}
 	return blob.Info{Key: key, Size: size, ModTime: created}, nil
 }
@@ -255,6 +276,10 @@ func (s *Store) syncDir(dir string) error {
 	if !s.sync {
 		return nil
 	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -263,25 +288,82 @@ func (s *Store) syncDir(dir string) error {
 	return d.Sync()
 }
 
-// mkdirAll creates dir and its missing parents below the root, making each new
-// directory entry durable in its parent, so a durable object is never left in a
-// directory that a crash forgets.
-func (s *Store) mkdirAll(dir string) error {
+// Sync implements blob.Syncer: it flushes the whole file system the store is on
+// (syncfs), which makes every deferred put durable, new directories included, at
+// the cost of one journal commit. Other writers' data on the same file system is
+// flushed too; a store on a volume of its own pays only for its own.
+func (s *Store) Sync(ctx context.Context) error {
+	if !s.sync {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("blob/fs: sync: %w", err)
+	}
+	// The flush this call joins starts after the call did, so it covers every
+	// put that returned before.
+	s.syncMu.Lock()
+	c := s.nextSync
+	if c == nil {
+		c = &syncCall{done: make(chan struct{})}
+		s.nextSync = c
+	}
+	lead := !s.syncing
+	s.syncing = true
+	s.syncMu.Unlock()
+	if lead {
+		go s.runSyncs() // not on this goroutine: it would serve others indefinitely
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return fmt.Errorf("blob/fs: sync: %w", ctx.Err())
+	}
+	if c.err != nil {
+		return fmt.Errorf("blob/fs: sync: %w", c.err)
+	}
+	return nil
+}
+
+// runSyncs flushes the file system for the waiting callers, again and again while
+// more arrive during a flush.
+func (s *Store) runSyncs() {
+	for {
+		s.syncMu.Lock()
+		c := s.nextSync
+		s.nextSync = nil
+		if c == nil {
+			s.syncing = false
+			s.syncMu.Unlock()
+			return
+		}
+		s.syncMu.Unlock()
+		c.err = s.flush(s.root)
+		close(c.done)
+	}
+}
+
+// mkdirAll creates dir and its missing parents below the root. When durable, it
+// makes each new directory entry durable in its parent, so a durable object is
+// never left in a directory that a crash forgets; otherwise that waits for Sync.
+func (s *Store) mkdirAll(dir string, durable bool) error {
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return nil
 	}
 	parent := filepath.Dir(dir)
 	if parent != dir && strings.HasPrefix(parent, s.root) {
-		if err := s.mkdirAll(parent); err != nil {
+		if err := s.mkdirAll(parent, durable); err != nil {
 			return err
 		}
 	}
 	if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
+	if !durable {
+		return nil
+	}
 	// Also when another writer made it a moment ago: it may not have made the
 	// entry durable yet, and our object must not depend on its progress.
-	return s.syncDir(parent)
+	return syncDir(parent)
 }
 
 // Get implements blob.Getter.

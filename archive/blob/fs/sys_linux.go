@@ -110,3 +110,13 @@ func flock(f *os.File) error {
 		}
 	}
 }
+
+// syncFS flushes the file system that holds dir (syncfs(2)).
+func syncFS(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return os.NewSyscallError("syncfs", unix.Syncfs(int(d.Fd())))
+}
