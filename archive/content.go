@@ -102,9 +102,11 @@ func (a *Archive) putKnown(ctx context.Context, d Digests, r io.Reader, verify b
 		tee = NewTeeReader(r)
 		r = tee
 	}
-	// Deferred: content is made durable with the record that names it (see
-	// journal); content no record names is not yet part of the archive.
-	_, err := a.store.Put(ctx, key, r, blob.PutOptions{Size: d.Size, SHA256: d.SHA256[:], Deferred: true})
+	// Small content is deferred: made durable with the record that names it (see
+	// journal), one flush for all. Large content flushes itself at once, while
+	// the next document is digested: the flush is worth its cost on so many bytes
+	// (deferred, 10 × 200 MB filed at 0.81–0.88 of digest speed; not, 0.88–0.93).
+	_, err := a.store.Put(ctx, key, r, blob.PutOptions{Size: d.Size, SHA256: d.SHA256[:], Deferred: d.Size < statFirstSize})
 	switch {
 	case errors.Is(err, blob.ErrExists):
 		// Stored before (or by another writer between our look and our put).

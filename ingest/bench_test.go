@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,9 +111,11 @@ func benchmarkIngest(b *testing.B, n, size int) {
 				f := NewFiler(a, st, Options{Inspector: NewInspector(InspectorOptions{Roots: roots}),
 					Numbering: &Numbering{Fonds: "Z109", Category: "WS"}})
 				dOnly, total := digestOnly(b, dir, rows)
+				self0, server0 := cpuTime(b, "self"), serverCPU(b, backend)
 				b.StartTimer()
 				s := f.Batch(context.Background(), dir, rows, benchWorkers(), nil)
 				b.StopTimer()
+				self, server := cpuTime(b, "self")-self0, serverCPU(b, backend)-server0
 				if s.Filed != n {
 					b.Fatalf("filed %d of %d: %+v", s.Filed, n, s.Results[0])
 				}
@@ -123,6 +126,12 @@ func benchmarkIngest(b *testing.B, n, size int) {
 				b.ReportMetric(mbs, "MB/s")
 				b.ReportMetric(digestMBs, "digest-MB/s")
 				b.ReportMetric(mbs/digestMBs, "ratio")
+				// Cores kept busy on average, by this process and by the S3 server:
+				// how far the run is from being CPU-bound on this machine.
+				b.ReportMetric(self.Seconds()/secs, "client-cores")
+				if server0 >= 0 {
+					b.ReportMetric(server.Seconds()/secs, "server-cores")
+				}
 				st.Close()
 				b.StartTimer()
 			}
@@ -143,4 +152,33 @@ func benchWorkers() int {
 		return n
 	}
 	return runtime.NumCPU()
+}
+
+// cpuTime is the CPU time (user and system, all threads) that process pid ("self"
+// for this one) has used, from /proc/<pid>/stat.
+func cpuTime(b *testing.B, pid string) time.Duration {
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		b.Fatalf("cpu time of %s: %v", pid, err)
+	}
+	// The command name, in parentheses, may hold spaces: fields count after it.
+	s := string(raw)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("cpu time of %s: cannot parse %q", pid, s)
+	}
+	// Clock ticks are 1/100 s on Linux (USER_HZ, fixed by the kernel ABI).
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// serverCPU is the CPU time of the S3 server when it runs on this machine and
+// scripts/bench named it (GONGSHI_TEST_S3_PID), else -1.
+func serverCPU(b *testing.B, backend string) time.Duration {
+	pid := os.Getenv("GONGSHI_TEST_S3_PID")
+	if backend != "s3" || pid == "" {
+		return -1
+	}
+	return cpuTime(b, pid)
 }

@@ -116,6 +116,8 @@ start_minio() {
 				export GONGSHI_TEST_S3_ENDPOINT=127.0.0.1:$port
 				export GONGSHI_TEST_S3_ACCESS_KEY=$user
 				export GONGSHI_TEST_S3_SECRET_KEY=$pass
+				# Benchmarks read the server's CPU time from /proc (docs/benchmarks.md).
+				export GONGSHI_TEST_S3_PID=$MINIO_PID
 				say "MinIO is up on 127.0.0.1:$port (data in $TMP)"
 				return 0
 			fi
