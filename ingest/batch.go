@@ -31,11 +31,13 @@ type Summary struct {
 // committing is mostly waiting for the store (flushes, round trips to S3), and
 // waiters share: the filesystem store's Syncs and the ledger's group commits
 // serve everyone waiting at once, so the more documents wait together, the
-// fewer flushes each costs (docs/benchmarks.md: 4 per worker filed 300–330
-// small documents/s on a journaled ext4, 16 per worker 430–440). A committer
-// holds one open file, and on S3 at most one part buffer when the size is
-// unknown (ingest knows it, and streams).
-const commitersPerWorker = 16
+// fewer flushes each costs (docs/benchmarks.md, small documents into fs on a
+// journaled ext4: 16 per worker filed 360–373 a second, 32 per worker 428–433,
+// since each waits for a flush before each of its objects is named). A committer
+// holds one open file and no copy of its content: ingest declares size and
+// SHA-256, so both stores stream it (blob/s3 in one checked PUT up to 5 GiB,
+// and in parts of 16 MiB, one buffered at a time, beyond).
+const commitersPerWorker = 32
 
 // Batch files the rows of a manifest from dir, inspecting on workers goroutines
 // (0 means one per core) and committing on commitersPerWorker times as many, in

@@ -107,6 +107,14 @@ func (nb *numberer) assign(ctx context.Context, filing string, year int, ret arc
 	for {
 		if item, ok := c.byID[filing]; ok {
 			c.mu.Unlock()
+			// The claim must be durable before the record that carries the
+			// number exists: a record that outlived its claim in a power failure
+			// would let the number be handed out again. This covers the claim
+			// just made (a deferred put, whose flush concurrent claims share) and
+			// one found made earlier, perhaps unsynced, by another process.
+			if err := blob.Sync(ctx, nb.store); err != nil {
+				return "", fmt.Errorf("ingest: archival code %s: %w", code(item), err)
+			}
 			return code(item), nil
 		}
 		if wait, ok := c.pending[filing]; ok {
@@ -136,17 +144,11 @@ func (nb *numberer) assign(ctx context.Context, filing string, year int, ret arc
 		c.mu.Unlock()
 
 		key := prefix + fmt.Sprintf("%04d", item)
-		// The claim must be durable before the record that carries the number
-		// exists: a record that outlived its claim in a power failure would let
-		// the number be handed out again. A deferred put and a Sync, which
-		// concurrent claims share, cost less than the put's own flushes.
+		// Deferred: made durable above, before the code is handed out.
 		_, err := nb.store.Put(ctx, key, strings.NewReader(filing),
 			blob.PutOptions{Size: int64(len(filing)), ContentType: "text/plain", Deferred: true})
 		owner := filing
-		switch {
-		case err == nil:
-			err = blob.Sync(ctx, nb.store)
-		case errors.Is(err, blob.ErrExists):
+		if errors.Is(err, blob.ErrExists) {
 			// Another process claimed it: learn whose, and try another.
 			owner, err = nb.read(ctx, key)
 		}

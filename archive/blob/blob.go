@@ -61,9 +61,11 @@ type PutOptions struct {
 	ContentType string
 	// Deferred lets a store that implements Syncer return before the object is
 	// durable: it is visible, and create-once is settled, but a power failure
-	// may lose it until the next Sync returns. A caller that sets it must call
-	// Sync (see the Sync function) before anything durable depends on the object.
-	// Stores without Syncer ignore it: their puts are durable on return.
+	// may take it back until the next Sync returns. What a power failure leaves
+	// of deferred objects is any subset of them, each whole: never an object
+	// with part of its content. A caller that sets Deferred must call Sync (see
+	// the Sync function) before anything durable depends on the object. Stores
+	// without Syncer ignore it: their puts are durable on return.
 	Deferred bool
 }
 
@@ -155,13 +157,16 @@ type Store interface {
 // instead of two fsyncs each is what makes the filesystem store fast on small
 // documents (docs/benchmarks.md).
 type Syncer interface {
-	// Sync makes every object whose deferred Put returned before Sync was called
-	// durable.
+	// Sync makes durable every object visible in the store when Sync is called,
+	// deferred puts of this and of other processes included: a caller that found
+	// an object another writer put (ErrExists) relies on it. After a failed Sync
+	// the store cannot promise durability, and later Syncs fail too.
 	Sync(ctx context.Context) error
 }
 
 // Sync calls s.Sync when s is a Syncer; other stores are durable on return from
-// Put and need nothing.
+// Put and need nothing. A store that wraps another and passes Deferred on must
+// implement Syncer and forward it.
 func Sync(ctx context.Context, s any) error {
 	if sy, ok := s.(Syncer); ok {
 		return sy.Sync(ctx)

@@ -34,8 +34,10 @@ import (
 // one inode. A put writes it as an unnamed file (O_TMPFILE) in the object's
 // directory and then links it under its name, which fails if the name exists: the
 // object appears whole, with its retention, or not at all, and of racing puts
-// exactly one links. It is made durable by two fsyncs (the file, then its
-// directory). The '@' suffix cannot occur
+// exactly one links. Its content is durable before it is linked: by an fsync of the
+// file, then of the directories up to the root, or for a deferred put by a syncfs
+// shared with concurrent puts, the name following at the next Sync (see put). The
+// '@' suffix cannot occur
 // in a key (blob.ValidateKey), so the object "a" and the objects under "a/" never
 // collide.
 const (
@@ -75,7 +77,11 @@ type Store struct {
 	syncMu   sync.Mutex
 	syncing  bool
 	nextSync *syncCall
-	flush    func(dir string) error // syncFS; tests count the calls
+	syncErr  error // the first failed flush: sticky (see Sync)
+	// rootDir is held open from Open to Close: syncfs reports a write-back error
+	// to each open file once, so only a file opened before the error sees it.
+	rootDir *os.File
+	flush   func(*os.File) error // syncFS; tests count the calls
 }
 
 // syncCall is one flush of the file system and those who wait for it.
@@ -126,14 +132,17 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
 	}
 	s.removeStaleTemps()
+	if s.rootDir, err = os.Open(abs); err != nil {
+		return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
+	}
 	return s, nil
 }
 
 // Describe implements blob.Describer.
 func (s *Store) Describe() string { return "fs:" + s.root }
 
-// Close implements blob.Store. The filesystem store holds no resources.
-func (s *Store) Close() error { return nil }
+// Close implements blob.Store: it closes the directory held for Sync.
+func (s *Store) Close() error { return s.rootDir.Close() }
 
 func (s *Store) objectPath(key string) string {
 	return filepath.Join(s.root, objectsDir, filepath.FromSlash(key)+objSuffix)
@@ -166,14 +175,12 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	}
 	// The content goes into an unnamed file in the object's own directory: a crash
 	// leaves nothing to clean up, and concurrent puts do not contend for one
-	// temporary directory. The directory usually exists; it is made (durably) only
-	// when it does not.
+	// temporary directory. The directory usually exists; it is made only when it
+	// does not (and made durable with the object, below).
 	parent := filepath.Dir(target)
-	// A deferred put leaves its flushes to Sync (one syncfs for many objects).
-	durable := s.sync && !opts.Deferred
 	f, err := openUnnamed(parent)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := s.mkdirAll(parent, durable); err != nil {
+		if err := s.mkdirAll(parent); err != nil {
 			return blob.Info{}, err
 		}
 		f, err = openUnnamed(parent)
@@ -212,7 +219,20 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	if err := setMtime(f, created); err != nil {
 		return blob.Info{}, err
 	}
-	if durable {
+	// The content is durable before it gets a name, so that a name never survives
+	// a power failure without its bytes (delayed allocation would let the link
+	// reach the disk first, and the object would come back empty, create-once and
+	// beyond repair). A deferred put shares one syncfs with every other put and
+	// Sync in flight (which also makes the directories above it durable); its name
+	// becomes durable at the next Sync. Any subset of deferred objects may thus
+	// survive a power failure, each of them whole.
+	switch {
+	case !s.sync:
+	case opts.Deferred:
+		if err := s.syncShared(ctx); err != nil {
+			return blob.Info{}, fmt.Errorf("flushing the content: %w", err)
+		}
+	default:
 		if err := f.Sync(); err != nil {
 			return blob.Info{}, err
 		}
@@ -226,12 +246,30 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 		}
 		return blob.Info{}, err
 	}
-	if durable {
-		if err := syncDir(parent); err != nil {
+	if s.sync && !opts.Deferred {
+		if err := s.syncPath(parent); err != nil {
 			return blob.Info{}, err
 		}
 	}
 	return blob.Info{Key: key, Size: size, ModTime: created}, nil
+}
+
+// syncPath makes the entries of dir and of every directory above it, up to the
+// store's root, durable: a durable object must not hang from a directory that a
+// deferred put (of this or another process) made and has not synced yet. Durable
+// puts are few (large content, ledger batches and checkpoints, projects), so the
+// extra flushes of their few ancestors cost little.
+func (s *Store) syncPath(dir string) error {
+	stop := filepath.Join(s.root, objectsDir)
+	for {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+		if dir == stop || !strings.HasPrefix(dir, stop) {
+			return nil
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 // copyChecked copies r into f, checking size and checksum as opts ask, and
@@ -289,15 +327,29 @@ func syncDir(dir string) error {
 }
 
 // Sync implements blob.Syncer: it flushes the whole file system the store is on
-// (syncfs), which makes every deferred put durable, new directories included, at
-// the cost of one journal commit. Other writers' data on the same file system is
-// flushed too; a store on a volume of its own pays only for its own.
+// (syncfs), which makes every deferred object visible in the store durable, from
+// this process or another, new directories included, at the cost of one journal
+// commit. Other writers' data on the same file system is flushed too; a store on a
+// volume of its own pays only for its own.
+//
+// A failed flush fails every later Sync of this Store: the kernel reports a
+// write-back error once, and the pages it could not write may be gone from the
+// cache while the objects look stored. Reopen the store (a new process) to go
+// on; the objects a re-run finds are read back and checked where they are used.
 func (s *Store) Sync(ctx context.Context) error {
+	if err := s.syncShared(ctx); err != nil {
+		return fmt.Errorf("blob/fs: sync: %w", err)
+	}
+	return nil
+}
+
+// syncShared joins the next flush to start, or starts one.
+func (s *Store) syncShared(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if !s.sync {
 		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("blob/fs: sync: %w", err)
 	}
 	// The flush this call joins starts after the call did, so it covers every
 	// put that returned before.
@@ -315,13 +367,10 @@ func (s *Store) Sync(ctx context.Context) error {
 	}
 	select {
 	case <-c.done:
+		return c.err
 	case <-ctx.Done():
-		return fmt.Errorf("blob/fs: sync: %w", ctx.Err())
+		return ctx.Err()
 	}
-	if c.err != nil {
-		return fmt.Errorf("blob/fs: sync: %w", c.err)
-	}
-	return nil
 }
 
 // runSyncs flushes the file system for the waiting callers, again and again while
@@ -336,34 +385,35 @@ func (s *Store) runSyncs() {
 			s.syncMu.Unlock()
 			return
 		}
+		failed := s.syncErr
 		s.syncMu.Unlock()
-		c.err = s.flush(s.root)
+		if failed != nil {
+			c.err = fmt.Errorf("an earlier flush failed, and this store can no longer promise durability: %w", failed)
+		} else if c.err = s.flush(s.rootDir); c.err != nil {
+			s.syncMu.Lock()
+			s.syncErr = c.err
+			s.syncMu.Unlock()
+		}
 		close(c.done)
 	}
 }
 
-// mkdirAll creates dir and its missing parents below the root. When durable, it
-// makes each new directory entry durable in its parent, so a durable object is
-// never left in a directory that a crash forgets; otherwise that waits for Sync.
-func (s *Store) mkdirAll(dir string, durable bool) error {
+// mkdirAll creates dir and its missing parents below the root. The new entries
+// become durable with the object put into them (put: syncPath or Sync).
+func (s *Store) mkdirAll(dir string) error {
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return nil
 	}
 	parent := filepath.Dir(dir)
 	if parent != dir && strings.HasPrefix(parent, s.root) {
-		if err := s.mkdirAll(parent, durable); err != nil {
+		if err := s.mkdirAll(parent); err != nil {
 			return err
 		}
 	}
 	if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	if !durable {
-		return nil
-	}
-	// Also when another writer made it a moment ago: it may not have made the
-	// entry durable yet, and our object must not depend on its progress.
-	return syncDir(parent)
+	return nil
 }
 
 // Get implements blob.Getter.

@@ -111,12 +111,7 @@ func flock(f *os.File) error {
 	}
 }
 
-// syncFS flushes the file system that holds dir (syncfs(2)).
-func syncFS(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return os.NewSyscallError("syncfs", unix.Syncfs(int(d.Fd())))
+// syncFS flushes the file system that holds the open file f (syncfs(2)).
+func syncFS(f *os.File) error {
+	return os.NewSyscallError("syncfs", unix.Syncfs(int(f.Fd())))
 }

@@ -20,4 +20,4 @@ func removexattr(f *os.File, name string) error            { return errUnsupport
 func getxattr(f *os.File, name string) ([]byte, error)     { return nil, errUnsupported }
 func probe(dir string) error                               { return errUnsupported }
 func flock(f *os.File) error                               { return errUnsupported }
-func syncFS(dir string) error                              { return errUnsupported }
+func syncFS(f *os.File) error                              { return errUnsupported }
