@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -18,11 +19,14 @@ import (
 
 // Put stores the content under key if no object has that key.
 //
-// Content whose size and SHA-256 are both declared, and larger than a part (up
-// to S3's 5 GiB limit on one PUT), is streamed in a single PUT that carries the
+// Content whose size and SHA-256 are both declared (as ingest declares them),
+// up to S3's 5 GiB limit on one PUT, is streamed in a single PUT that carries the
 // declared SHA-256 as x-amz-checksum-sha256: the server hashes the whole body
-// and refuses to store it unless it matches, so the check is end to end and the
-// client need not hash it again (docs/benchmarks.md: ingest into MinIO).
+// and refuses to store it unless it matches, so the check is end to end, the
+// client need not hash it again (docs/benchmarks.md: ingest into MinIO), and
+// nothing is held in memory. This needs a server that checks the header, as AWS
+// S3 and MinIO do (the conformance suite's Checksum test fails on one that does
+// not). A seekable source (a file) lets minio-go retry the PUT.
 //
 // Other content up to one part is read into memory, checked against opts.Size and
 // opts.SHA256, and sent in one PUT with If-None-Match: * and its SHA-256 both as
@@ -67,7 +71,7 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	if err := ctx.Err(); err != nil {
 		return blob.Info{}, err
 	}
-	if opts.SHA256 != nil && opts.Size >= int64(s.partSize) && opts.Size <= maxSinglePut {
+	if opts.SHA256 != nil && opts.Size >= 0 && opts.Size <= maxSinglePut {
 		return s.putStream(ctx, key, r, opts, po)
 	}
 
@@ -163,30 +167,70 @@ const maxSinglePut = 5 << 30
 func (s *Store) putStream(ctx context.Context, key string, r io.Reader, opts blob.PutOptions, po minio.PutObjectOptions) (blob.Info, error) {
 	po.DisableContentSha256 = true
 	po.UserMetadata = map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(opts.SHA256)}
-	body := &exactReader{r: r, left: opts.Size}
-	_, err := s.core.PutObject(ctx, s.bucket, storedName(key), body, opts.Size, "", "", po)
-	if body.err != nil {
-		// The content broke its declaration (or could not be read): the request
-		// was cut short and the server stored nothing.
-		return blob.Info{}, body.err
-	}
+	body, err := newExactReader(r, opts.Size)
 	if err != nil {
+		return blob.Info{}, err
+	}
+	_, err = s.core.PutObject(ctx, s.bucket, storedName(key), body, opts.Size, "", "", po)
+	if err != nil {
+		if berr := body.failure(); berr != nil {
+			// The content broke its declaration (or could not be read): the
+			// request was cut short and the server stored nothing.
+			return blob.Info{}, berr
+		}
 		return blob.Info{}, mapErr(err)
 	}
 	return s.created(key, opts.Size), nil
 }
 
-// exactReader passes on exactly left bytes of r and fails, before the last of
+// exactReader passes on exactly size bytes of r and fails, before the last of
 // them reaches the request, if r has fewer or more: the HTTP client sends only
-// the declared length and would not notice content that runs long. Its err says
-// what went wrong when the request fails because of it.
+// the declared length and would not notice content that runs long. failure says
+// what went wrong when the request fails because of it. The HTTP client reads it
+// on its own goroutine, which may outlive the request, hence the lock.
 type exactReader struct {
+	mu   sync.Mutex
 	r    io.Reader
+	size int64
 	left int64
 	err  error
 }
 
+// seekableExactReader is an exactReader over a seekable source: minio-go can
+// then rewind it and retry a request that failed on the way (a reset
+// connection, a 503), as it cannot with a plain reader.
+type seekableExactReader struct {
+	*exactReader
+	base int64 // where the content starts in the source
+}
+
+type exactBody interface {
+	io.Reader
+	failure() error
+}
+
+func newExactReader(r io.Reader, size int64) (exactBody, error) {
+	e := &exactReader{r: r, size: size, left: size}
+	sk, ok := r.(io.Seeker)
+	if !ok {
+		return e, nil
+	}
+	base, err := sk.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return e, nil // not seekable after all (a pipe): no retries, but no error
+	}
+	return &seekableExactReader{exactReader: e, base: base}, nil
+}
+
+func (e *exactReader) failure() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
 func (e *exactReader) Read(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.err != nil {
 		return 0, e.err
 	}
@@ -214,6 +258,28 @@ func (e *exactReader) Read(p []byte) (int, error) {
 		return 0, e.err
 	}
 	return n, nil
+}
+
+// Seek moves within the content (offsets count from its start, not the
+// source's) and forgets a failure, for a retry from the start.
+func (e *seekableExactReader) Seek(offset int64, whence int) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pos := offset
+	switch whence {
+	case io.SeekCurrent:
+		pos += e.size - e.left
+	case io.SeekEnd:
+		pos += e.size
+	}
+	if pos < 0 || pos > e.size {
+		return 0, fmt.Errorf("seek to %d: outside the content's %d bytes", pos, e.size)
+	}
+	if _, err := e.r.(io.Seeker).Seek(e.base+pos, io.SeekStart); err != nil {
+		return 0, err
+	}
+	e.left, e.err = e.size-pos, nil
+	return pos, nil
 }
 
 // created describes the object just made. S3 answers a PUT without the object's
