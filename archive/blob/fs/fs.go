@@ -128,6 +128,13 @@ func Open(dir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
 		}
 	}
+	// A durable put syncs the directories up to objects/ (syncPath); the entry of
+	// objects/ itself, new in a new store, is made durable here.
+	if s.sync {
+		if err := syncDir(abs); err != nil {
+			return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
+		}
+	}
 	if err := probe(filepath.Join(abs, tmpDir)); err != nil {
 		return nil, fmt.Errorf("blob/fs: open %s: %w", dir, err)
 	}
