@@ -18,6 +18,7 @@ import (
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+	gmpkcs7 "github.com/emmansun/gmsm/pkcs7"
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -72,6 +73,7 @@ type rawSig struct {
 	subFilter string
 	claimed   time.Time
 	p7        *pkcs7.PKCS7
+	der       []byte // the CMS data as the PDF holds it
 	parseErr  error
 	// rangeErr says why byteRange is not one that a signature can have; such a
 	// signature is invalid and no verifier reads its range.
@@ -225,16 +227,28 @@ var oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14
 // the time of a timestamp token that stamps this signature, if there is one.
 // Trust is not checked here.
 func verifyCMS(f io.ReaderAt, size int64, r rawSig) (time.Time, error) {
-	content, err := signedContent(f, size, r.byteRange)
+	if err := checkByteRange(r.byteRange, size); err != nil {
+		return time.Time{}, fmt.Errorf("the byte range is malformed: %w", err)
+	}
+	// gmsm's pkcs7 verifies against a digest computed here, streaming, so that
+	// a 2 GB scan is not read into memory once per signature (digitorus/pkcs7
+	// hashes a Content held whole); it also knows SM2 and SM3.
+	p7, err := gmpkcs7.Parse(r.der)
 	if err != nil {
 		return time.Time{}, err
 	}
-	p7 := *r.p7 // a copy, so that the scan's p7 keeps no reference to the content
-	p7.Content = content
-	if err := p7.Verify(); err != nil {
+	if len(p7.Signers) != 1 {
+		return time.Time{}, fmt.Errorf("the CMS data has %d signers; a PDF signature has one", len(p7.Signers))
+	}
+	digest, err := signedDigest(f, r.byteRange, p7.Signers[0].DigestAlgorithm.Algorithm)
+	if err != nil {
 		return time.Time{}, err
 	}
-	return timestampOf(&p7)
+	p7.Content = digest
+	if err := p7.VerifyAsDigest(); err != nil {
+		return time.Time{}, err
+	}
+	return timestampOf(r.p7)
 }
 
 // checkByteRange checks that br is a signature's byte range in a file of size
@@ -257,21 +271,32 @@ func checkByteRange(br []int64, size int64) error {
 	return nil
 }
 
-// signedContent reads the bytes that the byte range br names, in order, into one
-// buffer allocated once, no larger than the file (checkByteRange).
-func signedContent(f io.ReaderAt, size int64, br []int64) ([]byte, error) {
-	if err := checkByteRange(br, size); err != nil {
-		return nil, fmt.Errorf("the byte range is malformed: %w", err)
+// errDigestAlgorithm: a signature's digest algorithm is not one Gongshi checks.
+var errDigestAlgorithm = errors.New("unsupported digest algorithm")
+
+// signedDigest hashes the bytes that the byte range br names in f, in order,
+// with the digest algorithm oid of a signature (checked with checkByteRange).
+func signedDigest(f io.ReaderAt, br []int64, oid asn1.ObjectIdentifier) ([]byte, error) {
+	var h hash.Hash
+	switch {
+	case oid.Equal(gmpkcs7.OIDDigestAlgorithmSHA256):
+		h = sha256.New()
+	case oid.Equal(gmpkcs7.OIDDigestAlgorithmSHA384):
+		h = sha512.New384()
+	case oid.Equal(gmpkcs7.OIDDigestAlgorithmSHA512):
+		h = sha512.New()
+	case oid.Equal(gmpkcs7.OIDDigestAlgorithmSM3):
+		h = sm3.New()
+	default:
+		// SHA-1 among them: not accepted for new signatures.
+		return nil, fmt.Errorf("%w: %s", errDigestAlgorithm, oid)
 	}
-	buf := make([]byte, br[1]+br[3])
-	pos := int64(0)
 	for i := 0; i+1 < len(br); i += 2 {
-		if _, err := io.ReadFull(io.NewSectionReader(f, br[i], br[i+1]), buf[pos:pos+br[i+1]]); err != nil {
+		if _, err := io.Copy(h, io.NewSectionReader(f, br[i], br[i+1])); err != nil {
 			return nil, fmt.Errorf("the byte range does not lie in the file: %w", err)
 		}
-		pos += br[i+1]
 	}
-	return buf, nil
+	return h.Sum(nil), nil
 }
 
 // timestampOf returns the time of the signature's RFC 3161 timestamp token, zero
@@ -404,7 +429,8 @@ func scanSignatures(f io.ReaderAt, size int64) (out []rawSig) {
 		if t, err := parsePDFDate(v.Key("M").Text()); err == nil {
 			r.claimed = t
 		}
-		r.p7, r.parseErr = pkcs7.Parse([]byte(v.Key("Contents").RawString()))
+		r.der = []byte(v.Key("Contents").RawString())
+		r.p7, r.parseErr = pkcs7.Parse(r.der)
 		if r.parseErr == nil && len(r.p7.Signers) == 0 {
 			r.p7, r.parseErr = nil, fmt.Errorf("no signer in the CMS data")
 		}
@@ -466,26 +492,12 @@ func (in *Inspector) whyNotValid(f io.ReaderAt, r rawSig) (verdict, reason strin
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &want); err != nil {
 		return VerdictInvalid, "the signature data is broken: no message digest"
 	}
-	var h hash.Hash
-	switch p7.Signers[0].DigestAlgorithm.Algorithm.String() {
-	case "2.16.840.1.101.3.4.2.1":
-		h = sha256.New()
-	case "2.16.840.1.101.3.4.2.2":
-		h = sha512.New384()
-	case "2.16.840.1.101.3.4.2.3":
-		h = sha512.New()
-	case "1.2.156.10197.1.401":
-		h = sm3.New()
-	default:
-		return VerdictInvalid, "the signature does not verify (digest algorithm " + p7.Signers[0].DigestAlgorithm.Algorithm.String() + ")"
-	}
-	br := r.byteRange
-	for i := 0; i+1 < len(br); i += 2 {
-		if _, err := io.Copy(h, io.NewSectionReader(f, br[i], br[i+1])); err != nil {
-			return VerdictInvalid, changed
-		}
-	}
-	if !bytes.Equal(h.Sum(nil), want) {
+	oid := p7.Signers[0].DigestAlgorithm.Algorithm
+	got, err := signedDigest(f, r.byteRange, oid)
+	switch {
+	case errors.Is(err, errDigestAlgorithm):
+		return VerdictInvalid, "the signature does not verify (digest algorithm " + oid.String() + " is not supported)"
+	case err != nil || !bytes.Equal(got, want):
 		return VerdictInvalid, changed
 	}
 	leaf, _ := signerCert(p7)
