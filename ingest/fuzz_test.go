@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -54,5 +55,43 @@ func FuzzInspect(f *testing.F) {
 		if ins.Content.Size != int64(len(b)) {
 			t.Fatalf("size %d, want %d", ins.Content.Size, len(b))
 		}
+	})
+}
+
+// FuzzVerifyCMS feeds arbitrary CMS data, as a signature dictionary's
+// /Contents would hold it, to the CMS verifier over a real signed file's byte
+// range: hostile DER must give an error, never a panic. (Whether it may verify
+// cannot be decided by comparing bytes: unsigned attributes are outside the
+// signature.) Seeds: the fixtures' own CMS data, whole and cut short.
+//
+//	go test -run '^$' -fuzz FuzzVerifyCMS ./ingest
+func FuzzVerifyCMS(f *testing.F) {
+	fx := getFixtures(f)
+	doc, err := os.ReadFile(fx.files["signed"])
+	if err != nil {
+		f.Fatal(err)
+	}
+	sigs := scanSignatures(bytes.NewReader(doc), int64(len(doc)))
+	if len(sigs) != 1 {
+		f.Fatalf("the signed fixture has %d signatures", len(sigs))
+	}
+	good := sigs[0]
+	if _, err := verifyCMS(bytes.NewReader(doc), int64(len(doc)), good); err != nil {
+		f.Fatalf("the signed fixture's own CMS data does not verify: %v", err)
+	}
+	f.Add(good.der)
+	der := bytes.TrimRight(good.der, "\x00")
+	for _, n := range []int{0, 1, 2, 16, len(der) / 2, len(der) - 1} {
+		f.Add(der[:n])
+	}
+	if b, err := os.ReadFile(fx.files["broken_cms"]); err == nil {
+		for _, s := range scanSignatures(bytes.NewReader(b), int64(len(b))) {
+			f.Add(s.der)
+		}
+	}
+	f.Fuzz(func(t *testing.T, der []byte) {
+		r := good
+		r.der = der
+		_, _ = verifyCMS(bytes.NewReader(doc), int64(len(doc)), r) // any answer but a panic
 	})
 }

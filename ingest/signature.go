@@ -233,22 +233,35 @@ func verifyCMS(f io.ReaderAt, size int64, r rawSig) (time.Time, error) {
 	// gmsm's pkcs7 verifies against a digest computed here, streaming, so that
 	// a 2 GB scan is not read into memory once per signature (digitorus/pkcs7
 	// hashes a Content held whole); it also knows SM2 and SM3.
-	p7, err := gmpkcs7.Parse(r.der)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if len(p7.Signers) != 1 {
-		return time.Time{}, fmt.Errorf("the CMS data has %d signers; a PDF signature has one", len(p7.Signers))
-	}
-	digest, err := signedDigest(f, r.byteRange, p7.Signers[0].DigestAlgorithm.Algorithm)
-	if err != nil {
-		return time.Time{}, err
-	}
-	p7.Content = digest
-	if err := p7.VerifyAsDigest(); err != nil {
+	if err := verifyDigest(f, r); err != nil {
 		return time.Time{}, err
 	}
 	return timestampOf(r.p7)
+}
+
+// verifyDigest checks r's CMS data (gmsm's pkcs7) against the digest of the bytes
+// its byte range names in f. gmsm's BER reader panics on some malformed input
+// (FuzzVerifyCMS found a two-byte one): a crafted signature must make the
+// signature invalid, not bring the ingest down, so a panic is an error here.
+func verifyDigest(f io.ReaderAt, r rawSig) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("the CMS data is malformed (%v)", v)
+		}
+	}()
+	p7, err := gmpkcs7.Parse(r.der)
+	if err != nil {
+		return err
+	}
+	if len(p7.Signers) != 1 {
+		return fmt.Errorf("the CMS data has %d signers; a PDF signature has one", len(p7.Signers))
+	}
+	digest, err := signedDigest(f, r.byteRange, p7.Signers[0].DigestAlgorithm.Algorithm)
+	if err != nil {
+		return err
+	}
+	p7.Content = digest
+	return p7.VerifyAsDigest()
 }
 
 // checkByteRange checks that br is a signature's byte range in a file of size
