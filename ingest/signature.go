@@ -443,13 +443,26 @@ func scanSignatures(f io.ReaderAt, size int64) (out []rawSig) {
 			r.claimed = t
 		}
 		r.der = []byte(v.Key("Contents").RawString())
-		r.p7, r.parseErr = pkcs7.Parse(r.der)
+		r.p7, r.parseErr = parsePKCS7(r.der)
 		if r.parseErr == nil && len(r.p7.Signers) == 0 {
 			r.p7, r.parseErr = nil, fmt.Errorf("no signer in the CMS data")
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// parsePKCS7 parses a signature's CMS data with digitorus/pkcs7 (signer,
+// certificates, timestamp tokens). A panic on crafted data makes that one
+// signature broken; it must not drop the file's other signatures, as the scan's
+// own recover would.
+func parsePKCS7(der []byte) (p7 *pkcs7.PKCS7, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p7, err = nil, fmt.Errorf("the CMS data is malformed (%v)", v)
+		}
+	}()
+	return pkcs7.Parse(der)
 }
 
 // parsePDFDate parses a PDF date string, D:YYYYMMDDHHmmSSOHH'mm'.
