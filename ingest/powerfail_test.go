@@ -212,7 +212,7 @@ func summarize(s Summary, problems bool) string {
 }
 
 // fileDigests digests the batch's files, by file name.
-func fileDigests(t *testing.T, dir string, rows []Row) map[string]archive.Digests {
+func fileDigests(t testing.TB, dir string, rows []Row) map[string]archive.Digests {
 	t.Helper()
 	out := map[string]archive.Digests{}
 	for _, row := range rows {

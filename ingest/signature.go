@@ -169,7 +169,19 @@ func (in *Inspector) judge(f io.ReaderAt, size int64, s *Signature, r rawSig, c 
 		s.Verdict, s.Reason = VerdictInvalid, "the signed bytes changed after signing (pdfcpu: "+c.Reason.String()+")"
 		return
 	}
-	ts, err := verifyCMS(f, size, r)
+	// The signed bytes are read and hashed once: for the check, and for the
+	// explanation when it fails.
+	oid := r.p7.Signers[0].DigestAlgorithm.Algorithm
+	digest, err := signedDigest(f, r.byteRange, oid)
+	switch {
+	case errors.Is(err, errDigestAlgorithm):
+		s.Verdict, s.Reason = VerdictInvalid, "the signature does not verify (digest algorithm "+oid.String()+" is not supported)"
+		return
+	case err != nil:
+		s.Verdict, s.Reason = VerdictInvalid, "the signed bytes cannot be read: "+err.Error()
+		return
+	}
+	ts, err := verifyCMS(r, digest)
 	switch {
 	case errors.Is(err, errTimestamp):
 		s.Verdict, s.Reason = VerdictInvalid, "the signature's timestamp token is broken: "+err.Error()
@@ -177,7 +189,7 @@ func (in *Inspector) judge(f io.ReaderAt, size int64, s *Signature, r rawSig, c 
 	case err != nil:
 		// The CMS check also says no when the certificate was not valid at the
 		// signing time the CMS data states; tell that apart from changed bytes.
-		s.Verdict, s.Reason = in.whyNotValid(f, r)
+		s.Verdict, s.Reason = whyNotValid(r, digest)
 		return
 	}
 	if !ts.IsZero() {
@@ -220,45 +232,39 @@ var errTimestamp = errors.New("timestamp token")
 // attribute of the signer.
 var oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
 
-// verifyCMS verifies the CMS signature of r against the bytes its own byte range
-// names in f: the digest of those bytes must be the one the signature holds, and
+// verifyCMS verifies the CMS signature of r against digest, the digest of the
+// bytes its own byte range names: it must be the one the signature holds, and
 // the signature value must verify with the signer's certificate (which must be
 // valid at the signing time the CMS data states, when it states one). It returns
 // the time of a timestamp token that stamps this signature, if there is one.
 // Trust is not checked here.
-func verifyCMS(f io.ReaderAt, size int64, r rawSig) (time.Time, error) {
-	if err := checkByteRange(r.byteRange, size); err != nil {
-		return time.Time{}, fmt.Errorf("the byte range is malformed: %w", err)
-	}
-	// gmsm's pkcs7 verifies against a digest computed here, streaming, so that
-	// a 2 GB scan is not read into memory once per signature (digitorus/pkcs7
-	// hashes a Content held whole); it also knows SM2 and SM3.
-	if err := verifyDigest(f, r); err != nil {
+func verifyCMS(r rawSig, digest []byte) (time.Time, error) {
+	// gmsm's pkcs7 verifies against the digest of the signed bytes, computed
+	// while streaming them (signedDigest), so that a 2 GB scan is not read into
+	// memory once per signature (digitorus/pkcs7 hashes a Content held whole);
+	// it also knows SM2 and SM3.
+	if err := verifyDigest(r.der, digest); err != nil {
 		return time.Time{}, err
 	}
 	return timestampOf(r.p7)
 }
 
-// verifyDigest checks r's CMS data (gmsm's pkcs7) against the digest of the bytes
-// its byte range names in f. gmsm's BER reader panics on some malformed input
+// verifyDigest checks the CMS data der (gmsm's pkcs7) against digest, the digest
+// of the signed bytes. gmsm's BER reader panics on some malformed input
 // (FuzzVerifyCMS found a two-byte one): a crafted signature must make the
 // signature invalid, not bring the ingest down, so a panic is an error here.
-func verifyDigest(f io.ReaderAt, r rawSig) (err error) {
+func verifyDigest(der, digest []byte) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("the CMS data is malformed (%v)", v)
 		}
 	}()
-	p7, err := gmpkcs7.Parse(r.der)
+	p7, err := gmpkcs7.Parse(der)
 	if err != nil {
 		return err
 	}
 	if len(p7.Signers) != 1 {
 		return fmt.Errorf("the CMS data has %d signers; a PDF signature has one", len(p7.Signers))
-	}
-	digest, err := signedDigest(f, r.byteRange, p7.Signers[0].DigestAlgorithm.Algorithm)
-	if err != nil {
-		return err
 	}
 	p7.Content = digest
 	return p7.VerifyAsDigest()
@@ -511,20 +517,14 @@ func parseCerts(b []byte) ([]*x509.Certificate, error) {
 // and the signer's certificate was not valid at the signing time the signature
 // states (untrusted: nothing was changed, but the signer could not sign then),
 // or the signature value itself does not verify (invalid).
-func (in *Inspector) whyNotValid(f io.ReaderAt, r rawSig) (verdict, reason string) {
-	const changed = "the signed bytes changed after signing: they no longer match the digest in the signature"
+func whyNotValid(r rawSig, digest []byte) (verdict, reason string) {
 	p7 := r.p7
 	var want []byte
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &want); err != nil {
 		return VerdictInvalid, "the signature data is broken: no message digest"
 	}
-	oid := p7.Signers[0].DigestAlgorithm.Algorithm
-	got, err := signedDigest(f, r.byteRange, oid)
-	switch {
-	case errors.Is(err, errDigestAlgorithm):
-		return VerdictInvalid, "the signature does not verify (digest algorithm " + oid.String() + " is not supported)"
-	case err != nil || !bytes.Equal(got, want):
-		return VerdictInvalid, changed
+	if !bytes.Equal(digest, want) {
+		return VerdictInvalid, "the signed bytes changed after signing: they no longer match the digest in the signature"
 	}
 	leaf, _ := signerCert(p7)
 	var at time.Time
