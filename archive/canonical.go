@@ -54,6 +54,8 @@ type recordWire struct {
 	Title        string          `json:"title"`
 	DocNumber    string          `json:"doc_number,omitempty"`
 	Issuer       string          `json:"issuer,omitempty"`
+	Abstract     string          `json:"abstract,omitempty"`
+	Keywords     []string        `json:"keywords,omitempty"`
 	Date         Date            `json:"date,omitzero"`
 	Disclosure   Disclosure      `json:"disclosure,omitempty"`
 	Retention    RetentionCode   `json:"retention,omitempty"`
@@ -109,8 +111,8 @@ func (r Record) wire() (recordWire, error) {
 	}
 	return recordWire{
 		Schema: SchemaVersion, ID: r.ID, Version: r.Version, Project: r.Project, Type: r.Type,
-		Title: r.Title, DocNumber: r.DocNumber, Issuer: r.Issuer, Date: r.Date,
-		Disclosure: r.Disclosure, Retention: r.Retention, ArchivalCode: r.ArchivalCode,
+		Title: r.Title, DocNumber: r.DocNumber, Issuer: r.Issuer, Abstract: r.Abstract,
+		Keywords: nilIfEmpty(r.Keywords), Date: r.Date, Disclosure: r.Disclosure, Retention: r.Retention, ArchivalCode: r.ArchivalCode,
 		Pages: r.Pages, Format: r.Format, FileName: r.FileName, Household: r.Household,
 		Content: r.Content, Signatures: sig, Report: rep, Supersedes: r.Supersedes,
 		FiledAt: formatTime(r.FiledAt),
@@ -132,11 +134,21 @@ func (w recordWire) record() (Record, error) {
 	}
 	return Record{
 		ID: w.ID, Version: w.Version, Project: w.Project, Type: w.Type, Title: w.Title,
-		DocNumber: w.DocNumber, Issuer: w.Issuer, Date: w.Date, Disclosure: w.Disclosure,
+		DocNumber: w.DocNumber, Issuer: w.Issuer, Abstract: w.Abstract,
+		Keywords: nilIfEmpty(w.Keywords), Date: w.Date, Disclosure: w.Disclosure,
 		Retention: w.Retention, ArchivalCode: w.ArchivalCode, Pages: w.Pages,
 		Format: w.Format, FileName: w.FileName, Household: w.Household, Content: w.Content,
 		Signatures: sig, Report: rep, Supersedes: w.Supersedes, FiledAt: filed,
 	}, nil
+}
+
+// nilIfEmpty makes "no keywords" one value, so that an empty list and none encode
+// alike (omitted).
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // EncodeProject returns the canonical JSON of p.

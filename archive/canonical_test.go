@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,5 +168,41 @@ func TestDecodeStrict(t *testing.T) {
 				t.Errorf("err = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// Abstract and keywords round-trip, and a record without them keeps the bytes and
+// the id it had before the fields existed (both are omitted when empty).
+func TestRecordAbstractKeywords(t *testing.T) {
+	r := testRecord()
+	before, err := EncodeRecord(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idBefore, _ := RecordID(r)
+	r.Keywords = []string{}
+	if b, _ := EncodeRecord(r); string(b) != string(before) {
+		t.Errorf("an empty keyword list changed the encoding:\n%s", b)
+	}
+	if id, _ := RecordID(r); id != idBefore {
+		t.Errorf("an empty keyword list changed the id: %s, want %s", id, idBefore)
+	}
+	r.Abstract, r.Keywords = "对东天街片区<房屋>实施征收", []string{"征收", "东天街"}
+	b, err := EncodeRecord(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"abstract": "对东天街片区<房屋>实施征收"`) || !strings.Contains(string(b), `"keywords": [`) {
+		t.Errorf("encoding lacks the abstract or keywords:\n%s", b)
+	}
+	got, err := DecodeRecord(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Abstract != r.Abstract || !slices.Equal(got.Keywords, r.Keywords) {
+		t.Errorf("round trip: %q %q", got.Abstract, got.Keywords)
+	}
+	if id, _ := RecordID(r); id == idBefore {
+		t.Error("the abstract is part of the filing's identity, but the id did not change")
 	}
 }

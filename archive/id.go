@@ -36,6 +36,8 @@ type recordIdentity struct {
 	Title        string        `json:"title"`
 	DocNumber    string        `json:"doc_number"`
 	Issuer       string        `json:"issuer"`
+	Abstract     string        `json:"abstract,omitempty"` // omitted when empty: ids of records filed before it existed stay the same
+	Keywords     []string      `json:"keywords,omitempty"`
 	Date         Date          `json:"date"`
 	Disclosure   Disclosure    `json:"disclosure"`
 	Retention    RetentionCode `json:"retention"`
@@ -55,7 +57,7 @@ func MetadataDigest(r Record) (Hash, error) {
 	enc.SetEscapeHTML(false) // as in the canonical form: CJK and '<' as themselves
 	err := enc.Encode(recordIdentity{
 		Project: r.Project, Type: r.Type, Title: r.Title, DocNumber: r.DocNumber,
-		Issuer: r.Issuer, Date: r.Date, Disclosure: r.Disclosure, Retention: r.Retention,
+		Issuer: r.Issuer, Abstract: r.Abstract, Keywords: nilIfEmpty(r.Keywords), Date: r.Date, Disclosure: r.Disclosure, Retention: r.Retention,
 		ArchivalCode: r.ArchivalCode, Pages: r.Pages, Format: r.Format,
 		FileName: r.FileName, Household: r.Household, Content: r.Content,
 	})

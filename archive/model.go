@@ -117,6 +117,13 @@ type Record struct {
 	DocNumber string
 	// Issuer is the responsible party (责任者): the body that issued the document.
 	Issuer string
+	// Abstract is a short summary of the document's content (摘要, DA/T 46), for
+	// search and the catalogue; empty when none was given. It is part of the
+	// content as far as disclosure goes: who may only see a record's catalogue
+	// entry (an on-request record before a request is granted) does not see it.
+	Abstract string
+	// Keywords are subject words (主题词), at most 20, none repeated.
+	Keywords []string
 	// Date is the date the document bears (成文日期).
 	Date Date
 	// Disclosure is who may see the record; empty means the type's default.

@@ -19,6 +19,9 @@ const (
 	maxName      = 200
 	maxReason    = 1000
 	maxHousehold = 64
+	maxAbstract  = 2000
+	maxKeywords  = 20
+	maxKeyword   = 40
 	maxFileName  = 255 // bytes, the common file-system limit
 	maxPages     = 100000
 
@@ -255,6 +258,8 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 	}
 
 	checkText(&ps, "issuer", r.Issuer, maxName, mandatory["issuer"])
+	checkText(&ps, "abstract", r.Abstract, maxAbstract, false)
+	checkKeywords(&ps, r.Keywords)
 
 	if r.ArchivalCode == "" {
 		if mandatory["archival_code"] {
@@ -300,6 +305,27 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 		what += " " + r.ID
 	}
 	return ps.err(what)
+}
+
+// checkKeywords: at most maxKeywords keywords, each a non-empty text without
+// separators (a keyword holding a comma or a semicolon is two keywords typed as one),
+// none repeated.
+func checkKeywords(ps *problems, kws []string) {
+	if len(kws) > maxKeywords {
+		ps.add("keywords", fmt.Sprintf("%d keywords, at most %d allowed", len(kws), maxKeywords))
+	}
+	seen := map[string]bool{}
+	for i, k := range kws {
+		field := fmt.Sprintf("keywords[%d]", i)
+		checkText(ps, field, k, maxKeyword, true)
+		if strings.ContainsAny(k, ",;，；、") {
+			ps.add(field, fmt.Sprintf("%q holds a separator: give each keyword on its own", k))
+		}
+		if seen[k] {
+			ps.add(field, fmt.Sprintf("%q repeated", k))
+		}
+		seen[k] = true
+	}
 }
 
 func checkFileName(ps *problems, name string) {

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -52,6 +53,19 @@ func TestValidateRecord(t *testing.T) {
 		{"valid household record", func(r *Record) {
 			r.Type, r.Household, r.DocNumber, r.ArchivalCode = "agreement", "东天街12号3单元201", "", ""
 		}, nil},
+
+		{"valid abstract and keywords", func(r *Record) {
+			r.Abstract, r.Keywords = "对东天街片区房屋实施征收，附补偿方案。", []string{"征收决定", "东天街"}
+		}, nil},
+		{"bad keywords", func(r *Record) {
+			r.Keywords = []string{"征收，补偿", "", "东天街", "东天街", strings.Repeat("字", 41)}
+		}, []string{"keywords[0]", "keywords[1]", "keywords[3]", "keywords[4]"}},
+		{"too many keywords", func(r *Record) {
+			for i := range 21 {
+				r.Keywords = append(r.Keywords, fmt.Sprint("词", i))
+			}
+		}, []string{"keywords"}},
+		{"abstract with a control character", func(r *Record) { r.Abstract = "第一段\n第二段" }, []string{"abstract"}},
 
 		{"everything missing", func(r *Record) { *r = Record{} },
 			[]string{"project", "type", "title", "date", "format", "file_name", "content"}},

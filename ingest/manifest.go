@@ -46,6 +46,8 @@ func columnAliases() map[string]string {
 		"retention": "retention", "保管期限": "retention",
 		"archival_code": "archival_code", "archival-code": "archival_code", "档号": "archival_code",
 		"household": "household", "户号": "household",
+		"abstract": "abstract", "摘要": "abstract", "内容摘要": "abstract",
+		"keywords": "keywords", "主题词": "keywords", "关键词": "keywords",
 		// Notes are for people; the archive does not keep them.
 		"note": "", "notes": "", "备注": "",
 	}
@@ -227,9 +229,22 @@ func parseRow(r rawRow, dir string, aliases map[string]string) Row {
 	return row
 }
 
+// splitKeywords splits a keywords value at the separators archivists use.
+func splitKeywords(s string) []string {
+	var out []string
+	for _, k := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",;，；、", r) }) {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // ParseMeta builds a record's metadata from field values named as the flags
 // (project, type, title, doc_number, date, issuer, disclosure, retention,
-// archival_code, household). Values that cannot be parsed are problems; rules of
+// archival_code, household, abstract, keywords). Keywords are one value separated
+// by commas, semicolons or 、 (as archivists type them), spaces around them
+// trimmed. Values that cannot be parsed are problems; rules of
 // the catalogue are for Check.
 func ParseMeta(f map[string]string) (archive.Record, []string) {
 	var problems []string
@@ -237,6 +252,7 @@ func ParseMeta(f map[string]string) (archive.Record, []string) {
 		Project: f["project"], Type: f["type"], Title: f["title"],
 		DocNumber: archive.NormalizeDocNumber(f["doc_number"]), Issuer: f["issuer"],
 		Household: f["household"], ArchivalCode: f["archival_code"],
+		Abstract: f["abstract"], Keywords: splitKeywords(f["keywords"]),
 	}
 	if s := f["date"]; s != "" {
 		d, err := archive.ParseDate(s)

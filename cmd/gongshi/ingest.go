@@ -47,7 +47,8 @@ A batch (DIR --manifest FILE) runs on parallel workers and can be interrupted an
 run again: what was filed is reported as already filed, never twice. The manifest
 is CSV (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it on Chinese
 Windows) or JSON, one row a file, with the columns file, project, type, title,
-doc_number, date, issuer, disclosure, retention, archival_code, household.
+doc_number, date, issuer, disclosure, retention, archival_code, household,
+abstract, keywords.
 
 Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 		Example: `  gongshi ingest 征收决定.pdf --project CC-2026-001 --type decision \
@@ -71,6 +72,8 @@ Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 		{"retention", "retention period 保管期限 Y, D30 or D10 (default: the type's)"},
 		{"archival-code", "archival code 档号 (default: assigned when --fonds is set)"},
 		{"household", "household 户号 of a per-household document"},
+		{"abstract", "abstract 摘要: a short summary of the content, for search"},
+		{"keywords", "keywords 主题词, separated by commas or 、"},
 		{"file-name", "file name to record (default: the file's own)"},
 	} {
 		f.StringVar(fl.metaPtr(m.name), m.name, "", m.usage)
