@@ -97,6 +97,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newKeysCmd(e, cfg),
 		newVerifyCmd(e, cfg),
 		newAuditCmd(e, cfg),
+		newServeCmd(e, cfg),
 	)
 	return root
 }

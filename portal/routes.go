@@ -1,0 +1,153 @@
+package portal
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// routes registers every route. A new page family adds its routes here: a page
+// with s.page (GET and HEAD, in both languages, cached for the public when
+// cacheable), anything else with e.GET/e.POST and a handler returning an error.
+// Staff routes go in a group behind requireRole.
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics.handler)
+	e.GET("/static/*", s.static.serve)
+	e.HEAD("/static/*", s.static.serve)
+
+	s.page(e, "/", s.homePage, cached)
+}
+
+// cached marks a page whose public form depends only on the generation (the
+// index's position and the day) and on its path, not its query string: see
+// cache.go. A page that reads the query string is uncached.
+const (
+	cached   = true
+	uncached = false
+)
+
+// pageFunc builds a page. It sees the request only through rq, so that page
+// code does not depend on the router.
+type pageFunc func(ctx context.Context, rq *request) (*page, error)
+
+// request is a page's view of its request.
+type request struct {
+	requestInfo
+	c     echo.Context
+	query url.Values
+}
+
+// param is the value of the route parameter name (":code" in the route).
+func (r *request) param(name string) string { return r.c.Param(name) }
+
+// form is the value of the query or form field name.
+func (r *request) form(name string) string { return strings.TrimSpace(r.query.Get(name)) }
+
+// page registers fn at route, and at its English address, for GET and HEAD.
+func (s *Server) page(e *echo.Echo, route string, fn pageFunc, cacheable bool) {
+	h := func(c echo.Context) error { return s.servePage(c, fn, cacheable) }
+	en := enPrefix + route
+	if route == "/" {
+		e.GET(enPrefix, h)
+		e.HEAD(enPrefix, h)
+	}
+	for _, r := range []string{route, en} {
+		e.GET(r, h)
+		e.HEAD(r, h)
+	}
+}
+
+func (s *Server) requestOf(c echo.Context) *request {
+	r := c.Request()
+	q := r.URL.Query()
+	return &request{
+		requestInfo: requestInfo{
+			Lang:   langOf(r.URL.Path),
+			Path:   stripLang(r.URL.Path),
+			Query:  q.Encode(), // sorted by key: one spelling per query
+			Viewer: ViewerFrom(r.Context()),
+			Today:  s.today(),
+		},
+		c:     c,
+		query: q,
+	}
+}
+
+// servePage builds and renders a page. For the public, a cacheable page comes
+// from the page cache (rendered once per generation); for everyone else it is
+// rendered for this request and marked private.
+func (s *Server) servePage(c echo.Context, fn pageFunc, cacheable bool) error {
+	rq := s.requestOf(c)
+	ctx := c.Request().Context()
+	const html = "text/html; charset=utf-8"
+	if !rq.Viewer.IsPublic() || !cacheable {
+		if !rq.Viewer.IsPublic() {
+			c.Response().Header().Set("Cache-Control", "private, no-store")
+		}
+		s.metrics.cache.WithLabelValues("bypass").Inc()
+		p, err := fn(ctx, rq)
+		if err != nil {
+			return err
+		}
+		body, err := s.renderPage(ctx, p, rq.requestInfo)
+		if err != nil {
+			return err
+		}
+		status := p.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if status != http.StatusOK || !rq.Viewer.IsPublic() {
+			return c.HTMLBlob(status, body)
+		}
+		return serveBytes(c, html, etagOf(body), body, nil)
+	}
+	gen := generation{pos: s.opts.Index.Position(), day: rq.Today}
+	// A cached page depends on its address alone, never on the query string:
+	// otherwise the first visitor's query would be baked into every visitor's
+	// page (the language toggle carries it), and random queries would fill the
+	// cache.
+	rq.Query, rq.query = "", url.Values{}
+	key := string(rq.Lang) + " " + rq.Path
+	// The render runs under no request's context: other requests may be
+	// waiting for it, and one visitor leaving must not fail them.
+	rctx := context.WithoutCancel(ctx)
+	p, hit := s.cache.get(gen, key, func() ([]byte, error) {
+		p, err := fn(rctx, rq)
+		if err != nil {
+			return nil, err
+		}
+		if p.status != 0 && p.status != http.StatusOK {
+			return nil, &pageStatus{p}
+		}
+		return s.renderPage(rctx, p, rq.requestInfo)
+	})
+	if hit {
+		s.metrics.cache.WithLabelValues("hit").Inc()
+	} else {
+		s.metrics.cache.WithLabelValues("render").Inc()
+	}
+	if ps, ok := p.err.(*pageStatus); ok {
+		// A page with a status of its own (none yet) is rendered per request.
+		body, err := s.renderPage(ctx, ps.p, rq.requestInfo)
+		if err != nil {
+			return err
+		}
+		return c.HTMLBlob(ps.p.status, body)
+	}
+	if p.err != nil {
+		return p.err
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return serveBytes(c, html, p.etag, p.body, p.gz)
+}
+
+// pageStatus carries a page whose status is not 200 out of the cache's render.
+type pageStatus struct{ p *page }
+
+func (e *pageStatus) Error() string { return "page with status" }

@@ -1,0 +1,1 @@
+// Gongshi verify page: hash the chosen file in the browser (nothing uploaded).
