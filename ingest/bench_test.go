@@ -23,11 +23,11 @@ import (
 )
 
 // benchBatch makes n signed PDFs of about size bytes in a temporary folder.
-func benchBatch(b *testing.B, n, size int) (string, []Row, *x509.CertPool) {
+func benchBatch(b *testing.B, n, size int) (string, []Row, *TrustRoots) {
 	return benchBatchT(b, n, size)
 }
 
-func benchBatchT(b testing.TB, n, size int) (string, []Row, *x509.CertPool) {
+func benchBatchT(b testing.TB, n, size int) (string, []Row, *TrustRoots) {
 	b.Helper()
 	pki, err := pdftest.NewPKI("吉林省电子政务根证书", "长春市房屋征收经办中心", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -49,8 +49,7 @@ func benchBatchT(b testing.TB, n, size int) (string, []Row, *x509.CertPool) {
 		meta.DocNumber = fmt.Sprintf("长征补〔2026〕%d号", i+1)
 		rows = append(rows, Row{Line: i + 2, File: name, Meta: meta})
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(pki.Root.Cert)
+	roots := mustTrustRoots(b, pki.Root.Cert)
 	return dir, rows, roots
 }
 

@@ -18,8 +18,7 @@ func TestHostileByteRangeIsRefusedCheaply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(pki.Root.Cert)
+	roots := mustTrustRoots(t, pki.Root.Cert)
 	in := NewInspector(InspectorOptions{Roots: roots})
 	signed, err := pdftest.Sign(pdftest.Document(pdftest.Options{Size: 4 << 20}), pki.Signer, []*x509.Certificate{pki.Root.Cert}, signingTime)
 	if err != nil {

@@ -9,7 +9,8 @@
 //	         (JavaScript, launch actions, embedded files) and digital signatures
 //	         (each signature's CMS data verified on its own against its own
 //	         byte range, pdfcpu's verdict as a second opinion that can only
-//	         refuse, and Gongshi's own trust roots).
+//	         refuse, and Gongshi's own trust roots, RSA, ECDSA or SM2:
+//	         trust.go).
 //	Check    weighs the inspection and the filer's metadata against the catalogue
 //	         and a per-type policy, and writes the four-property report
 //	         (四性检测, DA/T 70-2018): authenticity, integrity, usability and

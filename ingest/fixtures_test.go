@@ -15,9 +15,11 @@ import (
 // fixtureSet is every kind of file the issue names, made by the test itself.
 type fixtureSet struct {
 	dir      string
-	roots    *x509.CertPool
+	roots    *TrustRoots
 	rootsPEM []byte
-	files    map[string]string // fixture name → path
+	// sm2RootPEM is the SM2 root that the sm2_* fixtures chain to.
+	sm2RootPEM []byte
+	files      map[string]string // fixture name → path
 }
 
 var (
@@ -42,6 +44,16 @@ func getFixtures(t testing.TB) *fixtureSet {
 
 var fixtureDir string
 
+// mustTrustRoots returns the trust roots certs.
+func mustTrustRoots(tb testing.TB, certs ...*x509.Certificate) *TrustRoots {
+	tb.Helper()
+	r, err := NewTrustRoots(certs...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
 func TestMain(m *testing.M) {
 	d, err := os.MkdirTemp("", "gongshi-ingest-fixtures-")
 	if err != nil {
@@ -63,8 +75,7 @@ func makeFixtures(dir string) (*fixtureSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs := &fixtureSet{dir: dir, files: map[string]string{}, roots: x509.NewCertPool()}
-	fs.roots.AddCert(pki.Root.Cert)
+	fs := &fixtureSet{dir: dir, files: map[string]string{}}
 	fs.rootsPEM = pdftest.PEM(pki.Root.Cert)
 
 	plain := pdftest.Document(pdftest.Options{Pages: 3, Size: 20 << 10})
@@ -111,7 +122,15 @@ func makeFixtures(dir string) (*fixtureSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs.roots.AddCert(oldPKI.Root.Cert)
+	sm2 := map[string][]byte{}
+	sm2PKI, err := makeSM2Fixtures(plain, pki, notBefore, sm2)
+	if err != nil {
+		return nil, err
+	}
+	if fs.roots, err = NewTrustRoots(pki.Root.Cert, oldPKI.Root.Cert, sm2PKI.Root.Cert); err != nil {
+		return nil, err
+	}
+	fs.sm2RootPEM = pdftest.PEM(sm2PKI.Root.Cert)
 	expired, err := pdftest.Sign(plain, oldPKI.Signer, []*x509.Certificate{oldPKI.Root.Cert}, time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return nil, err
@@ -136,6 +155,9 @@ func makeFixtures(dir string) (*fixtureSet, error) {
 		"chinese_name":        signed,
 		"spaces_name":         signed,
 	}
+	for k, b := range sm2 {
+		write[k] = b
+	}
 	names := map[string]string{
 		"chinese_name": "征收决定书 第1号.pdf",
 		"spaces_name":  "decision   with  spaces .pdf",
@@ -153,4 +175,82 @@ func makeFixtures(dir string) (*fixtureSet, error) {
 		fs.files[k] = p
 	}
 	return fs, nil
+}
+
+// makeSM2Fixtures signs plain with SM2 certificates (SM2 keys, SM2-with-SM3
+// certificate signatures, SM3 digests, GM/T 0010 CMS), the way Chinese
+// government CAs issue them, and with chains that mix SM2 and ECDSA, into out;
+// it returns the SM2 PKI whose root the trusted fixtures chain to. ecdsa is the
+// trusted ECDSA PKI.
+//
+//	sm2_signed          SM2 signer under an SM2 root that is trusted: valid
+//	sm2_tampered        the same, one signed byte changed: invalid
+//	sm2_untrusted       a self-signed SM2 signer: untrusted
+//	sm2_forged_issuer   an SM2 signer certified by a root with the trusted SM2
+//	                    root's name but another key: untrusted
+//	sm2_under_ecdsa     SM2 signer ← ECDSA intermediate ← the trusted ECDSA
+//	                    root: valid
+//	ecdsa_under_sm2     ECDSA signer ← SM2 intermediate ← the trusted SM2 root:
+//	                    valid
+//	mixed_no_intermediate  sm2_under_ecdsa's signer without its intermediate
+//	                    in the CMS data: untrusted
+func makeSM2Fixtures(plain []byte, ecdsa *pdftest.PKI, notBefore time.Time, out map[string][]byte) (*pdftest.PKI, error) {
+	const rootName = "国家政务服务平台SM2根证书"
+	sm2PKI, err := pdftest.NewPKIWith(pdftest.KeySM2, rootName, "长春市房屋征收经办中心", notBefore)
+	if err != nil {
+		return nil, err
+	}
+	stranger, err := pdftest.NewPKIWith(pdftest.KeySM2, "某某公司 自签根", "某某公司", notBefore)
+	if err != nil {
+		return nil, err
+	}
+	forger, err := pdftest.NewPKIWith(pdftest.KeySM2, rootName, "长春市房屋征收经办中心", notBefore)
+	if err != nil {
+		return nil, err
+	}
+	ecdsaInter, err := pdftest.IssueCA(ecdsa.Root, pdftest.KeyECDSA, "吉林省电子政务中级证书", notBefore)
+	if err != nil {
+		return nil, err
+	}
+	sm2UnderECDSA, err := pdftest.IssueSigner(ecdsaInter, pdftest.KeySM2, "长春市南关区人民政府", notBefore)
+	if err != nil {
+		return nil, err
+	}
+	sm2Inter, err := pdftest.IssueCA(sm2PKI.Root, pdftest.KeySM2, "吉林省SM2中级证书", notBefore)
+	if err != nil {
+		return nil, err
+	}
+	ecdsaUnderSM2, err := pdftest.IssueSigner(sm2Inter, pdftest.KeyECDSA, "长春市朝阳区人民政府", notBefore)
+	if err != nil {
+		return nil, err
+	}
+	sign := func(name string, who pdftest.Identity, chain ...*x509.Certificate) error {
+		b, err := pdftest.SignCMS(plain, who, chain, signingTime)
+		out[name] = b
+		return err
+	}
+	if err := sign("sm2_signed", sm2PKI.Signer, sm2PKI.Root.Cert); err != nil {
+		return nil, err
+	}
+	tampered := bytes.Clone(out["sm2_signed"])
+	tampered[bytes.Index(tampered, []byte("Gongshi test page"))] ^= 0x01
+	out["sm2_tampered"] = tampered
+	if err := sign("sm2_untrusted", stranger.Signer); err != nil {
+		return nil, err
+	}
+	if err := sign("sm2_forged_issuer", forger.Signer, forger.Root.Cert); err != nil {
+		return nil, err
+	}
+	if err := sign("sm2_under_ecdsa", sm2UnderECDSA, ecdsaInter.Cert); err != nil {
+		return nil, err
+	}
+	if err := sign("mixed_no_intermediate", sm2UnderECDSA); err != nil {
+		return nil, err
+	}
+	// (pdfsign cannot sign this: digitorus/pkcs7 checks the chain with
+	// crypto/x509, which does not know SM2.)
+	if err := sign("ecdsa_under_sm2", ecdsaUnderSM2, sm2Inter.Cert); err != nil {
+		return nil, err
+	}
+	return sm2PKI, nil
 }

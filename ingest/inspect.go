@@ -3,13 +3,11 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
@@ -86,7 +84,7 @@ const (
 
 // Inspector inspects files. It is safe for concurrent use.
 type Inspector struct {
-	roots          *x509.CertPool
+	roots          *TrustRoots
 	doubleCheckMax int64
 	parseTimeout   func(size int64) time.Duration
 	now            func() time.Time
@@ -99,8 +97,9 @@ const DefaultDoubleCheckMax = 64 << 20
 // InspectorOptions configure an Inspector. The zero value is usable: no trust
 // roots (every intact signature is "untrusted") and full validation of any size.
 type InspectorOptions struct {
-	// Roots are the certificates that signatures must chain to, to be "valid".
-	Roots *x509.CertPool
+	// Roots are the certificates that signatures must chain to, to be "valid"
+	// (LoadTrustRoots, NewTrustRoots); nil trusts nobody.
+	Roots *TrustRoots
 	// Now is the clock for certificate checks when a signature carries no signing
 	// time; nil means time.Now.
 	Now func() time.Time
@@ -129,40 +128,6 @@ func NewInspector(o InspectorOptions) *Inspector {
 		in.now = time.Now
 	}
 	return in
-}
-
-// LoadTrustRoots reads every PEM certificate in the files of dir (*.pem, *.crt,
-// *.cer); a file that holds no certificate is an error, so that a typo does not
-// silently trust nobody.
-func LoadTrustRoots(dir string) (*x509.CertPool, int, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, 0, fmt.Errorf("ingest: trust roots: %w", err)
-	}
-	pool := x509.NewCertPool()
-	n := 0
-	for _, e := range entries {
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if e.IsDir() || (ext != ".pem" && ext != ".crt" && ext != ".cer") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, 0, fmt.Errorf("ingest: trust roots: %w", err)
-		}
-		certs, err := parseCerts(b)
-		if err != nil || len(certs) == 0 {
-			return nil, 0, fmt.Errorf("ingest: trust roots: %s: no PEM or DER certificate (%v)", e.Name(), err)
-		}
-		for _, c := range certs {
-			pool.AddCert(c)
-			n++
-		}
-	}
-	if n == 0 {
-		return nil, 0, fmt.Errorf("ingest: trust roots: no certificate files (*.pem, *.crt, *.cer) in %s", dir)
-	}
-	return pool, n, nil
 }
 
 // ErrNotRegular: the path is not a regular file (a directory, a device, a pipe).

@@ -20,6 +20,13 @@ func TestInspectSignatureDetails(t *testing.T) {
 		{"untrusted", true, VerdictUntrusted},
 		{"tampered", true, VerdictInvalid},
 		{"signed_after_expiry", true, VerdictUntrusted},
+		{"sm2_signed", true, VerdictValid},
+		{"sm2_tampered", true, VerdictInvalid},
+		{"sm2_untrusted", true, VerdictUntrusted},
+		{"sm2_forged_issuer", true, VerdictUntrusted},
+		{"sm2_under_ecdsa", true, VerdictValid},
+		{"ecdsa_under_sm2", true, VerdictValid},
+		{"mixed_no_intermediate", true, VerdictUntrusted},
 	} {
 		ins, err := in.Inspect(context.Background(), fx.files[tc.fixture])
 		if err != nil {
@@ -31,6 +38,11 @@ func TestInspectSignatureDetails(t *testing.T) {
 		s := ins.PDF.Signatures[0]
 		if s.Verdict != tc.verdict || s.CoversWholeFile != tc.whole {
 			t.Errorf("%s: verdict %s whole %v, want %s %v (%s)", tc.fixture, s.Verdict, s.CoversWholeFile, tc.verdict, tc.whole, s.Reason)
+		}
+		if tc.fixture == "sm2_signed" {
+			if s.Signer != "长春市房屋征收经办中心" || s.Issuer != "国家政务服务平台SM2根证书" || s.Algorithm != "SM2-SM3" || !s.SigningTime.Equal(signingTime) {
+				t.Errorf("sm2_signed: %+v", s)
+			}
 		}
 		if tc.fixture == "signed" {
 			if s.Signer != "长春市房屋征收经办中心" || s.Issuer != "吉林省电子政务根证书" || s.Algorithm != "ECDSA-SHA256" || !s.SigningTime.Equal(signingTime) {

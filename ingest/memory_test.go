@@ -37,8 +37,7 @@ func TestInspectLargeFileMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc = nil
-	roots := x509.NewCertPool()
-	roots.AddCert(pki.Root.Cert)
+	roots := mustTrustRoots(t, pki.Root.Cert)
 	in := NewInspector(InspectorOptions{Roots: roots})
 
 	var before, after runtime.MemStats

@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -120,7 +119,7 @@ func powerFailStore(t *testing.T) blob.Store {
 
 // powerFailFiler is a Filer as the command builds one over st: a ledger
 // journal and archival numbering.
-func powerFailFiler(st blob.Store, key ledger.Key, roots *x509.CertPool) *Filer {
+func powerFailFiler(st blob.Store, key ledger.Key, roots *TrustRoots) *Filer {
 	a := archive.New(st, archive.Options{Journal: ledger.New(st, ledger.Options{Key: key})})
 	return NewFiler(a, st, Options{Inspector: NewInspector(InspectorOptions{Roots: roots}),
 		Numbering: &Numbering{Fonds: "Z109", Category: "WS"}})
@@ -173,7 +172,7 @@ type cutResult struct {
 // after it. With cancelFirst, the batch's context is cancelled just before (an
 // operator's Ctrl-C, then the power), otherwise just after (to stop the dead
 // run).
-func cutRun(t *testing.T, under blob.Store, key ledger.Key, roots *x509.CertPool, dir string, rows []Row,
+func cutRun(t *testing.T, under blob.Store, key ledger.Key, roots *TrustRoots, dir string, rows []Row,
 	at int64, flush time.Duration, cancelFirst bool, rng *rand.Rand) cutResult {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

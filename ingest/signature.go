@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
-	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"hash"
@@ -16,10 +14,10 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 	gmpkcs7 "github.com/emmansun/gmsm/pkcs7"
 	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
@@ -72,8 +70,8 @@ type rawSig struct {
 	byteRange []int64
 	subFilter string
 	claimed   time.Time
-	p7        *pkcs7.PKCS7
-	der       []byte // the CMS data as the PDF holds it
+	p7        *gmpkcs7.PKCS7 // parsed by gmsm, which knows SM2 certificates
+	der       []byte         // the CMS data as the PDF holds it
 	parseErr  error
 	// rangeErr says why byteRange is not one that a signature can have; such a
 	// signature is invalid and no verifier reads its range.
@@ -200,21 +198,15 @@ func (in *Inspector) judge(f io.ReaderAt, size int64, s *Signature, r rawSig, c 
 		s.Verdict, s.Reason = VerdictInvalid, "the signature carries no signer certificate"
 		return
 	}
-	if in.roots == nil {
-		s.Verdict, s.Reason = VerdictUntrusted, "intact, but no trust roots are configured (--trust-roots)"
-		return
-	}
 	at := s.SigningTime
 	if at.IsZero() {
 		at = in.now()
 	}
-	pool := x509.NewCertPool()
-	for _, c := range inter {
-		pool.AddCert(c)
-	}
-	_, err = leaf.Verify(x509.VerifyOptions{Roots: in.roots, Intermediates: pool, CurrentTime: at,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	if err != nil {
+	switch err := in.roots.verifyChain(leaf, inter, at); {
+	case errors.Is(err, errNoRoots):
+		s.Verdict, s.Reason = VerdictUntrusted, "intact, but "+err.Error()
+		return
+	case err != nil:
 		s.Verdict, s.Reason = VerdictUntrusted, "intact, but the signer's certificate does not chain to a trust root: "+err.Error()
 		return
 	}
@@ -322,7 +314,7 @@ func signedDigest(f io.ReaderAt, br []int64, oid asn1.ObjectIdentifier) ([]byte,
 // when it has none. A token that does not parse, whose own signature does not
 // verify, or that stamps another signature value, is an error wrapping
 // errTimestamp.
-func timestampOf(p7 *pkcs7.PKCS7) (time.Time, error) {
+func timestampOf(p7 *gmpkcs7.PKCS7) (time.Time, error) {
 	for _, s := range p7.Signers {
 		for _, a := range s.UnauthenticatedAttributes {
 			if !a.Type.Equal(oidTimeStampToken) {
@@ -348,7 +340,7 @@ func timestampOf(p7 *pkcs7.PKCS7) (time.Time, error) {
 
 // signerCert returns the certificate of the CMS blob's signer and the other
 // certificates it carries.
-func signerCert(p7 *pkcs7.PKCS7) (*x509.Certificate, []*x509.Certificate) {
+func signerCert(p7 *gmpkcs7.PKCS7) (*smx509.Certificate, []*smx509.Certificate) {
 	if p7 == nil || len(p7.Certificates) == 0 {
 		return nil, nil
 	}
@@ -356,7 +348,7 @@ func signerCert(p7 *pkcs7.PKCS7) (*x509.Certificate, []*x509.Certificate) {
 	if leaf == nil {
 		leaf = p7.Certificates[0]
 	}
-	var rest []*x509.Certificate
+	var rest []*smx509.Certificate
 	for _, c := range p7.Certificates {
 		if c != leaf {
 			rest = append(rest, c)
@@ -365,7 +357,7 @@ func signerCert(p7 *pkcs7.PKCS7) (*x509.Certificate, []*x509.Certificate) {
 	return leaf, rest
 }
 
-func describeSigner(s *Signature, p7 *pkcs7.PKCS7) {
+func describeSigner(s *Signature, p7 *gmpkcs7.PKCS7) {
 	leaf, _ := signerCert(p7)
 	if leaf == nil {
 		return
@@ -458,17 +450,18 @@ func scanSignatures(f io.ReaderAt, size int64) (out []rawSig) {
 	return out
 }
 
-// parsePKCS7 parses a signature's CMS data with digitorus/pkcs7 (signer,
-// certificates, timestamp tokens). A panic on crafted data makes that one
-// signature broken; it must not drop the file's other signatures, as the scan's
-// own recover would.
-func parsePKCS7(der []byte) (p7 *pkcs7.PKCS7, err error) {
+// parsePKCS7 parses a signature's CMS data with gmsm's pkcs7 (signer,
+// certificates, timestamp tokens), which reads RSA, ECDSA and SM2 certificates
+// and both the PKCS #7 and the GM/T 0010 content types. A panic on crafted data
+// makes that one signature broken; it must not drop the file's other
+// signatures, as the scan's own recover would.
+func parsePKCS7(der []byte) (p7 *gmpkcs7.PKCS7, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			p7, err = nil, fmt.Errorf("the CMS data is malformed (%v)", v)
 		}
 	}()
-	return pkcs7.Parse(der)
+	return gmpkcs7.Parse(der)
 }
 
 // parsePDFDate parses a PDF date string, D:YYYYMMDDHHmmSSOHH'mm'.
@@ -483,35 +476,6 @@ func parsePDFDate(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("not a PDF date: %q", s)
 }
 
-// parseCerts reads PEM certificates, or one DER certificate.
-func parseCerts(b []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	rest := b
-	for {
-		var blk *pem.Block
-		blk, rest = pem.Decode(rest)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		c, err := x509.ParseCertificate(b)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
 // whyNotValid explains a signature whose CMS check failed: the signed
 // bytes no longer match the digest the signature holds (invalid), or they match
 // and the signer's certificate was not valid at the signing time the signature
@@ -520,7 +484,7 @@ func parseCerts(b []byte) ([]*x509.Certificate, error) {
 func whyNotValid(r rawSig, digest []byte) (verdict, reason string) {
 	p7 := r.p7
 	var want []byte
-	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &want); err != nil {
+	if err := p7.UnmarshalSignedAttribute(gmpkcs7.OIDAttributeMessageDigest, &want); err != nil {
 		return VerdictInvalid, "the signature data is broken: no message digest"
 	}
 	if !bytes.Equal(digest, want) {
@@ -528,7 +492,7 @@ func whyNotValid(r rawSig, digest []byte) (verdict, reason string) {
 	}
 	leaf, _ := signerCert(p7)
 	var at time.Time
-	if leaf != nil && p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &at) == nil &&
+	if leaf != nil && p7.UnmarshalSignedAttribute(gmpkcs7.OIDAttributeSigningTime, &at) == nil &&
 		(at.Before(leaf.NotBefore) || at.After(leaf.NotAfter)) {
 		return VerdictUntrusted, fmt.Sprintf("the signed bytes are intact, but the signer's certificate (valid %s to %s) was not valid at the signing time the signature states, %s",
 			leaf.NotBefore.UTC().Format(time.DateOnly), leaf.NotAfter.UTC().Format(time.DateOnly), at.UTC().Format(time.DateOnly))

@@ -37,8 +37,7 @@ func TestSignatureVerdictsNotPairedByPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(pki.Root.Cert)
+	roots := mustTrustRoots(t, pki.Root.Cert)
 	in := NewInspector(InspectorOptions{Roots: roots})
 	chain := []*x509.Certificate{pki.Root.Cert}
 	doc := pdftest.Document(pdftest.Options{OrphanSignature: pki.Signer.Cert})

@@ -111,6 +111,41 @@ func TestIngestOne(t *testing.T) {
 	}
 }
 
+// A document signed with an SM2 certificate (SM2 key, SM3 digest) is filed
+// with a valid signature when --trust-roots holds its SM2 root, and with an
+// untrusted one (a warning) when it holds only another root.
+func TestIngestSM2Signed(t *testing.T) {
+	c := backends(t)["fs"](t)
+	createProject(t, c)
+	fx := makeIngestFixtures(t)
+	sm2, err := pdftest.NewPKIWith(pdftest.KeySM2, "国家政务服务平台SM2根证书", "长春市房屋征收经办中心", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := pdftest.SignCMS(pdftest.Document(pdftest.Options{Pages: 2}), sm2.Signer, []*x509.Certificate{sm2.Root.Cert},
+		time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(fx.dir, "SM2签章决定书.pdf")
+	os.WriteFile(file, doc, 0o644)
+	sm2Roots := filepath.Join(t.TempDir(), "roots")
+	os.Mkdir(sm2Roots, 0o755)
+	os.WriteFile(filepath.Join(sm2Roots, "sm2-root.pem"), pdftest.PEM(sm2.Root.Cert), 0o644)
+	args := func(roots, title string) []string {
+		return []string{"ingest", file, "--project", "CC-2026-001", "--type", "decision", "--title", title,
+			"--doc-number", "长征补〔2026〕13号", "--date", "2026-03-18", "--issuer", "长春市南关区人民政府", "--trust-roots", roots}
+	}
+	out, errOut, code := c.run(args(fx.roots, "只信任ECDSA根")...)
+	if code != exitOK || !strings.Contains(out, "签名完整但签名者证书不受信任") || !strings.Contains(out, "SM2-SM3") {
+		t.Fatalf("SM2 signature, ECDSA root only: code %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = c.run(args(sm2Roots, "信任SM2根")...)
+	if code != exitOK || !strings.Contains(out, "真实性 Authenticity: 通过 pass — 电子签名有效") || !strings.Contains(out, "SM2-SM3") {
+		t.Fatalf("SM2 signature, SM2 root: code %d\n%s%s", code, out, errOut)
+	}
+}
+
 // writeManifest writes rows as a GB18030 CSV with Chinese column names, as
 // Excel saves it on Chinese Windows.
 func writeManifest(t *testing.T, path string, rows [][]string) {

@@ -1,22 +1,19 @@
 // Package pdftest makes the PDF fixtures that ingest's tests, the CLI's tests and
 // the benchmarks need, from nothing: a certificate authority and signers with
-// Chinese names, plain PDFs of any page count and size, PDFs signed with
-// github.com/digitorus/pdfsign, and the damaged and dangerous variants that
-// ingest must tell apart. Nothing is read from disk or the network, so every
+// Chinese names (ECDSA, or SM2 as Chinese government CAs issue them, and chains
+// that mix the two), plain PDFs of any page count and size, PDFs signed with
+// github.com/digitorus/pdfsign (Sign) or with a signature dictionary and CMS
+// data written here by gmsm (SignCMS, the only way to sign with SM2), and the
+// damaged and dangerous variants that ingest must tell apart. Nothing is read from disk or the network, so every
 // fixture is reproducible and no binary file lives in the repository.
 package pdftest
 
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -44,59 +41,14 @@ type PKI struct {
 // NewPKI makes a root CA named for a provincial e-government CA and a signer named
 // for a city's expropriation office, with Chinese subject and issuer names
 // (UTF8String), valid from notBefore for ten years. ECDSA P-256 keeps key
-// generation fast.
+// generation fast; NewPKIWith makes SM2 ones.
 func NewPKI(rootName, signerName string, notBefore time.Time) (*PKI, error) {
-	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	rootTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject: pkix.Name{CommonName: rootName, Organization: []string{"吉林省数字证书认证中心"},
-			Country: []string{"CN"}, Province: []string{"吉林省"}},
-		NotBefore: notBefore, NotAfter: notBefore.AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true, IsCA: true,
-	}
-	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, rootKey.Public(), rootKey)
-	if err != nil {
-		return nil, err
-	}
-	root, err := x509.ParseCertificate(rootDER)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := Issue(Identity{Cert: root, Key: rootKey}, signerName, notBefore)
-	if err != nil {
-		return nil, err
-	}
-	return &PKI{Root: Identity{Cert: root, Key: rootKey}, Signer: signer}, nil
+	return NewPKIWith(KeyECDSA, rootName, signerName, notBefore)
 }
 
-// Issue makes a document-signing certificate for name, issued by ca.
+// Issue makes an ECDSA document-signing certificate for name, issued by ca.
 func Issue(ca Identity, name string, notBefore time.Time) (Identity, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return Identity{}, err
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{CommonName: name, Organization: []string{"长春市人民政府"},
-			OrganizationalUnit: []string{"房屋征收经办中心"}, Country: []string{"CN"}},
-		NotBefore: notBefore, NotAfter: notBefore.AddDate(10, 0, 0),
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
-	if err != nil {
-		return Identity{}, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return Identity{}, err
-	}
-	return Identity{Cert: cert, Key: key}, nil
+	return IssueSigner(ca, KeyECDSA, name, notBefore)
 }
 
 // SelfSigned makes a self-signed signer, trusted by nobody.
