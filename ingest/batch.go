@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // Progress hears of each document as it is done. Calls come from the workers,
@@ -90,7 +92,7 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 					if rootErr != nil {
 						return nil, rootErr
 					}
-					g, err := root.Open(row.File)
+					g, err := safefile.OpenIn(root, row.File)
 					if err != nil {
 						return nil, openInError(dir, row.File, err)
 					}

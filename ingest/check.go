@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // Action is what a policy does about a finding.
@@ -79,7 +79,7 @@ func (p Policies) For(code string) Policy {
 // LoadPolicies reads a policy file: {"default": {...}, "types": {"decision":
 // {"unsigned": "reject"}}}; actions left out keep the built-in defaults.
 func LoadPolicies(path string) (Policies, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path)
 	if err != nil {
 		return Policies{}, fmt.Errorf("ingest: policy: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // Archive is what filing needs of the record store (*archive.Archive).
@@ -113,7 +115,7 @@ type prepared struct {
 // prepare inspects and checks the document: the CPU-bound half of filing. When
 // the document is rejected (or fails), the returned Result has its Status set.
 func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (prepared, Result, error) {
-	return f.prepareWith(ctx, path, func() (*os.File, error) { return os.Open(path) }, meta)
+	return f.prepareWith(ctx, path, func() (*os.File, error) { return safefile.Open(path) }, meta)
 }
 
 // prepareWith is prepare for the file that open opens (each time it is called),
@@ -126,6 +128,12 @@ func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.F
 	}
 	if errors.Is(err, ErrOutside) {
 		res.Status, res.Reasons = RejectedDoc, []string{err.Error()}
+		return prepared{}, res, nil
+	}
+	if errors.Is(err, ErrNotRegular) {
+		// A named pipe would block the read for ever, a device stream without
+		// end: the document is refused, by what the open handle is.
+		res.Status, res.Reasons = RejectedDoc, []string{notRegularReason(err)}
 		return prepared{}, res, nil
 	}
 	if err != nil {
@@ -186,7 +194,7 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 	res, rec, rep := p.res, p.rec, p.rep
 	open := p.open
 	if open == nil {
-		open = func() (*os.File, error) { return os.Open(res.Path) }
+		open = func() (*os.File, error) { return safefile.Open(res.Path) }
 	}
 	src, err := open()
 	if err != nil {
@@ -251,6 +259,15 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 	}
 	res.Status, res.Record = Filed, stored
 	return res, nil
+}
+
+// notRegularReason says why a path that is not a regular file is refused.
+func notRegularReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("文件 (file): %v: only regular files are filed, never pipes, devices or sockets", err)
 }
 
 // changed rejects a document whose file changed while it was being filed.

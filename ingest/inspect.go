@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/internal/ctxio"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // Formats that Inspect recognises from content. Only PDF can be filed today
@@ -130,8 +130,10 @@ func NewInspector(o InspectorOptions) *Inspector {
 	return in
 }
 
-// ErrNotRegular: the path is not a regular file (a directory, a device, a pipe).
-var ErrNotRegular = errors.New("not a regular file")
+// ErrNotRegular: the path is not a regular file (a directory, a device, a pipe,
+// a socket). Such a path is opened without blocking and refused by what the
+// open handle is (safefile.Open), never read.
+var ErrNotRegular = safefile.ErrNotRegular
 
 // Inspect reads the file at path and inspects it. Its error is operational (the
 // file cannot be read, ctx is done); whatever is wrong with the content is in
@@ -146,7 +148,7 @@ var ErrNotRegular = errors.New("not a regular file")
 // store's SHA-256 check at commit would not find it: the digests and the
 // verdicts could then be of different bytes). Commit checks the same identity.
 func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, error) {
-	return in.inspectWith(ctx, path, func() (*os.File, error) { return os.Open(path) })
+	return in.inspectWith(ctx, path, func() (*os.File, error) { return safefile.Open(path) })
 }
 
 // inspectWith inspects the file that open opens, named path in reports.
@@ -162,7 +164,7 @@ func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (
 		return nil, fmt.Errorf("ingest: inspect: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("ingest: inspect %s: %w", path, ErrNotRegular)
+		return nil, fmt.Errorf("ingest: inspect %s: %s, %w", path, safefile.Kind(fi.Mode()), ErrNotRegular)
 	}
 	ins := &Inspection{FileName: filepath.Base(path), file: fileIdentity(fi)}
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // Row is one document of a batch manifest: a file, relative to the batch's
@@ -64,7 +64,7 @@ var ErrManifest = errors.New("unreadable manifest")
 // a number (kept as written) or null (empty); two columns that set the same
 // field (such as "file" and "文件") make the manifest unreadable.
 func ReadManifest(path, dir string) ([]Row, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: manifest: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // TrustRoots are the certificates that signers' certificates must chain to for
@@ -64,7 +66,7 @@ func LoadTrustRoots(dir string) (*TrustRoots, int, error) {
 		if e.IsDir() || (ext != ".pem" && ext != ".crt" && ext != ".cer") {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := safefile.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, 0, fmt.Errorf("ingest: trust roots: %w", err)
 		}

@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // ErrNotRegular: the path names a directory, a named pipe, a device or a socket,
@@ -41,13 +42,15 @@ var ErrLink = errors.New("the path is a symbolic link")
 // with an error wrapping ErrNotRegular that says what it is, without blocking
 // (a named pipe with no writer) and without reading from it.
 func Open(path string) (*os.File, error) {
-	return checkOpened(os.OpenFile(path, readFlags, 0))
+	f, err := os.OpenFile(path, readFlags, 0)
+	return checkOpened(f, err, func() (fs.FileInfo, error) { return os.Stat(path) })
 }
 
 // OpenIn is Open for the file name inside root: os.Root keeps the path (and any
 // symbolic link on it) inside the root's directory.
 func OpenIn(root *os.Root, name string) (*os.File, error) {
-	return checkOpened(root.OpenFile(name, readFlags, 0))
+	f, err := root.OpenFile(name, readFlags, 0)
+	return checkOpened(f, err, func() (fs.FileInfo, error) { return root.Stat(name) })
 }
 
 // ReadFile reads the whole regular file at path, as os.ReadFile does.
@@ -60,7 +63,16 @@ func ReadFile(path string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-func checkOpened(f *os.File, err error) (*os.File, error) {
+// checkOpened refuses f unless it is a regular file. When the open itself
+// failed because the path is a socket (which cannot be opened: ENXIO), stat says
+// so: the open failed, so nothing can have been read.
+func checkOpened(f *os.File, err error, stat func() (fs.FileInfo, error)) (*os.File, error) {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, syscall.ENXIO) {
+		if fi, serr := stat(); serr == nil && !fi.Mode().IsRegular() {
+			pe.Err = fmt.Errorf("%s, %w", Kind(fi.Mode()), ErrNotRegular)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +83,7 @@ func checkOpened(f *os.File, err error) (*os.File, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: f.Name(), Err: fmt.Errorf("%w: %s", ErrNotRegular, Kind(fi.Mode()))}
+		return nil, &fs.PathError{Op: "open", Path: f.Name(), Err: fmt.Errorf("%s, %w", Kind(fi.Mode()), ErrNotRegular)}
 	}
 	return f, nil
 }
@@ -110,7 +122,7 @@ func Check(path string, replace bool) error {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return &fs.PathError{Op: "write", Path: path, Err: ErrLink}
 	case !fi.Mode().IsRegular():
-		return &fs.PathError{Op: "write", Path: path, Err: fmt.Errorf("%w: it is %s", ErrNotRegular, Kind(fi.Mode()))}
+		return &fs.PathError{Op: "write", Path: path, Err: fmt.Errorf("%s, %w", Kind(fi.Mode()), ErrNotRegular)}
 	case !replace:
 		return &fs.PathError{Op: "write", Path: path, Err: ErrExists}
 	}

@@ -37,7 +37,7 @@ func TestOpenOnlyRegular(t *testing.T) {
 		{filepath.Join(dir, "fifo-link.pdf"), "named pipe"},
 		{"/dev/zero", "character device"},
 		{dir, "directory"},
-		{sock, ""}, // a socket cannot be opened at all (ENXIO): refused either way
+		{sock, "socket"}, // cannot be opened at all (ENXIO)
 	} {
 		done := make(chan error, 1)
 		go func() {
