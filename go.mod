@@ -3,6 +3,7 @@ module github.com/gongshi-archive/gongshi
 go 1.26.0
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/digitorus/pdf v0.1.2
 	github.com/digitorus/pdfsign v0.0.0-20250819064552-5f74f69dda1d
 	github.com/digitorus/pkcs7 v0.0.0-20230818184609-3a137a874352

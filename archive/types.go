@@ -2,8 +2,9 @@ package archive
 
 import (
 	"fmt"
-	"strconv"
 	"time"
+
+	"github.com/gongshi-archive/gongshi/calendar"
 )
 
 // Disclosure is who may see a record (DOMAIN.md, "Disclosure classes").
@@ -101,36 +102,18 @@ func (r RetentionCode) Years() int {
 }
 
 // Date is a civil date (a day in the calendar, no time of day, no time zone): the date
-// a document bears. Keeping it apart from time.Time avoids the off-by-one-day errors of
-// converting a Beijing date through UTC. It encodes as "2006-01-02"; the zero Date
-// means "no date" and is omitted from JSON.
-type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
-}
+// a document bears. It is calendar.Date, the one civil-date type of the system, so that
+// a record's date goes into the clocks of package calendar as it is. It encodes as
+// "2006-01-02"; the zero Date means "no date" and is omitted from JSON.
+type Date = calendar.Date
 
 // D returns the date y-m-d.
-func D(y int, m time.Month, d int) Date { return Date{Year: y, Month: m, Day: d} }
+func D(y int, m time.Month, d int) Date { return calendar.D(y, m, d) }
 
 // ParseDate parses exactly "YYYY-MM-DD" and rejects dates that do not exist.
-func ParseDate(s string) (Date, error) {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
-	}
-	y, err1 := strconv.Atoi(s[0:4])
-	m, err2 := strconv.Atoi(s[5:7])
-	d, err3 := strconv.Atoi(s[8:10])
-	if err1 != nil || err2 != nil || err3 != nil || !allDigits(s[0:4]+s[5:7]+s[8:10]) {
-		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
-	}
-	out := Date{Year: y, Month: time.Month(m), Day: d}
-	if !out.valid() {
-		return Date{}, fmt.Errorf("date %q: no such day", s)
-	}
-	return out, nil
-}
+func ParseDate(s string) (Date, error) { return calendar.ParseDate(s) }
 
+// allDigits reports whether s is a non-empty run of ASCII digits.
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
@@ -140,88 +123,8 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// valid reports whether d is a real calendar day in years 1 to 9999.
-func (d Date) valid() bool {
-	if d.Year < 1 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 {
-		return false
-	}
-	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
-	return t.Day() == d.Day && t.Month() == d.Month
-}
-
-// IsZero reports whether d is the zero Date (no date).
-func (d Date) IsZero() bool { return d == Date{} }
-
-// String formats d as YYYY-MM-DD, or "" for the zero Date.
-func (d Date) String() string {
-	if d.IsZero() {
-		return ""
-	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
-}
-
-// Before reports whether d is an earlier day than o.
-func (d Date) Before(o Date) bool { return d.Compare(o) < 0 }
-
-// Compare returns -1, 0 or +1 as d is before, equal to or after o.
-func (d Date) Compare(o Date) int {
-	switch {
-	case d.Year != o.Year:
-		return cmpInt(d.Year, o.Year)
-	case d.Month != o.Month:
-		return cmpInt(int(d.Month), int(o.Month))
-	}
-	return cmpInt(d.Day, o.Day)
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// MarshalText encodes d as YYYY-MM-DD. An invalid non-zero date is an error, so that
-// nothing unreadable is ever stored.
-func (d Date) MarshalText() ([]byte, error) {
-	if !d.IsZero() && !d.valid() {
-		return nil, fmt.Errorf("invalid date %d-%d-%d", d.Year, int(d.Month), d.Day)
-	}
-	return []byte(d.String()), nil
-}
-
-// UnmarshalText decodes YYYY-MM-DD; "" is the zero Date.
-func (d *Date) UnmarshalText(b []byte) error {
-	if len(b) == 0 {
-		*d = Date{}
-		return nil
-	}
-	p, err := ParseDate(string(b))
-	if err != nil {
-		return err
-	}
-	*d = p
-	return nil
-}
-
-// chinaZone is UTC+8, the one time zone of mainland China (no daylight saving), fixed
-// here so that "today" does not depend on the host's tzdata.
-func chinaZone() *time.Location { return time.FixedZone("CST", 8*3600) }
-
 // DateOf returns the civil date of t in China.
-func DateOf(t time.Time) Date {
-	t = t.In(chinaZone())
-	return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
-}
-
-// AddDays returns d moved by n days.
-func (d Date) AddDays(n int) Date {
-	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n)
-	return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
-}
+func DateOf(t time.Time) Date { return calendar.DateOf(t) }
 
 // timeLayout is the one way a timestamp is stored: UTC, RFC 3339, milliseconds always
 // written, so that equal instants have equal bytes.

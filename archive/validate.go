@@ -140,7 +140,7 @@ func checkDate(ps *problems, field string, d Date, now time.Time, aheadDays int)
 	if d.IsZero() {
 		return
 	}
-	if !d.valid() {
+	if !d.Valid() {
 		ps.add(field, fmt.Sprintf("%d-%d-%d is not a day of the calendar", d.Year, int(d.Month), d.Day))
 		return
 	}
@@ -227,7 +227,7 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 		ps.add("date", "required")
 	}
 	checkDate(&ps, "date", r.Date, now, 1)
-	dateOK := !r.Date.IsZero() && r.Date.valid()
+	dateOK := !r.Date.IsZero() && r.Date.Valid()
 
 	disclosure := r.Disclosure
 	if disclosure == "" {

@@ -89,7 +89,7 @@ func TestValidateRecord(t *testing.T) {
 			[]string{"date"}},
 		{"date the day after tomorrow", func(r *Record) { r.Date, r.DocNumber, r.ArchivalCode = D(2024, 6, 3), "", ""; r.Type = "policy" },
 			[]string{"date"}},
-		{"date not in the calendar", func(r *Record) { r.Date = Date{2024, 2, 30} }, []string{"date"}},
+		{"date not in the calendar", func(r *Record) { r.Date = Date{Year: 2024, Month: 2, Day: 30} }, []string{"date"}},
 		{"文号 free text", func(r *Record) { r.DocNumber = "第12号文件" }, []string{"doc_number"}},
 		{"文号 unpaired brackets", func(r *Record) { r.DocNumber = "长征补〔2024]12号" }, []string{"doc_number"}},
 		{"文号 with 第", func(r *Record) { r.DocNumber = "长征补〔2024〕第12号" }, []string{"doc_number"}},
