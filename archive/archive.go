@@ -24,9 +24,15 @@ type Options struct {
 	// TempDir is where PutContent spools a stream whose digests are not yet known;
 	// "" means os.TempDir().
 	TempDir string
-	// Journal, when not nil, records every record version filed (the ledger). See
-	// CreateRecord for the order of writes.
+	// Journal, when not nil, records every version stored (the ledger): of
+	// records, projects and every other kind of Versions. See CreateRecord for
+	// the order of writes.
 	Journal Journal
+	// Actor is who makes the changes made through this Archive when a version
+	// does not name its own (Project.Actor, Record.Actor): the gongshi command
+	// sets ActorCLI; a server names each request's account in the version
+	// itself. "" means ActorSystem.
+	Actor Actor
 }
 
 // Archive is the record store: projects and records as immutable JSON versions, and
@@ -40,6 +46,11 @@ type Archive struct {
 	cat       *Catalogue
 	tempDir   string
 	journalTo Journal
+	actor     Actor
+	// projectVersions and recordVersions store the versions of projects and
+	// records (versions.go).
+	projectVersions *Versions[Project]
+	recordVersions  *Versions[Record]
 	// projects holds the codes of projects seen to exist. Projects are never
 	// removed, so an entry never goes stale, and filing a batch checks its project
 	// once instead of once per record.
@@ -50,7 +61,12 @@ type Archive struct {
 
 // New returns an Archive over store.
 func New(store blob.Store, opts Options) *Archive {
-	a := &Archive{store: store, now: opts.Now, cat: opts.Catalogue, tempDir: opts.TempDir, journalTo: opts.Journal}
+	a := &Archive{store: store, now: opts.Now, cat: opts.Catalogue, tempDir: opts.TempDir, journalTo: opts.Journal, actor: opts.Actor}
+	if a.actor == "" {
+		a.actor = ActorSystem
+	}
+	a.projectVersions = NewVersions(a, ProjectVersions)
+	a.recordVersions = NewVersions(a, RecordVersions)
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -83,10 +99,8 @@ func parseVersionName(name string) int {
 	return n
 }
 
-func projectPrefix(code string) string     { return "projects/" + code + "/" }
-func projectKey(code string, n int) string { return projectPrefix(code) + versionName(n) }
+func projectKey(code string, n int) string { return "projects/" + code + "/" + versionName(n) }
 func recordPrefix(id string) string        { return "records/" + id + "/" }
-func recordKey(id string, n int) string    { return recordPrefix(id) + versionName(n) }
 
 // versions lists the version numbers stored under prefix, in ascending order. Keys
 // under the prefix that are not version files are not versions and are skipped.
@@ -126,17 +140,28 @@ func (a *Archive) get(ctx context.Context, key string) ([]byte, error) {
 
 // ---- projects ----
 
-// CreateProject stores version 1 of a new project and returns it as stored. The
-// archive sets Version, CreatedAt and UpdatedAt. A taken code is ErrProjectExists; a
-// project that breaks a rule is ErrInvalid (a *ValidationError).
+// actorOf is the actor of a change: the one the version names, else the archive's.
+func (a *Archive) actorOf(v Actor) Actor {
+	if v != "" {
+		return v
+	}
+	return a.actor
+}
+
+// CreateProject stores version 1 of a new project, ledgered, and returns it as
+// stored. The archive sets Version, CreatedAt and UpdatedAt, and Actor when p
+// leaves it empty. A taken code is ErrProjectExists (after the stored version 1's
+// ledger entry is completed, should a crash have cut it off); a project that breaks
+// a rule is ErrInvalid (a *ValidationError).
 func (a *Archive) CreateProject(ctx context.Context, p Project) (Project, error) {
 	now := normTime(a.now())
 	p.Version, p.CreatedAt, p.UpdatedAt = 1, now, now
+	p.Actor = a.actorOf(p.Actor)
 	if err := ValidateProject(p, now); err != nil {
 		return Project{}, fmt.Errorf("archive: create project %s: %w", p.Code, err)
 	}
-	if err := a.putProject(ctx, p); err != nil {
-		if errors.Is(err, blob.ErrExists) {
+	if _, err := a.projectVersions.put(ctx, p); err != nil {
+		if errors.Is(err, ErrVersionExists) {
 			return Project{}, fmt.Errorf("archive: create project %s: %w", p.Code, ErrProjectExists)
 		}
 		return Project{}, fmt.Errorf("archive: create project %s: %w", p.Code, err)
@@ -144,10 +169,11 @@ func (a *Archive) CreateProject(ctx context.Context, p Project) (Project, error)
 	return p, nil
 }
 
-// CorrectProject stores version base+1 of project code: p, with the reason for the
-// change. base must be the latest version: when base+1 already exists another
-// correction came first, and the result is ErrVersionExists (read the latest, redo the
-// change on it, and try again). The code and creation time cannot change.
+// CorrectProject stores version base+1 of project code, ledgered: p, with the
+// reason for the change. base must be the latest version: when base+1 already
+// exists another correction came first, and the result is ErrVersionExists (read
+// the latest, redo the change on it, and try again). The code and creation time
+// cannot change; Actor is set when p leaves it empty.
 func (a *Archive) CorrectProject(ctx context.Context, code string, base int, p Project, reason string) (Project, error) {
 	prev, err := a.ProjectVersion(ctx, code, base)
 	if err != nil {
@@ -166,13 +192,11 @@ func (a *Archive) CorrectProject(ctx context.Context, code string, base int, p P
 	now := normTime(a.now())
 	p.Version, p.CreatedAt, p.UpdatedAt = base+1, prev.CreatedAt, now
 	p.Supersedes = &Supersedes{Version: base, Reason: reason}
+	p.Actor = a.actorOf(p.Actor)
 	if err := joinProblems(&ps, ValidateProject(p, now)).err("project " + code); err != nil {
 		return Project{}, fmt.Errorf("archive: correct project %s: %w", code, err)
 	}
-	if err := a.putProject(ctx, p); err != nil {
-		if errors.Is(err, blob.ErrExists) {
-			return Project{}, fmt.Errorf("archive: correct project %s: version %d: %w", code, p.Version, ErrVersionExists)
-		}
+	if _, err := a.projectVersions.put(ctx, p); err != nil {
 		return Project{}, fmt.Errorf("archive: correct project %s: %w", code, err)
 	}
 	return p, nil
@@ -187,27 +211,12 @@ func joinProblems(ps *problems, err error) *problems {
 	return ps
 }
 
-func (a *Archive) putProject(ctx context.Context, p Project) error {
-	b, err := EncodeProject(p)
-	if err != nil {
-		return err
-	}
-	return a.put(ctx, projectKey(p.Code, p.Version), b, false)
-}
-
 // Project returns the latest version of project code, or ErrNotFound.
 func (a *Archive) Project(ctx context.Context, code string) (Project, error) {
 	if err := ValidateProjectCode(code); err != nil {
 		return Project{}, fmt.Errorf("archive: project: %w", err)
 	}
-	vs, err := a.versions(ctx, projectPrefix(code))
-	if err != nil {
-		return Project{}, fmt.Errorf("archive: project %s: %w", code, err)
-	}
-	if len(vs) == 0 {
-		return Project{}, fmt.Errorf("archive: project %s: %w", code, ErrNotFound)
-	}
-	return a.ProjectVersion(ctx, code, vs[len(vs)-1])
+	return a.projectVersions.Latest(ctx, code)
 }
 
 // ProjectVersion returns version n of project code, or ErrNotFound.
@@ -215,21 +224,16 @@ func (a *Archive) ProjectVersion(ctx context.Context, code string, n int) (Proje
 	if err := ValidateProjectCode(code); err != nil {
 		return Project{}, fmt.Errorf("archive: project: %w", err)
 	}
-	if n < 1 || n > maxVersion {
-		return Project{}, fmt.Errorf("archive: project %s version %d: %w", code, n, ErrNotFound)
+	return a.projectVersions.Get(ctx, code, n)
+}
+
+// ProjectVersionBytes returns the stored canonical JSON of version n of project
+// code, exactly as stored (the bytes whose SHA-256 its ledger entry holds).
+func (a *Archive) ProjectVersionBytes(ctx context.Context, code string, n int) ([]byte, error) {
+	if err := ValidateProjectCode(code); err != nil {
+		return nil, fmt.Errorf("archive: project: %w", err)
 	}
-	b, err := a.get(ctx, projectKey(code, n))
-	if err != nil {
-		return Project{}, fmt.Errorf("archive: project %s version %d: %w", code, n, err)
-	}
-	p, err := DecodeProject(b)
-	if err != nil {
-		return Project{}, fmt.Errorf("archive: project %s version %d: %w: %w", code, n, ErrCorrupt, err)
-	}
-	if p.Code != code || p.Version != n {
-		return Project{}, fmt.Errorf("archive: project %s version %d: stored document says %s version %d: %w", code, n, p.Code, p.Version, ErrCorrupt)
-	}
-	return p, nil
+	return a.projectVersions.Bytes(ctx, code, n)
 }
 
 // ProjectVersions returns every version of project code, oldest first, or ErrNotFound.
@@ -237,37 +241,17 @@ func (a *Archive) ProjectVersions(ctx context.Context, code string) ([]Project, 
 	if err := ValidateProjectCode(code); err != nil {
 		return nil, fmt.Errorf("archive: project: %w", err)
 	}
-	vs, err := a.versions(ctx, projectPrefix(code))
-	if err != nil {
-		return nil, fmt.Errorf("archive: project %s: %w", code, err)
-	}
-	if len(vs) == 0 {
-		return nil, fmt.Errorf("archive: project %s: %w", code, ErrNotFound)
-	}
-	out := make([]Project, 0, len(vs))
-	for _, n := range vs {
-		p, err := a.ProjectVersion(ctx, code, n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return a.projectVersions.History(ctx, code)
 }
 
 // Projects returns the latest version of every project, ordered by code.
 func (a *Archive) Projects(ctx context.Context) ([]Project, error) {
-	latest, err := a.latestKeys(ctx, "projects/")
-	if err != nil {
-		return nil, fmt.Errorf("archive: projects: %w", err)
-	}
-	out := make([]Project, 0, len(latest))
-	for _, l := range latest {
-		p, err := a.ProjectVersion(ctx, l.name, l.version)
-		if err != nil {
-			return nil, fmt.Errorf("archive: projects: %w", err)
-		}
+	var out []Project
+	if err := a.projectVersions.EachLatest(ctx, func(p Project) error {
 		out = append(out, p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("archive: projects: %w", err)
 	}
 	// The listing's order is that of the keys, where "A-B/" sorts before "A/"
 	// ('-' < '/'); people expect the order of the codes.
@@ -336,29 +320,21 @@ func (a *Archive) CreateRecord(ctx context.Context, rec Record) (Record, error) 
 	}
 	rec.ID, rec.Version, rec.Supersedes = id, 1, nil
 	rec.FiledAt = normTime(a.now())
+	rec.Actor = a.actorOf(rec.Actor)
 	if err := a.checkRecord(ctx, &ps, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
 	if err := a.putByContent(ctx, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
-	if err := a.putRecord(ctx, rec); err != nil {
-		if errors.Is(err, blob.ErrExists) {
-			prev, gerr := a.RecordVersion(ctx, id, 1)
-			if gerr != nil {
-				return Record{}, fmt.Errorf("archive: create record %s: %w", id, gerr)
-			}
-			if jerr := a.journal(ctx, EventFile, prev); jerr != nil {
-				return Record{}, fmt.Errorf("archive: create record %s: %w", id, jerr)
-			}
-			return prev, fmt.Errorf("archive: create record %s: %w", id, ErrRecordExists)
-		}
+	stored, err := a.recordVersions.put(ctx, rec)
+	if errors.Is(err, ErrVersionExists) {
+		return stored, fmt.Errorf("archive: create record %s: %w", id, ErrRecordExists)
+	}
+	if err != nil {
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
-	if err := a.journal(ctx, EventFile, rec); err != nil {
-		return Record{}, fmt.Errorf("archive: create record %s: stored, but: %w", id, err)
-	}
-	return rec, nil
+	return stored, nil
 }
 
 // CorrectRecord files version base+1 of record id: rec, with the reason for the
@@ -387,28 +363,18 @@ func (a *Archive) CorrectRecord(ctx context.Context, id string, base int, rec Re
 	rec.ID, rec.Version = id, base+1
 	rec.Supersedes = &Supersedes{Version: base, Reason: reason}
 	rec.FiledAt = normTime(a.now())
+	rec.Actor = a.actorOf(rec.Actor)
 	if err := a.checkRecord(ctx, &ps, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
 	if err := a.putByContent(ctx, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
-	if err := a.putRecord(ctx, rec); err != nil {
-		if errors.Is(err, blob.ErrExists) {
-			// Another correction came first, or this is the re-run of one that
-			// crashed before its journal entry: complete that version's entry
-			// (idempotent) before reporting the race.
-			if got, gerr := a.RecordVersion(ctx, id, rec.Version); gerr == nil {
-				if jerr := a.journal(ctx, EventNewVersion, got); jerr != nil {
-					return Record{}, fmt.Errorf("archive: correct record %s: %w", id, jerr)
-				}
-			}
-			return Record{}, fmt.Errorf("archive: correct record %s: version %d: %w", id, rec.Version, ErrVersionExists)
-		}
+	// Of two corrections of one version, one is stored; the other's error is
+	// ErrVersionExists, after the stored one's entry is completed (a re-run of a
+	// correction that crashed before its entry completes it the same way).
+	if _, err := a.recordVersions.put(ctx, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
-	}
-	if err := a.journal(ctx, EventNewVersion, rec); err != nil {
-		return Record{}, fmt.Errorf("archive: correct record %s: stored, but: %w", id, err)
 	}
 	return rec, nil
 }
@@ -454,14 +420,6 @@ func (a *Archive) projectExists(ctx context.Context, code string) error {
 	return nil
 }
 
-func (a *Archive) putRecord(ctx context.Context, r Record) error {
-	b, err := EncodeRecord(r)
-	if err != nil {
-		return err
-	}
-	return a.put(ctx, recordKey(r.ID, r.Version), b, true)
-}
-
 func checkRecordID(id string) error {
 	if ValidRecordID(id) {
 		return nil
@@ -476,14 +434,7 @@ func (a *Archive) Record(ctx context.Context, id string) (Record, error) {
 	if err := checkRecordID(id); err != nil {
 		return Record{}, fmt.Errorf("archive: record: %w", err)
 	}
-	vs, err := a.versions(ctx, recordPrefix(id))
-	if err != nil {
-		return Record{}, fmt.Errorf("archive: record %s: %w", id, err)
-	}
-	if len(vs) == 0 {
-		return Record{}, fmt.Errorf("archive: record %s: %w", id, ErrNotFound)
-	}
-	return a.RecordVersion(ctx, id, vs[len(vs)-1])
+	return a.recordVersions.Latest(ctx, id)
 }
 
 // RecordVersion returns version n of record id, or ErrNotFound.
@@ -491,21 +442,7 @@ func (a *Archive) RecordVersion(ctx context.Context, id string, n int) (Record, 
 	if err := checkRecordID(id); err != nil {
 		return Record{}, fmt.Errorf("archive: record: %w", err)
 	}
-	if n < 1 || n > maxVersion {
-		return Record{}, fmt.Errorf("archive: record %s version %d: %w", id, n, ErrNotFound)
-	}
-	b, err := a.get(ctx, recordKey(id, n))
-	if err != nil {
-		return Record{}, fmt.Errorf("archive: record %s version %d: %w", id, n, err)
-	}
-	r, err := DecodeRecord(b)
-	if err != nil {
-		return Record{}, fmt.Errorf("archive: record %s version %d: %w: %w", id, n, ErrCorrupt, err)
-	}
-	if r.ID != id || r.Version != n {
-		return Record{}, fmt.Errorf("archive: record %s version %d: stored document says %s version %d: %w", id, n, r.ID, r.Version, ErrCorrupt)
-	}
-	return r, nil
+	return a.recordVersions.Get(ctx, id, n)
 }
 
 // RecordVersions returns every version of record id, oldest first, or ErrNotFound.
@@ -513,40 +450,26 @@ func (a *Archive) RecordVersions(ctx context.Context, id string) ([]Record, erro
 	if err := checkRecordID(id); err != nil {
 		return nil, fmt.Errorf("archive: record: %w", err)
 	}
-	vs, err := a.versions(ctx, recordPrefix(id))
-	if err != nil {
-		return nil, fmt.Errorf("archive: record %s: %w", id, err)
-	}
-	if len(vs) == 0 {
-		return nil, fmt.Errorf("archive: record %s: %w", id, ErrNotFound)
-	}
-	out := make([]Record, 0, len(vs))
-	for _, n := range vs {
-		r, err := a.RecordVersion(ctx, id, n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return a.recordVersions.History(ctx, id)
 }
 
 // Records calls fn with the latest version of every record, in id order, and stops at
 // the first error fn returns (returned as is). It is how a rebuild of the search index
 // or an export walks the archive.
 func (a *Archive) Records(ctx context.Context, fn func(Record) error) error {
-	latest, err := a.latestKeys(ctx, "records/")
-	if err != nil {
-		return fmt.Errorf("archive: records: %w", err)
-	}
-	for _, l := range latest {
-		r, err := a.RecordVersion(ctx, l.name, l.version)
-		if err != nil {
-			return fmt.Errorf("archive: records: %w", err)
-		}
+	var ferr error
+	err := a.recordVersions.EachLatest(ctx, func(r Record) error {
 		if err := fn(r); err != nil {
+			ferr = err
 			return err
 		}
+		return nil
+	})
+	if ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return fmt.Errorf("archive: records: %w", err)
 	}
 	return nil
 }

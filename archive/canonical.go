@@ -43,6 +43,7 @@ type projectWire struct {
 	CreatedAt   string          `json:"created_at,omitempty"`
 	UpdatedAt   string          `json:"updated_at,omitempty"`
 	Supersedes  *Supersedes     `json:"supersedes,omitempty"`
+	Actor       Actor           `json:"actor,omitempty"`
 }
 
 type recordWire struct {
@@ -68,6 +69,7 @@ type recordWire struct {
 	Signatures   json.RawMessage `json:"signatures,omitempty"`
 	Report       json.RawMessage `json:"report,omitempty"`
 	Supersedes   *Supersedes     `json:"supersedes,omitempty"`
+	Actor        Actor           `json:"actor,omitempty"`
 	FiledAt      string          `json:"filed_at,omitempty"`
 }
 
@@ -77,7 +79,7 @@ func (p Project) wire() projectWire {
 		City: p.City, District: p.District, Department: p.Department,
 		Implementer: p.Implementer, Category: p.Category, Households: p.Households,
 		CreatedAt: formatTime(p.CreatedAt), UpdatedAt: formatTime(p.UpdatedAt),
-		Supersedes: p.Supersedes,
+		Supersedes: p.Supersedes, Actor: p.Actor,
 	}
 	if len(p.Dates) > 0 {
 		w.Dates = p.Dates
@@ -89,7 +91,7 @@ func (w projectWire) project() (Project, error) {
 	p := Project{
 		Code: w.Code, Version: w.Version, Name: w.Name, City: w.City, District: w.District,
 		Department: w.Department, Implementer: w.Implementer, Category: w.Category,
-		Households: w.Households, Supersedes: w.Supersedes,
+		Households: w.Households, Supersedes: w.Supersedes, Actor: w.Actor,
 	}
 	if len(w.Dates) > 0 {
 		p.Dates = w.Dates
@@ -115,7 +117,7 @@ func (r Record) wire() (recordWire, error) {
 		Keywords: nilIfEmpty(r.Keywords), Date: r.Date, Disclosure: r.Disclosure, Retention: r.Retention, ArchivalCode: r.ArchivalCode,
 		Pages: r.Pages, Format: r.Format, FileName: r.FileName, Household: r.Household,
 		Content: r.Content, Signatures: sig, Report: rep, Supersedes: r.Supersedes,
-		FiledAt: formatTime(r.FiledAt),
+		Actor: r.Actor, FiledAt: formatTime(r.FiledAt),
 	}, nil
 }
 
@@ -138,7 +140,7 @@ func (w recordWire) record() (Record, error) {
 		Keywords: nilIfEmpty(w.Keywords), Date: w.Date, Disclosure: w.Disclosure,
 		Retention: w.Retention, ArchivalCode: w.ArchivalCode, Pages: w.Pages,
 		Format: w.Format, FileName: w.FileName, Household: w.Household, Content: w.Content,
-		Signatures: sig, Report: rep, Supersedes: w.Supersedes, FiledAt: filed,
+		Signatures: sig, Report: rep, Supersedes: w.Supersedes, Actor: w.Actor, FiledAt: filed,
 	}, nil
 }
 

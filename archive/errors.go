@@ -147,6 +147,8 @@ func zhLabel(field string) string {
 		return "更正"
 	case "filed_at":
 		return "归档时间"
+	case "actor":
+		return "操作者"
 	case "created_at":
 		return "创建时间"
 	}

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,19 +18,20 @@ type EventKind string
 // The kinds of state change.
 const (
 	EventFile          EventKind = "file"           // version 1 of a record was filed
-	EventNewVersion    EventKind = "new_version"    // a correction: version n+1 of a record
+	EventNewVersion    EventKind = "new_version"    // version n+1 of a subject (a record's correction)
 	EventPublish       EventKind = "publish"        // a record version was published
 	EventWithdraw      EventKind = "withdraw"       // a publication was withdrawn
 	EventHold          EventKind = "hold"           // a legal hold was set
 	EventRelease       EventKind = "release"        // a legal hold was released
 	EventDispose       EventKind = "dispose"        // the content was disposed of (tombstone)
 	EventFixityFailure EventKind = "fixity_failure" // an audit found the content damaged or missing
+	EventCreate        EventKind = "create"         // version 1 of a subject other than a record
 )
 
 // EventKinds lists every kind.
 func EventKinds() []EventKind {
 	return []EventKind{EventFile, EventNewVersion, EventPublish, EventWithdraw, EventHold,
-		EventRelease, EventDispose, EventFixityFailure}
+		EventRelease, EventDispose, EventFixityFailure, EventCreate}
 }
 
 // Valid reports whether k is one of the defined kinds.
@@ -44,24 +44,55 @@ func (k EventKind) Valid() bool {
 	return false
 }
 
-// Event is one state change of one record version, as the ledger records it. It
-// carries identifiers and digests only, never metadata such as titles or household
-// numbers, because the ledger is public and append-only: what enters it cannot be
-// taken back.
+// Event is one state change of one version of a subject (a record, a project, …),
+// as the ledger records it. It carries identifiers and digests only, never
+// metadata such as titles or household numbers, because the ledger is public and
+// append-only: what enters it cannot be taken back.
+//
+// An event without an Actor is of the first form of entry, which only records
+// had: the entries written before actors were recorded keep that meaning. Every
+// event made now has an actor (see VersionEvent).
 type Event struct {
-	Kind     EventKind
+	Kind EventKind
+	// Subject is the kind of what changed; "" means a record (the events of the
+	// first form name nothing else).
+	Subject SubjectKind
+	// SubjectID is its id. For a record it is the record id, also in RecordID.
+	SubjectID string
+	// RecordID is the record's id when the subject is a record, else "". Events
+	// of the first form set only this.
 	RecordID string
 	Version  int
-	// Content are the digests of the record version's content.
+	// Content are the digests of the version's content, for subjects that have
+	// content (records); zero for the others.
 	Content Digests
-	// RecordDigest is the SHA-256 of the record version's canonical JSON (the bytes
-	// stored under records/<id>/<version>.json), which binds the metadata to the
-	// entry without revealing it.
+	// RecordDigest is the SHA-256 of the subject version's canonical JSON (the
+	// bytes stored under records/<id>/<version>.json, projects/<code>/…), which
+	// binds the metadata to the entry without revealing it. (The name is from
+	// when only records were ledgered; it is the digest for every kind.)
 	RecordDigest Hash
-	// Time is when the change happened. For filing and corrections it is the
-	// record's FiledAt, so that a re-run of an interrupted filing produces the
-	// same event again.
+	// Actor is who made the change (an account, or a fixed token); "" only in
+	// events of the first form.
+	Actor Actor
+	// Reason is the SHA-256 of the reason given for the change (ReasonDigest),
+	// the zero Hash when there is none.
+	Reason Hash
+	// Time is when the change happened. For versions it is the version's own
+	// time (a record's FiledAt, a project's UpdatedAt), so that a re-run of an
+	// interrupted change produces the same event again.
 	Time time.Time
+}
+
+// Ref returns the kind and id of the event's subject, for events of either form.
+func (e Event) Ref() (SubjectKind, string) {
+	k, id := e.Subject, e.SubjectID
+	if k == "" {
+		k = SubjectRecord
+	}
+	if k == SubjectRecord && id == "" {
+		id = e.RecordID
+	}
+	return k, id
 }
 
 // Journal records events; the ledger implements it. Options.Journal is nil when an
@@ -76,34 +107,37 @@ type Journal interface {
 }
 
 // RecordEvent returns the event of kind k for the record version r as stored: its
-// content digests, the SHA-256 of its canonical JSON and its filing time.
+// content digests, the SHA-256 of its canonical JSON and its filing time. For the
+// version's own event (k is EventFile for version 1, EventNewVersion after) it is
+// VersionEvent's, with the record's actor. For any other kind (a fixity failure,
+// a publication) it is an event of the first form, without an actor: set
+// Subject, SubjectID and Actor for an entry that names who made the change.
 func RecordEvent(k EventKind, r Record) (Event, error) {
 	b, err := EncodeRecord(r)
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{Kind: k, RecordID: r.ID, Version: r.Version, Content: r.Content,
-		RecordDigest: sha256.Sum256(b), Time: normTime(r.FiledAt)}, nil
+	e := VersionEvent(RecordVersions, r, b)
+	if k != e.Kind {
+		e.Kind, e.Subject, e.SubjectID, e.Actor, e.Reason = k, "", "", "", Hash{}
+	}
+	return e, nil
 }
 
-// journal makes the writes of the stored version r durable, then appends the event
-// of kind k for it when the archive has a journal. Content, marker and version went
-// in as deferred puts: one Sync makes them all durable (on the filesystem store, one
+// journal makes the deferred writes of a stored version durable, then appends its
+// event when the archive has a journal. Content, marker and version went in as
+// deferred puts: one Sync makes them all durable (on the filesystem store, one
 // syncfs instead of two fsyncs each, see blob.Syncer), and it comes first, so that
 // the ledger never names a version that a power failure could take back.
-func (a *Archive) journal(ctx context.Context, k EventKind, r Record) error {
+func (a *Archive) journal(ctx context.Context, e Event) error {
 	if err := blob.Sync(ctx, a.store); err != nil {
-		return fmt.Errorf("making version %d durable: %w", r.Version, err)
+		return fmt.Errorf("making version %d durable: %w", e.Version, err)
 	}
 	if a.journalTo == nil {
 		return nil
 	}
-	e, err := RecordEvent(k, r)
-	if err != nil {
-		return err
-	}
 	if _, err := a.journalTo.Append(ctx, e); err != nil {
-		return fmt.Errorf("journal %s of version %d: %w", k, r.Version, err)
+		return fmt.Errorf("journal %s of version %d: %w", e.Kind, e.Version, err)
 	}
 	return nil
 }
@@ -162,34 +196,16 @@ func (a *Archive) RecordVersionBytes(ctx context.Context, id string, n int) ([]b
 	if err := checkRecordID(id); err != nil {
 		return nil, fmt.Errorf("archive: record: %w", err)
 	}
-	if n < 1 || n > maxVersion {
-		return nil, fmt.Errorf("archive: record %s version %d: %w", id, n, ErrNotFound)
-	}
-	b, err := a.get(ctx, recordKey(id, n))
-	if err != nil {
-		return nil, fmt.Errorf("archive: record %s version %d: %w", id, n, err)
-	}
-	return b, nil
+	return a.recordVersions.Bytes(ctx, id, n)
 }
 
 // RecordVersionInfo is one stored record version as a walk of the archive sees it.
-type RecordVersionInfo struct {
-	ID      string
-	Version int
-	Key     string
-}
+type RecordVersionInfo = VersionInfo
 
 // WalkRecordVersions calls fn for every stored record version file in key order,
 // starting after the key after ("" for all), without reading them. Keys under
 // records/ that are not version files are skipped. It is how an audit enumerates
 // the archive in an order it can resume.
 func (a *Archive) WalkRecordVersions(ctx context.Context, after string, fn func(RecordVersionInfo) error) error {
-	return a.store.List(ctx, "records/", after, func(info blob.Info) error {
-		id, file, ok := strings.Cut(strings.TrimPrefix(info.Key, "records/"), "/")
-		n := parseVersionName(file)
-		if !ok || n == 0 || !ValidRecordID(id) {
-			return nil
-		}
-		return fn(RecordVersionInfo{ID: id, Version: n, Key: info.Key})
-	})
+	return a.recordVersions.Walk(ctx, after, fn)
 }

@@ -43,8 +43,8 @@ func TestJournalOfFilingAndCorrection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Event{Kind: EventFile, RecordID: rec.ID, Version: 1, Content: rec.Content,
-		RecordDigest: sha256.Sum256(b), Time: testNow()}
+	want := Event{Kind: EventFile, Subject: SubjectRecord, SubjectID: rec.ID, RecordID: rec.ID, Version: 1,
+		Content: rec.Content, RecordDigest: sha256.Sum256(b), Actor: ActorSystem, Time: testNow()}
 	if len(j.events) != 1 || !reflect.DeepEqual(j.events[0], want) {
 		t.Fatalf("events = %+v\nwant [%+v]", j.events, want)
 	}

@@ -97,6 +97,10 @@ type Project struct {
 	UpdatedAt time.Time
 	// Supersedes is set in corrections (version > 1).
 	Supersedes *Supersedes
+	// Actor is who made this version (see Actor); empty in versions made before
+	// actors were recorded. CreateProject and CorrectProject fill it in when the
+	// caller leaves it empty (Options.Actor).
+	Actor Actor
 }
 
 // Record is one filed document: its metadata, the digests of its content, and its
@@ -155,6 +159,11 @@ type Record struct {
 	Report json.RawMessage
 	// Supersedes is set in corrections (version > 1).
 	Supersedes *Supersedes
+	// Actor is who filed this version (see Actor); empty in versions filed before
+	// actors were recorded. CreateRecord and CorrectRecord fill it in when the
+	// caller leaves it empty (Options.Actor). Like FiledAt, it is not part of the
+	// record's identity: the same filing by another actor is the same record.
+	Actor Actor
 	// FiledAt is when this version was stored.
 	FiledAt time.Time
 }

@@ -91,6 +91,7 @@ func ValidateProject(p Project, now time.Time) error {
 		ps.add("households", fmt.Sprintf("%d is negative", p.Households))
 	}
 	checkSupersedes(&ps, p.Version, p.Supersedes)
+	checkActor(&ps, p.Actor)
 	return ps.err("project " + p.Code)
 }
 
@@ -153,6 +154,13 @@ func checkDate(ps *problems, field string, d Date, now time.Time, aheadDays int)
 		} else {
 			ps.add(field, fmt.Sprintf("%s is more than %d days ahead (today is %s)", d, aheadDays, DateOf(now)))
 		}
+	}
+}
+
+// checkActor: an actor, when given, is a fixed token or an account.
+func checkActor(ps *problems, a Actor) {
+	if a != "" && !a.Valid() {
+		ps.add("actor", fmt.Sprintf("%q is not an actor: want %q, %q, %q or account:<id>", a, ActorCLI, ActorSystem, ActorBackfill))
 	}
 }
 
@@ -300,6 +308,7 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 		ps.add("signatures", "not valid JSON: "+err.Error())
 	}
 	checkSupersedes(&ps, r.Version, r.Supersedes)
+	checkActor(&ps, r.Actor)
 	what := "record"
 	if r.ID != "" {
 		what += " " + r.ID

@@ -118,7 +118,8 @@ func TestMetrics(t *testing.T) {
 	for _, want := range []string{
 		`gongshi_http_requests_total{code="200",method="GET",route="/"} 2`,
 		`gongshi_http_request_duration_seconds_count{route="/"} 2`,
-		"gongshi_ledger_entries 1", "gongshi_index_lag_entries 0", "gongshi_index_position 1",
+		// Two entries: the project's version 1 and the record.
+		"gongshi_ledger_entries 2", "gongshi_index_lag_entries 0", "gongshi_index_position 2",
 		`gongshi_page_cache_total{outcome="hit"} 1`,
 	} {
 		if !strings.Contains(body, want) {
@@ -137,7 +138,8 @@ func TestReadyWhenIndexCaughtUp(t *testing.T) {
 	}
 	f.project("CC-2026-001", "东天街片区", "长春市", "南关区")
 	f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "征收决定"}, "pdf one")
-	if w := f.get("/readyz"); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "0 of 1") {
+	// The project's version and the record: two entries.
+	if w := f.get("/readyz"); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "0 of 2") {
 		t.Fatalf("index behind the ledger: readyz %d %q", w.Code, w.Body.String())
 	}
 	f.refresh()

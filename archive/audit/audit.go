@@ -209,7 +209,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 				le.failure = len(failures)
 				add(f, nil)
 			}
-			if perr == nil && (ev.Kind == archive.EventFile || ev.Kind == archive.EventNewVersion) {
+			if subject, _ := ev.Ref(); perr == nil && subject == archive.SubjectRecord &&
+				(ev.Kind == archive.EventFile || ev.Kind == archive.EventNewVersion) {
 				created[versionKey{ev.RecordID, ev.Version}] = le
 			}
 			return nil
@@ -458,6 +459,9 @@ func eventFrom(le ledgerEntry, ok bool, at time.Time) *archive.Event {
 	}
 	ev := le.ev
 	ev.Kind, ev.Time = archive.EventFixityFailure, at
+	// A fixity failure is the audit's finding, not the filer's change: an event
+	// of the first form, as RecordEvent makes for kinds other than the version's.
+	ev.Subject, ev.SubjectID, ev.Actor, ev.Reason = "", "", "", archive.Hash{}
 	return &ev
 }
 

@@ -85,7 +85,8 @@ func TestCleanArchive(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			f := newFixture(t, b, 5)
 			rep := f.run(t, nil)
-			if !rep.OK || rep.Read != 5 || rep.ContentObjects != 5 || rep.RecordVersions != 5 || rep.LedgerEntries != 5 || rep.TreeSize != 5 {
+			// Six entries: the project's version 1, then the five records.
+			if !rep.OK || rep.Read != 5 || rep.ContentObjects != 5 || rep.RecordVersions != 5 || rep.LedgerEntries != 6 || rep.TreeSize != 6 {
 				t.Fatalf("clean archive: %+v", rep)
 			}
 		})
@@ -148,21 +149,22 @@ func TestLedgerEntryReplaced(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t, b, 3)
-			// Each record was appended alone: batch k holds entry k. Replace entry 1
-			// with the same text but another SM3.
+			// Each version was appended alone: batch k holds entry k, the project's
+			// version 1 is entry 0, record k entry k+1. Replace the entry of
+			// record 1 (entry 2) with the same text but another SM3.
 			var keys []string
 			f.st.List(ctx, "ledger/batch/", "", func(i blob.Info) error { keys = append(keys, i.Key); return nil })
 			ev, _ := archive.RecordEvent(archive.EventFile, f.records[1])
 			ev.Content.SM3[0] ^= 1
 			text, _ := ledger.FormatEntry(ev)
-			f.raw.Overwrite(t, keys[1], append(binary.BigEndian.AppendUint16(nil, uint16(len(text))), text...))
+			f.raw.Overwrite(t, keys[2], append(binary.BigEndian.AppendUint16(nil, uint16(len(text))), text...))
 
 			rep := f.run(t, nil)
 			var kinds []string
 			for _, fl := range rep.Failures {
 				kinds = append(kinds, fl.Kind+" "+fl.Key)
 			}
-			if len(rep.Failures) != 1 || rep.Failures[0].Kind != EntryAltered || rep.Failures[0].Key != "ledger entry 1" ||
+			if len(rep.Failures) != 1 || rep.Failures[0].Kind != EntryAltered || rep.Failures[0].Key != "ledger entry 2" ||
 				rep.Failures[0].Record != f.records[1].ID || rep.Failures[0].LedgerIndex == nil {
 				t.Fatalf("failures %v, want entry 1 altered, journaled", kinds)
 			}

@@ -1,7 +1,11 @@
-// Package ledger is Gongshi's transparency log: every state change of a record
-// version (filing, correction, publication, withdrawal, hold, release, disposal,
-// fixity failure) is appended as one entry to an RFC 6962 Merkle tree whose signed
-// checkpoints anyone can check with the published verifier key.
+// Package ledger is Gongshi's transparency log: every authoritative change (the
+// filing and correction of a record, every version of a project and of the other
+// subject kinds of archive.SubjectKinds, publication, withdrawal, hold, release,
+// disposal, fixity failure) is appended as one entry to an RFC 6962 Merkle tree
+// whose signed checkpoints anyone can check with the published verifier key. An
+// entry names the event, the kind and id of its subject, the version and the
+// SHA-256 of its canonical JSON, a record's content digests, the actor, a reason's
+// digest and the time (FormatEntry); never metadata or personal data.
 //
 // The hashing, the tiles and the proofs are golang.org/x/mod/sumdb/tlog; the
 // signatures are golang.org/x/mod/sumdb/note (Ed25519). This package adds the
@@ -16,7 +20,9 @@
 //	ledger/batch/<start/1000>/<start>          entries start, start+1, …: the commit point
 //	ledger/tile/<L>/<N>[.p/<W>]                hash tiles at the C2SP tlog-tiles paths
 //	ledger/by-record/<id[:2]>/<id>.<version>.<kind>.<time>   "<index> <batch start>": lookup and
-//	                                           the idempotence of Append
+//	                                           the idempotence of Append, for records
+//	ledger/by-<subject kind>/<id[:2]>/<id>.<version>.<kind>.<time>   the same for the other
+//	                                           subject kinds (by-project, …)
 //	ledger/checkpoint/<size/1000>/<size>       the signed checkpoint of each size
 //
 // There is no mutable "latest" pointer: checkpoints are keyed by zero-padded size,
@@ -29,7 +35,7 @@
 // its tiles, one signature) are shared. A batch is committed by the create-once
 // put of ledger/batch/<start>: of two writers that both see a log of size n, only
 // one can create batch n; the other reloads and tries again. Then come the tiles,
-// the by-record keys, and last the checkpoint, which is signed only after it is
+// the lookup keys, and last the checkpoint, which is signed only after it is
 // checked to be consistent with the previous signed one. A crash after the batch
 // put leaves a batch beyond the latest checkpoint; the next writer finds it and
 // completes it before appending anything.

@@ -95,7 +95,9 @@ func (l *Log) Origin() string { return l.key.Verifier.Name() }
 const (
 	batchPrefix      = "ledger/batch/"
 	checkpointPrefix = "ledger/checkpoint/"
-	byRecordPrefix   = "ledger/by-record/"
+	// lookupPrefix + subject kind: the lookup keys of a kind's events
+	// (ledger/by-record/…, ledger/by-project/…).
+	lookupPrefix = "ledger/by-"
 )
 
 // Batches and checkpoints are keyed by a zero-padded index, so that the store's
@@ -116,22 +118,27 @@ func parseIndexKey(key, prefix string) (int64, bool) {
 	return n, err == nil && n >= 0 && indexKey(prefix, n) == key
 }
 
-// byRecordKey is the lookup key of an event: what identifies it for Append's
-// idempotence (kind, record, version, time), found by record and version with
-// byRecordVersionPrefix. The keys of all records share 1,024 directories (by the
-// first two characters of the id) rather than two new directories per record,
-// because on the filesystem store each new directory costs fsyncs of its own.
-func byRecordKey(e archive.Event) string {
-	return fmt.Sprintf("%s%s.%s", byRecordVersionPrefix(e.RecordID, e.Version), e.Kind,
+// subjectKey is the lookup key of an event: what identifies it for Append's
+// idempotence (subject, version, kind, time), found by subject and version with
+// subjectVersionPrefix. The keys of a kind's subjects share directories by the
+// first two characters of the id (1,024 of them for records) rather than two new
+// directories per subject, because on the filesystem store each new directory
+// costs fsyncs of its own. Records keep the prefix they always had:
+//
+//	ledger/by-record/<id[:2]>/<id>.<version>.<kind>.<time>
+//	ledger/by-<subject kind>/<id[:2]>/<id>.<version>.<kind>.<time>
+func subjectKey(e archive.Event) string {
+	kind, id := e.Ref()
+	return fmt.Sprintf("%s%s.%s", subjectVersionPrefix(kind, id, e.Version), e.Kind,
 		e.Time.UTC().Format("20060102T150405.000Z"))
 }
 
-func byRecordVersionPrefix(id string, version int) string {
+func subjectVersionPrefix(kind archive.SubjectKind, id string, version int) string {
 	fan := id
 	if len(fan) > 2 {
 		fan = fan[:2]
 	}
-	return fmt.Sprintf("%s%s/%s.%06d.", byRecordPrefix, fan, id, version)
+	return fmt.Sprintf("%s%s/%s/%s.%06d.", lookupPrefix, kind, fan, id, version)
 }
 
 // ---- appending ----
@@ -144,8 +151,8 @@ type request struct {
 }
 
 // Append appends the entry of e and returns its index. Appending an event that is
-// already in the log (same kind, record, version and time) returns the index of the
-// entry there and appends nothing. It returns when the entry, its tiles and a
+// already in the log (same kind, subject, version and time) returns the index of
+// the entry there and appends nothing. It returns when the entry, its tiles and a
 // signed checkpoint that covers it are stored.
 func (l *Log) Append(ctx context.Context, e archive.Event) (int64, error) {
 	idx, err := l.AppendAll(ctx, []archive.Event{e})
@@ -299,7 +306,7 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 			if r.done {
 				continue
 			}
-			key := byRecordKey(r.ev)
+			key := subjectKey(r.ev)
 			if j, ok := first[key]; ok {
 				r.idx = -1 - int64(j) // resolved below
 				continue
@@ -359,7 +366,7 @@ func (l *Log) lookupAll(ctx context.Context, batch []*request) (map[string]int64
 	keys := make([]string, 0, len(batch))
 	for _, r := range batch {
 		if !r.done {
-			keys = append(keys, byRecordKey(r.ev))
+			keys = append(keys, subjectKey(r.ev))
 		}
 	}
 	idx := make([]int64, len(keys))
@@ -573,7 +580,7 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 		l.tiles.SaveTiles([]tlog.Tile{t}, [][]byte{data})
 	}
 	for i, ev := range p.events {
-		objs = append(objs, object{byRecordKey(ev), fmt.Appendf(nil, "%d %d\n", p.start+int64(i), p.start)})
+		objs = append(objs, object{subjectKey(ev), fmt.Appendf(nil, "%d %d\n", p.start+int64(i), p.start)})
 	}
 	// Tiles and lookup keys follow from the batch, which is durable: they go in
 	// as deferred puts, made durable together by one Sync before the checkpoint
@@ -736,26 +743,32 @@ func (l *Log) lookupKey(ctx context.Context, key string) (idx, batch int64, err 
 // Lookup returns the events of the version of record id in the log, in key order
 // (kind, then time).
 func (l *Log) Lookup(ctx context.Context, id string, version int) ([]Located, error) {
-	if !archive.ValidRecordID(id) {
-		return nil, fmt.Errorf("ledger: lookup: %q is not a record id: %w", id, ErrNotFound)
+	return l.LookupSubject(ctx, archive.SubjectRecord, id, version)
+}
+
+// LookupSubject returns the events of version n of the subject kind/id in the
+// log, in key order (event kind, then time): the lookup of every subject kind.
+func (l *Log) LookupSubject(ctx context.Context, kind archive.SubjectKind, id string, version int) ([]Located, error) {
+	if !kind.ValidID(id) {
+		return nil, fmt.Errorf("ledger: lookup: %q is not a %s id: %w", id, kind, ErrNotFound)
 	}
-	prefix := byRecordVersionPrefix(id, version)
+	prefix := subjectVersionPrefix(kind, id, version)
 	var keys []string
 	err := l.store.List(ctx, prefix, "", func(info blob.Info) error {
 		keys = append(keys, info.Key)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ledger: lookup %s version %d: %w", id, version, err)
+		return nil, fmt.Errorf("ledger: lookup %s %s version %d: %w", kind, id, version, err)
 	}
 	var out []Located
 	for _, k := range keys {
-		kind, _, _ := strings.Cut(strings.TrimPrefix(k, prefix), ".")
+		ev, _, _ := strings.Cut(strings.TrimPrefix(k, prefix), ".")
 		idx, batch, err := l.lookupKey(ctx, k)
 		if err != nil {
-			return nil, fmt.Errorf("ledger: lookup %s version %d: %w", id, version, err)
+			return nil, fmt.Errorf("ledger: lookup %s %s version %d: %w", kind, id, version, err)
 		}
-		out = append(out, Located{Kind: archive.EventKind(kind), Index: idx, batch: batch})
+		out = append(out, Located{Kind: archive.EventKind(ev), Index: idx, batch: batch})
 	}
 	return out, nil
 }

@@ -244,7 +244,7 @@ func TestCrashAfterCommitIsCompleted(t *testing.T) {
 				t.Fatal(err)
 			}
 			// It had written the lookup key of entry 3, not yet that of entry 2.
-			if _, err := st.Put(ctx, byRecordKey(event(3)), strings.NewReader("3 2\n"), blob.PutOptions{Size: 4}); err != nil {
+			if _, err := st.Put(ctx, subjectKey(event(3)), strings.NewReader("3 2\n"), blob.PutOptions{Size: 4}); err != nil {
 				t.Fatal(err)
 			}
 			// Re-running the append of event 3, in the first writer (which knows the

@@ -54,7 +54,8 @@ func (c *config) ledgerKey(ctx context.Context, st blob.Store) (ledger.Key, erro
 }
 
 // archiveOn returns the archive over st with the ledger as its journal, so that
-// every record filed is appended to the ledger. Commands that file records open
+// every record and project version stored is appended to the ledger, with the
+// actor "cli". Commands that file records open
 // their archive through here (or openArchive).
 func (c *config) archiveOn(ctx context.Context, st blob.Store, e env) (*archive.Archive, *ledger.Log, error) {
 	k, err := c.ledgerKey(ctx, st)
@@ -62,7 +63,7 @@ func (c *config) archiveOn(ctx context.Context, st blob.Store, e env) (*archive.
 		return nil, nil, err
 	}
 	l := ledger.New(st, ledger.Options{Key: k})
-	return archive.New(st, archive.Options{Now: e.now, Journal: l}), l, nil
+	return archive.New(st, archive.Options{Now: e.now, Journal: l, Actor: archive.ActorCLI}), l, nil
 }
 
 // verifier finds the key that checkpoints must be signed with: --key (the verifier

@@ -139,7 +139,7 @@ func TestVerifyCommand(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("verify: %d\n%s%s", code, out, errOut)
 			}
-			for _, want := range []string{"VERIFIED", rec.ID + " version 1", rec.Title, "长春市房屋征收经办中心", "2026-11-27 18:00:00 CST", "entry 0 (file) of 1"} {
+			for _, want := range []string{"VERIFIED", rec.ID + " version 1", rec.Title, "长春市房屋征收经办中心", "2026-11-27 18:00:00 CST", "entry 1 (file) of 2"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("verify output lacks %q:\n%s", want, out)
 				}
@@ -231,15 +231,16 @@ func TestVerifyConsistencyCommand(t *testing.T) {
 
 			saved := filepath.Join(t.TempDir(), "checkpoint")
 			out, _, code := c.run("verify", "--consistency", receipt, "--save-checkpoint", saved)
-			if code != exitOK || !strings.Contains(out, "CONSISTENT: the ledger gongshi.example/ledger has 3 entries and extends the saved checkpoint of 1 entries") {
+			// Entry 0 is the project's version 1.
+			if code != exitOK || !strings.Contains(out, "CONSISTENT: the ledger gongshi.example/ledger has 4 entries and extends the saved checkpoint of 2 entries") {
 				t.Fatalf("consistency: %d\n%s", code, out)
 			}
-			if b, err := os.ReadFile(saved); err != nil || !strings.Contains(string(b), "\n3\n") {
+			if b, err := os.ReadFile(saved); err != nil || !strings.Contains(string(b), "\n4\n") {
 				t.Fatalf("saved checkpoint: %q, %v", b, err)
 			}
 			fileRecord(t, c, 4, pdfBody(4))
 
-			// Someone with the key rewrites history: entry 1 replaced, the log
+			// Someone with the key rewrites history: entry 1 (a record's) replaced, the log
 			// rebuilt and re-signed, over the store's objects.
 			key, err := ledger.LoadKeyFile(c.config(t).keyPath())
 			if err != nil {

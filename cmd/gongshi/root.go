@@ -98,6 +98,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newVerifyCmd(e, cfg),
 		newAuditCmd(e, cfg),
 		newServeCmd(e, cfg),
+		newLedgerCmd(e, cfg),
 	)
 	return root
 }

@@ -1,0 +1,159 @@
+package archive
+
+import (
+	"crypto/sha256"
+	"strings"
+)
+
+// SubjectKind names what a ledger entry is about: the kind of thing whose state
+// changed. Every kind is a chain of create-once versions stored under its own
+// prefix (see Versions), and each version is a ledger entry. The names are part of
+// the ledger's entry text and of storage keys, so they never change once used.
+//
+// The vocabulary lives in one place, subjectKinds below: an issue that adds a kind
+// of state (accounts, households, holds, …) adds or completes its line there, and
+// stores its versions with NewVersions.
+type SubjectKind string
+
+// The kinds of subject.
+const (
+	SubjectRecord      SubjectKind = "record"      // a filed document (records/<id>/…)
+	SubjectProject     SubjectKind = "project"     // an expropriation project (projects/<code>/…)
+	SubjectAccount     SubjectKind = "account"     // a staff account
+	SubjectHousehold   SubjectKind = "household"   // an affected household (被征收户)
+	SubjectHold        SubjectKind = "hold"        // a legal hold on records
+	SubjectPublication SubjectKind = "publication" // the publication state of a record
+	SubjectRequest     SubjectKind = "request"     // a request for disclosure (依申请公开)
+)
+
+// subjectSpec is what the archive knows of a subject kind.
+type subjectSpec struct {
+	kind SubjectKind
+	// prefix is where its versions are stored: <prefix><id>/<000001>.json.
+	prefix string
+	// validID reports whether s is an id of this kind. Ids are key segments and
+	// words of the entry text: never empty, never with '/', '.' or a space.
+	validID func(s string) bool
+	// content: the kind's versions name a content object, whose digests the
+	// entry carries.
+	content bool
+}
+
+// subjectKinds is the vocabulary. The kinds after project have the generic id
+// rule until the issue that introduces them gives them their own (before any of
+// their versions is stored: the rule decides which entries parse).
+var subjectKinds = []subjectSpec{
+	{SubjectRecord, "records/", ValidRecordID, true},
+	{SubjectProject, "projects/", func(s string) bool { return ValidateProjectCode(s) == nil }, false},
+	{SubjectAccount, "accounts/", validGenericID, false},
+	{SubjectHousehold, "households/", validGenericID, false},
+	{SubjectHold, "holds/", validGenericID, false},
+	{SubjectPublication, "publications/", validGenericID, false},
+	{SubjectRequest, "requests/", validGenericID, false},
+}
+
+func (k SubjectKind) spec() (subjectSpec, bool) {
+	for _, s := range subjectKinds {
+		if s.kind == k {
+			return s, true
+		}
+	}
+	return subjectSpec{}, false
+}
+
+// SubjectKinds lists every kind, in the order above.
+func SubjectKinds() []SubjectKind {
+	out := make([]SubjectKind, len(subjectKinds))
+	for i, s := range subjectKinds {
+		out[i] = s.kind
+	}
+	return out
+}
+
+// Valid reports whether k is one of the defined kinds.
+func (k SubjectKind) Valid() bool {
+	_, ok := k.spec()
+	return ok
+}
+
+// ValidID reports whether id is an id of a subject of kind k.
+func (k SubjectKind) ValidID(id string) bool {
+	s, ok := k.spec()
+	return ok && s.validID(id)
+}
+
+// HasContent reports whether versions of kind k name a content object, whose
+// digests their ledger entries carry (records).
+func (k SubjectKind) HasContent() bool {
+	s, _ := k.spec()
+	return s.content
+}
+
+// Prefix is the key prefix under which versions of kind k are stored, e.g.
+// "projects/"; "" for an unknown kind.
+func (k SubjectKind) Prefix() string {
+	s, _ := k.spec()
+	return s.prefix
+}
+
+// validGenericID: 1 to 64 characters of a-z, A-Z, 0-9, '-' and '_', starting with
+// a letter or digit.
+func validGenericID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '-' && c != '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Actor is who made a change, as the ledger and the version record it: an
+// account, or one of the fixed tokens below. Never a name or any other personal
+// data: the ledger is public and permanent.
+type Actor string
+
+// The fixed actors. An account is AccountActor(id).
+const (
+	// ActorCLI: an operator at the archive's machine, through the gongshi command.
+	ActorCLI Actor = "cli"
+	// ActorSystem: the archive itself (the audit, scheduled work).
+	ActorSystem Actor = "system"
+	// ActorBackfill: a change made before such changes were ledgered, given its
+	// entry later by 'gongshi ledger backfill'; who made it is not known.
+	ActorBackfill Actor = "backfill"
+)
+
+const accountActorPrefix = "account:"
+
+// AccountActor is the actor of a change made by the staff account id.
+func AccountActor(id string) Actor { return Actor(accountActorPrefix + id) }
+
+// Account returns the account id of an account actor.
+func (a Actor) Account() (string, bool) {
+	id, ok := strings.CutPrefix(string(a), accountActorPrefix)
+	return id, ok && SubjectAccount.ValidID(id)
+}
+
+// Valid reports whether a is a fixed actor or an account actor with a valid id.
+func (a Actor) Valid() bool {
+	switch a {
+	case ActorCLI, ActorSystem, ActorBackfill:
+		return true
+	}
+	_, ok := a.Account()
+	return ok
+}
+
+// ReasonDigest is the SHA-256 of a reason's text (UTF-8, as given), which a
+// ledger entry carries instead of the text; the zero Hash for no reason.
+func ReasonDigest(reason string) Hash {
+	if reason == "" {
+		return Hash{}
+	}
+	return sha256.Sum256([]byte(reason))
+}
