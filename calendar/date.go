@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"time"
@@ -68,21 +69,11 @@ func (d Date) String() string {
 func (d Date) Compare(o Date) int {
 	switch {
 	case d.Year != o.Year:
-		return cmpInt(d.Year, o.Year)
+		return cmp.Compare(d.Year, o.Year)
 	case d.Month != o.Month:
-		return cmpInt(int(d.Month), int(o.Month))
+		return cmp.Compare(int(d.Month), int(o.Month))
 	}
-	return cmpInt(d.Day, o.Day)
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(d.Day, o.Day)
 }
 
 // Before reports whether d is an earlier day than o.

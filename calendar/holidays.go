@@ -1,9 +1,8 @@
 package calendar
 
 import (
-	"bytes"
+	"cmp"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gongshi-archive/gongshi/internal/strictjson"
 )
 
 // builtin holds one file per year, each transcribing the State Council's notice of
@@ -59,6 +60,11 @@ type yearFile struct {
 	Year
 }
 
+func (f *yearFile) SchemaVersion() int { return f.Schema }
+
+// maxFileSize bounds a year or rules file: real ones are a few kilobytes.
+const maxFileSize = 1 << 20
+
 // Limits that catch a mistyped date in a year file.
 const (
 	maxHolidayDays = 31 // no holiday of a notice is longer than this
@@ -71,21 +77,9 @@ const (
 // overlapping holidays, make-up working days that are Saturdays or Sundays and not
 // days off. Unknown fields are errors, so that a misspelt key is not silently ignored.
 func ParseYear(r io.Reader) (Year, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
-		return Year{}, fmt.Errorf("calendar: read year file: %w", err)
-	}
 	var f yearFile
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := strictjson.Decode(r, maxFileSize, &f, 1); err != nil {
 		return Year{}, fmt.Errorf("calendar: parse year file: %w", err)
-	}
-	if dec.More() {
-		return Year{}, errors.New("calendar: parse year file: data after the JSON object")
-	}
-	if f.Schema != 1 {
-		return Year{}, fmt.Errorf("calendar: year file: schema %d: this version reads schema 1", f.Schema)
 	}
 	if err := f.Year.check(); err != nil {
 		return Year{}, err
@@ -310,7 +304,7 @@ func New(years ...Year) (*Calendar, error) {
 			}
 		}
 	}
-	slices.SortFunc(c.years, func(a, b Year) int { return cmpInt(a.Year, b.Year) })
+	slices.SortFunc(c.years, func(a, b Year) int { return cmp.Compare(a.Year, b.Year) })
 	return c, nil
 }
 

@@ -3,12 +3,12 @@ package calendar
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/gongshi-archive/gongshi/internal/strictjson"
 )
 
 // defaultRules is the table of the clocks the system keeps, each with its legal
@@ -140,6 +140,8 @@ type rulesFile struct {
 	Rules    []Rule   `json:"rules"`
 }
 
+func (f *rulesFile) SchemaVersion() int { return f.Schema }
+
 // DefaultRules returns the built-in rules table (rules.json in the source).
 func DefaultRules() *Rules {
 	rs, err := ParseRules(bytes.NewReader(defaultRules))
@@ -157,16 +159,8 @@ func DefaultRules() *Rules {
 // A deployment's file may hold only the rules it changes; see Rules.With.
 func ParseRules(r io.Reader) (*Rules, error) {
 	var f rulesFile
-	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := strictjson.Decode(r, maxFileSize, &f, 1); err != nil {
 		return nil, fmt.Errorf("calendar: parse rules: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("calendar: parse rules: data after the JSON object")
-	}
-	if f.Schema != 1 {
-		return nil, fmt.Errorf("calendar: rules: schema %d: this version reads schema 1", f.Schema)
 	}
 	return newRules(f.Counting, f.Rules)
 }
