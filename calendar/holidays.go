@@ -334,6 +334,20 @@ func (c *Calendar) With(years ...Year) (*Calendar, error) {
 	return New(append(all, years...)...)
 }
 
+// Load returns the built-in calendar with the year files of fsys added or replacing
+// built-in years: what a deployment runs with, given its holiday directory
+// (os.DirFS(dir)). A nil fsys gives the built-in calendar.
+func Load(fsys fs.FS) (*Calendar, error) {
+	if fsys == nil {
+		return Default(), nil
+	}
+	ys, err := ReadYears(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return Default().With(ys...)
+}
+
 // Years returns the years the calendar knows, ascending, with their notices.
 func (c *Calendar) Years() []Year {
 	out := make([]Year, len(c.years))

@@ -219,3 +219,19 @@ func FuzzParseYear(f *testing.F) {
 		}
 	})
 }
+
+func TestLoad(t *testing.T) {
+	c, err := Load(fstest.MapFS{"2027.json": {Data: []byte(year2027)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Knows(D(2027, 2, 8)) || !c.Knows(D(2020, 1, 1)) {
+		t.Error("Load lost a year")
+	}
+	if c, err := Load(nil); err != nil || c.Knows(D(2027, 1, 1)) {
+		t.Errorf("Load(nil) = %v", err)
+	}
+	if _, err := Load(fstest.MapFS{"bad.json": {Data: []byte(`{}`)}}); err == nil || !strings.Contains(err.Error(), "bad.json") {
+		t.Errorf("Load of a bad file = %v", err)
+	}
+}

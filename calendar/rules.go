@@ -152,6 +152,20 @@ func DefaultRules() *Rules {
 	return rs
 }
 
+// LoadRules returns the built-in rules with those of a deployment's rules file (in
+// the format of rules.json, holding only the rules it changes or adds) in their place.
+// A nil r gives the built-in rules.
+func LoadRules(r io.Reader) (*Rules, error) {
+	if r == nil {
+		return DefaultRules(), nil
+	}
+	o, err := ParseRules(r)
+	if err != nil {
+		return nil, err
+	}
+	return DefaultRules().With(o)
+}
+
 // ParseRules reads a rules table in the format of rules.json and checks every rule:
 // a snake-case code given once, both names, a known limit and unit, a length of 1 to
 // 3660, Roll only for calendar days, an extension of at least one unit, a known

@@ -141,3 +141,24 @@ func FuzzParseRules(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadRules(t *testing.T) {
+	rs, err := LoadRules(strings.NewReader(`{"schema": 1, "rules": [{"code": "recheck_request", "name_zh": "申请复核评估期限", "name_en": "Re-check request",
+		"limit": "deadline", "length": 15, "unit": "days", "roll": true, "start_zh": "收到评估报告之日", "start_en": "delivery",
+		"sources": [{"law": "某省办法", "article": "第十条", "verified": true}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rs.Rule(RuleRecheckRequest); r.Length != 15 {
+		t.Errorf("recheck_request = %d days", r.Length)
+	}
+	if len(rs.List()) != len(DefaultRules().List()) {
+		t.Error("LoadRules lost rules")
+	}
+	if rs, err := LoadRules(nil); err != nil || len(rs.List()) != len(DefaultRules().List()) {
+		t.Errorf("LoadRules(nil) = %v", err)
+	}
+	if _, err := LoadRules(strings.NewReader(`{"schema": 1, "rules": [{"code": "x"}]}`)); err == nil {
+		t.Error("LoadRules accepted a broken rule")
+	}
+}
