@@ -62,7 +62,6 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 		i int
 		p prepared
 	}
-	jobs := make(chan int)
 	commits := make(chan ready, workers)
 	var mu sync.Mutex
 	done := func(i int, res Result) {
@@ -78,27 +77,54 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 			mu.Unlock()
 		}
 	}
+	// Each file is estimated before any is inspected (two small reads: see
+	// estimateFile), so that the scheduler can order them by expected cost and
+	// keep the files inspected at once within the memory budget.
+	open := func(name string) (*os.File, error) {
+		if rootErr != nil {
+			return nil, rootErr
+		}
+		g, err := safefile.OpenIn(root, name)
+		if err != nil {
+			return nil, openInError(dir, name, err)
+		}
+		return g, nil
+	}
+	jobs := make([]job, 0, len(rows))
+	for i, row := range rows {
+		j := job{row: i}
+		if len(row.Problems) == 0 {
+			if g, err := open(row.File); err == nil {
+				if fi, err := g.Stat(); err == nil && fi.Mode().IsRegular() {
+					e := estimateFile(g, fi.Size())
+					j.est = &e
+					if overBudget(e, f.in.budget) == nil {
+						j.cost = e.bytes() // else it is refused at once, holding nothing
+					}
+				}
+				g.Close()
+			}
+		}
+		jobs = append(jobs, j)
+	}
+	sched := newScheduler(ctx, jobs, f.in.budget)
 	var inspectors, committers sync.WaitGroup
 	for range workers {
 		inspectors.Go(func() {
-			for i := range jobs {
-				row := rows[i]
+			for {
+				t, ok := sched.take()
+				if !ok {
+					return
+				}
+				i, row := t.row, rows[t.row]
 				if len(row.Problems) > 0 {
+					sched.release(t)
 					done(i, Result{Status: RejectedDoc, Reasons: row.Problems})
 					continue
 				}
 				path, _ := ResolveIn(dir, row.File)
-				open := func() (*os.File, error) {
-					if rootErr != nil {
-						return nil, rootErr
-					}
-					g, err := safefile.OpenIn(root, row.File)
-					if err != nil {
-						return nil, openInError(dir, row.File, err)
-					}
-					return g, nil
-				}
-				pr, res, _ := f.prepareWith(ctx, path, open, row.Meta) // an error is in res
+				pr, res, _ := f.prepareWith(ctx, path, func() (*os.File, error) { return open(row.File) }, row.Meta, t.est) // an error is in res
+				sched.release(t)
 				if res.Status != "" {
 					done(i, res)
 					continue
@@ -115,15 +141,6 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 			}
 		})
 	}
-feed:
-	for i := range rows {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
 	inspectors.Wait()
 	close(commits)
 	committers.Wait()

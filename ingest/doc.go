@@ -10,7 +10,7 @@
 //	         (each signature's CMS data verified on its own against its own
 //	         byte range, pdfcpu's verdict as a second opinion that can only
 //	         refuse, and Gongshi's own trust roots, RSA, ECDSA or SM2:
-//	         trust.go).
+//	         trust.go), all from pdfcpu's one parse of the file.
 //	Check    weighs the inspection and the filer's metadata against the catalogue
 //	         and a per-type policy, and writes the four-property report
 //	         (四性检测, DA/T 70-2018): authenticity, integrity, usability and
@@ -19,7 +19,8 @@
 //	         when none was given, and creates the record with its signature and
 //	         four-property reports. A rejected document stores nothing.
 //
-// A batch runs the stages on parallel workers. It is resumable and idempotent
+// A batch runs the stages on parallel workers, within a memory budget: the
+// files being inspected at once are expected to fit in it together (budget.go). It is resumable and idempotent
 // because the archive derives a record's id from the filing itself and refuses to
 // file it twice: re-running an interrupted batch finds what the first run made
 // ("already filed") and carries on. Archival item numbers are claimed by

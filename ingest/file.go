@@ -115,18 +115,18 @@ type prepared struct {
 // prepare inspects and checks the document: the CPU-bound half of filing. When
 // the document is rejected (or fails), the returned Result has its Status set.
 func (f *Filer) prepare(ctx context.Context, path string, meta archive.Record) (prepared, Result, error) {
-	return f.prepareWith(ctx, path, func() (*os.File, error) { return safefile.Open(path) }, meta)
+	return f.prepareWith(ctx, path, func() (*os.File, error) { return safefile.Open(path) }, meta, nil)
 }
 
 // prepareWith is prepare for the file that open opens (each time it is called),
 // named path.
-func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.File, error), meta archive.Record) (prepared, Result, error) {
+func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.File, error), meta archive.Record, est *estimate) (prepared, Result, error) {
 	res := Result{Path: path}
-	ins, err := f.in.inspectWith(ctx, path, open)
+	ins, err := f.in.inspectWith(ctx, path, open, est)
 	if errors.Is(err, ErrFileChanged) {
 		return prepared{}, changed(res), nil
 	}
-	if errors.Is(err, ErrOutside) {
+	if errors.Is(err, ErrOutside) || errors.Is(err, ErrOverBudget) {
 		res.Status, res.Reasons = RejectedDoc, []string{err.Error()}
 		return prepared{}, res, nil
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
 )
 
 // FuzzInspect feeds arbitrary bytes to the inspection path (format sniffing,
@@ -58,6 +60,19 @@ func FuzzInspect(f *testing.F) {
 	})
 }
 
+// parsedSignatures finds the signature dictionaries of doc as Inspect does.
+func parsedSignatures(t testing.TB, doc []byte) []rawSig {
+	t.Helper()
+	if err := setupPDFCPU(); err != nil {
+		t.Fatal(err)
+	}
+	pctx, err := api.ReadContext(bytes.NewReader(doc), pdfcpuConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signaturesInParse(pctx.XRefTable, walkParse(pctx.XRefTable).sigs)
+}
+
 // FuzzVerifyCMS feeds arbitrary CMS data, as a signature dictionary's
 // /Contents would hold it, to the CMS verifier over a real signed file's byte
 // range: hostile DER must give an error, never a panic. (Whether it may verify
@@ -71,7 +86,7 @@ func FuzzVerifyCMS(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sigs := scanSignatures(bytes.NewReader(doc), int64(len(doc)))
+	sigs := parsedSignatures(f, doc)
 	if len(sigs) != 1 {
 		f.Fatalf("the signed fixture has %d signatures", len(sigs))
 	}
@@ -89,7 +104,7 @@ func FuzzVerifyCMS(f *testing.F) {
 		f.Add(der[:n])
 	}
 	if b, err := os.ReadFile(fx.files["broken_cms"]); err == nil {
-		for _, s := range scanSignatures(bytes.NewReader(b), int64(len(b))) {
+		for _, s := range parsedSignatures(f, b) {
 			f.Add(s.der)
 		}
 	}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,6 +87,8 @@ const (
 type Inspector struct {
 	roots          *TrustRoots
 	doubleCheckMax int64
+	memoryMax      int64
+	budget         int64
 	parseTimeout   func(size int64) time.Duration
 	now            func() time.Time
 }
@@ -107,6 +110,12 @@ type InspectorOptions struct {
 	// besides Gongshi's own CMS check; 0 means DefaultDoubleCheckMax, a
 	// negative value no limit.
 	DoubleCheckMax int64
+	// MemoryBudget bounds the memory (bytes) that the files inspected at once
+	// are expected to need together: a batch starts a file only when its
+	// expected need is free, and refuses a file that needs more than the whole
+	// budget (ErrOverBudget; docs/ingest.md, "Limits"). 0 means
+	// DefaultMemoryBudget, a negative value no budget.
+	MemoryBudget int64
 	// ParseTimeout, when not zero, replaces the default bound on the time the
 	// PDF parsers may take (60 s + 1 s per 10 MB).
 	ParseTimeout time.Duration
@@ -114,7 +123,8 @@ type InspectorOptions struct {
 
 // NewInspector returns an Inspector.
 func NewInspector(o InspectorOptions) *Inspector {
-	in := &Inspector{roots: o.Roots, now: o.Now, doubleCheckMax: o.DoubleCheckMax, parseTimeout: parseTimeout}
+	in := &Inspector{roots: o.Roots, now: o.Now, doubleCheckMax: o.DoubleCheckMax, parseTimeout: parseTimeout,
+		memoryMax: 64 << 20}
 	if o.ParseTimeout > 0 {
 		in.parseTimeout = func(int64) time.Duration { return o.ParseTimeout }
 	}
@@ -126,6 +136,12 @@ func NewInspector(o InspectorOptions) *Inspector {
 	}
 	if in.now == nil {
 		in.now = time.Now
+	}
+	switch in.budget = o.MemoryBudget; {
+	case in.budget == 0:
+		in.budget = DefaultMemoryBudget()
+	case in.budget < 0:
+		in.budget = 0
 	}
 	return in
 }
@@ -148,11 +164,14 @@ var ErrNotRegular = safefile.ErrNotRegular
 // store's SHA-256 check at commit would not find it: the digests and the
 // verdicts could then be of different bytes). Commit checks the same identity.
 func (in *Inspector) Inspect(ctx context.Context, path string) (*Inspection, error) {
-	return in.inspectWith(ctx, path, func() (*os.File, error) { return safefile.Open(path) })
+	return in.inspectWith(ctx, path, func() (*os.File, error) { return safefile.Open(path) }, nil)
 }
 
 // inspectWith inspects the file that open opens, named path in reports.
-func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (*os.File, error)) (*Inspection, error) {
+//
+// est, when not nil, is the file's expected cost as the batch estimated it
+// before admitting it; nil means Inspect estimates it here.
+func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (*os.File, error), est *estimate) (*Inspection, error) {
 	start := time.Now()
 	f, err := open()
 	if err != nil {
@@ -177,24 +196,55 @@ func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (
 	ins.Format = sniff(head)
 
 	var pdfDone chan *PDFInfo
-	if ins.Format == FormatPDF {
-		// pdfcpu reads the same open file through positional reads (a section
-		// reader: pread), so that the digest pass keeps its sequential position.
-		// The parsing goroutine may outlive Inspect (see parseTimeout); its reads
-		// then fail on the closed file.
-		g := io.NewSectionReader(f, 0, fi.Size())
-		pdfDone = make(chan *PDFInfo, 1)
-		go func() {
-			pdfDone <- in.inspectPDF(ctx, g, fi.Size())
-		}()
-	}
 	d := archive.NewDigester()
 	d.Write(head)
-	_, derr := io.Copy(d, ctxio.Reader(ctx, f))
+	var derr error
+	if ins.Format == FormatPDF {
+		// The parse and the digests run at the same time, on the two cores.
+		// A file up to memoryMax is read into memory once, and both read that
+		// copy: pdfcpu reads each object through a new buffered reader at its
+		// offset, a system call or more each (a file of a million small objects
+		// spent a third of its time in them). A larger file is left where it is:
+		// pdfcpu reads it through positional reads (a section reader: pread) and
+		// the digests read it sequentially, the page cache serving both. The
+		// parsing goroutine may outlive Inspect (see parseTimeout); its reads of
+		// a closed file then fail.
+		if est == nil {
+			e := estimateFile(f, fi.Size())
+			est = &e
+		}
+		if err := overBudget(*est, in.budget); err != nil {
+			return nil, fmt.Errorf("ingest: inspect %s: %w", path, err)
+		}
+		var src pdfSource
+		var rest []byte
+		if fi.Size() <= in.memoryMax {
+			buf := make([]byte, fi.Size())
+			copy(buf, head)
+			if derr = readRest(ctx, f, buf[len(head):]); derr == nil {
+				rest, src = buf[len(head):], bytes.NewReader(buf)
+			}
+		} else {
+			src = io.NewSectionReader(f, 0, fi.Size())
+		}
+		if src != nil {
+			pdfDone = make(chan *PDFInfo, 1)
+			go func() {
+				pdfDone <- in.inspectPDF(ctx, src, fi.Size(), in.pdfLimits(*est))
+			}()
+		}
+		if rest != nil {
+			d.Write(rest)
+		} else if derr == nil {
+			_, derr = io.Copy(d, ctxio.Reader(ctx, f))
+		}
+	} else {
+		_, derr = io.Copy(d, ctxio.Reader(ctx, f))
+	}
 	if testHookInspectRead != nil {
 		testHookInspectRead(path)
 	}
-	if pdfDone != nil {
+	if pdfDone != nil && derr == nil {
 		limit := in.parseTimeout(fi.Size())
 		timer := time.NewTimer(limit)
 		select {
@@ -221,6 +271,22 @@ func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (
 	}
 	ins.Elapsed = time.Since(start)
 	return ins, nil
+}
+
+// readRest fills buf from f, which must then be at its end: a file that grew or
+// shrank since its size was taken is ErrFileChanged.
+func readRest(ctx context.Context, f io.Reader, buf []byte) error {
+	_, err := io.ReadFull(ctxio.Reader(ctx, f), buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return ErrFileChanged
+	}
+	if err != nil {
+		return err
+	}
+	if n, _ := f.Read(make([]byte, 1)); n > 0 {
+		return ErrFileChanged
+	}
+	return nil
 }
 
 // testHookInspectRead, when set by a test, runs after Inspect's digest pass.

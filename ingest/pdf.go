@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -44,7 +45,14 @@ func pdfcpuConfig() *model.Configuration {
 // active content and signatures. It never fails: what goes wrong is a problem
 // of the file, reported in the result. A panic inside a parser is caught and
 // reported the same way, so that one hostile file cannot stop a batch.
-func (in *Inspector) inspectPDF(ctx context.Context, f *io.SectionReader, size int64) (info *PDFInfo) {
+//
+// The file is parsed once. pdfcpu reads every object into memory (object
+// streams included) and then validates; everything else is found in that
+// parse: signature dictionaries and active content by one pass over the
+// objects it holds (walkParse), each signature's signed bytes by its byte
+// range. Reading and validating are two steps, so that a file pdfcpu can read
+// but finds invalid still has its signatures and active content reported.
+func (in *Inspector) inspectPDF(ctx context.Context, f pdfSource, size int64, lim model.ResourceLimits) (info *PDFInfo) {
 	info = &PDFInfo{}
 	defer func() {
 		if r := recover(); r != nil {
@@ -57,26 +65,41 @@ func (in *Inspector) inspectPDF(ctx context.Context, f *io.SectionReader, size i
 		return info
 	}
 	info.Encrypted = hasEncryptTrailer(f, size)
-	pctx, err := api.ReadAndValidate(f, pdfcpuConfig())
+	conf := pdfcpuConfig()
+	conf.Limits = lim
+	pctx, err := api.ReadContext(f, conf)
 	if err != nil {
 		info.Problems = append(info.Problems, summarise(err))
 		if isPasswordError(err) {
 			info.Encrypted = true
 		}
-		// The signatures can still be looked at: a broken file may be a signed
-		// file that was damaged, and the report should say so.
-		info.Signatures = in.signatures(ctx, f, size, nil)
+		// Nothing was parsed. A broken file may be a signed file that was
+		// damaged, and the report should say so: see signaturesOfUnreadable.
+		info.Signatures = in.signatures(ctx, f, size, signaturesOfUnreadable(f, size), nil)
+		return info
+	}
+	if pctx.Encrypt != nil || pctx.E != nil {
+		info.Encrypted = true
+	}
+	found := walkParse(pctx.XRefTable)
+	info.Active = found.active
+	if err := api.ValidateContext(pctx); err != nil {
+		info.Problems = append(info.Problems, summarise(fmt.Errorf("validation error (obj#:%d): %w", pctx.CurObj, err)))
+		info.Signatures = in.signatures(ctx, f, size, signaturesInParse(pctx.XRefTable, found.sigs), nil)
 		return info
 	}
 	info.Valid = true
 	info.Version = pctx.XRefTable.VersionString()
 	info.Pages = pctx.PageCount
-	if pctx.Encrypt != nil || pctx.E != nil {
-		info.Encrypted = true
-	}
-	info.Active = activeContent(pctx)
-	info.Signatures = in.signatures(ctx, f, size, pctx)
+	info.Signatures = in.signatures(ctx, f, size, signaturesInParse(pctx.XRefTable, found.sigs), pctx)
 	return info
+}
+
+// pdfSource is the file as pdfcpu and the signature checks read it: pdfcpu
+// seeks and reads, the checks read byte ranges at their offsets.
+type pdfSource interface {
+	io.ReadSeeker
+	io.ReaderAt
 }
 
 // summarise shortens pdfcpu's error chain to what an archivist can act on.
@@ -109,10 +132,23 @@ func hasEncryptTrailer(f io.ReaderAt, size int64) bool {
 	return strings.Contains(string(buf), "/Encrypt")
 }
 
-// activeContent walks every object pdfcpu loaded (object streams included) for
-// actions that run code and for embedded files. Direct dictionaries nested in
-// objects are walked too: an /OpenAction is often written in place.
-func activeContent(pctx *model.Context) []string {
+// parseFindings is what one pass over a parse found.
+type parseFindings struct {
+	// active lists the kinds of active content, each once, in a fixed order.
+	active []string
+	// sigs are the object numbers of the signature dictionaries, ascending.
+	sigs []int
+}
+
+// walkParse makes one pass over every object that pdfcpu loaded (object
+// streams included), in memory: it reads nothing from the file. It finds
+// actions that run code and embedded files, walking direct dictionaries nested
+// in objects too (an /OpenAction is often written in place), and the objects
+// that are signature dictionaries (isSigDict). The signature fields of the
+// AcroForm name most signatures, but a damaged file, or an incremental update
+// that dropped a field, can hold a signature dictionary no field refers to; it
+// is found here all the same, and judged like any other.
+func walkParse(xt *model.XRefTable) parseFindings {
 	found := map[string]bool{}
 	var walk func(o types.Object, depth int)
 	walk = func(o types.Object, depth int) {
@@ -136,16 +172,20 @@ func activeContent(pctx *model.Context) []string {
 			}
 		}
 	}
-	for _, e := range pctx.XRefTable.Table {
+	var out parseFindings
+	for nr, e := range xt.Table {
 		if e == nil || e.Free || e.Object == nil {
 			continue
 		}
+		if d, ok := e.Object.(types.Dict); ok && isSigDict(d) {
+			out.sigs = append(out.sigs, nr)
+		}
 		walk(e.Object, 0)
 	}
-	var out []string
+	slices.Sort(out.sigs)
 	for _, k := range []string{ActiveJavaScript, ActiveLaunch, ActiveEmbeddedFile} {
 		if found[k] {
-			out = append(out, k)
+			out.active = append(out.active, k)
 		}
 	}
 	return out

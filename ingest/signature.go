@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/asn1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // Signature verdicts. "None" is the absence of any signature and has no verdict
@@ -78,16 +81,15 @@ type rawSig struct {
 	rangeErr error
 }
 
-// signatures verifies every signature of the PDF in f. pctx is pdfcpu's context
-// when pdfcpu could read the file, else nil.
+// signatures verifies the signatures raws that were found in the PDF in f.
+// pctx is pdfcpu's context when pdfcpu read and validated the file, else nil.
 //
-// Gongshi's own walk of the signature dictionaries (digitorus/pdf) gives each
-// signature's byte range and CMS blob, and each signature is verified there, on
-// its own: the digest of the bytes its own byte range names and the signature
-// value over its signed attributes (verifyCMS). Nothing is paired by position
-// with another verifier's list, whose length and order need not match ours (a
-// blob that parses but has no signer, for one, is skipped by some verifiers and
-// not by others), so one signature can never be judged by another's result.
+// Each signature is verified on its own: the digest of the bytes its own byte
+// range names and the signature value over its signed attributes (verifyCMS).
+// Nothing is paired by position with another verifier's list, whose length and
+// order need not match ours (a blob that parses but has no signer, for one, is
+// skipped by some verifiers and not by others), so one signature can never be
+// judged by another's result.
 //
 // pdfcpu's verdict can only make a signature invalid (a modified document,
 // malformed data), never valid; it is used only when its results line up one to
@@ -95,8 +97,7 @@ type rawSig struct {
 // file twice would make the signature check, not SM3, the bound of ingest. Trust
 // is Gongshi's own: the signer's certificate must chain, at the signing time, to
 // a configured root.
-func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, pctx *model.Context) []Signature {
-	raws := scanSignatures(f, size)
+func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, raws []rawSig, pctx *model.Context) []Signature {
 	if len(raws) == 0 {
 		return nil
 	}
@@ -106,7 +107,10 @@ func (in *Inspector) signatures(ctx context.Context, f io.ReaderAt, size int64, 
 	// two sections around the signature's contents, inside the file.
 	rangesOK := true
 	for i := range raws {
-		if raws[i].rangeErr = checkByteRange(raws[i].byteRange, size); raws[i].rangeErr != nil {
+		if raws[i].rangeErr == nil {
+			raws[i].rangeErr = checkByteRange(raws[i].byteRange, size)
+		}
+		if raws[i].rangeErr != nil {
 			rangesOK = false
 		}
 	}
@@ -414,10 +418,123 @@ func onlySpaceAfter(f io.ReaderAt, off, size int64) bool {
 	return len(bytes.TrimSpace(buf)) == 0
 }
 
-// scanSignatures finds the signature dictionaries of the PDF, in the order of its
-// cross-reference table. A file the reader
-// cannot open has none that can be checked.
-func scanSignatures(f io.ReaderAt, size int64) (out []rawSig) {
+// isSigDict reports whether d, an object of the file, is a signature
+// dictionary: the filter that nearly every signing tool writes (Adobe.PPKLite),
+// or the type a signature dictionary declares, with a byte range either way
+// (ISO 32000-1, 12.8.1, table 252).
+func isSigDict(d types.Dict) bool {
+	if n := d.NameEntry("Filter"); n != nil && *n == "Adobe.PPKLite" {
+		return true
+	}
+	_, hasRange := d["ByteRange"]
+	t := d.NameEntry("Type")
+	return hasRange && t != nil && *t == "Sig"
+}
+
+// signaturesInParse reads the signature dictionaries of a file from pdfcpu's
+// parse: the objects walkParse found (objs, ascending), and the value of every
+// signature field that pdfcpu's validation met in the AcroForm and on the pages
+// (XRefTable.Signatures), whatever filter it names. They come in object-number
+// order, each once.
+func signaturesInParse(xt *model.XRefTable, objs []int) []rawSig {
+	all := slices.Clone(objs)
+	for _, fields := range xt.Signatures {
+		for nr := range fields {
+			e, ok := xt.Table[nr]
+			if !ok || e == nil {
+				continue
+			}
+			field, ok := e.Object.(types.Dict)
+			if !ok {
+				continue
+			}
+			if ref := field.IndirectRefEntry("V"); ref != nil {
+				all = append(all, ref.ObjectNumber.Value())
+			}
+		}
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	var out []rawSig
+	for _, nr := range all {
+		e, ok := xt.Table[nr]
+		if !ok || e == nil || e.Free {
+			continue
+		}
+		if d, ok := e.Object.(types.Dict); ok {
+			out = append(out, sigFromDict(d))
+		}
+	}
+	return out
+}
+
+// sigFromDict reads one signature dictionary: its byte range, sub-filter,
+// claimed signing time and CMS data.
+func sigFromDict(d types.Dict) rawSig {
+	r := rawSig{}
+	if n := d.NameEntry("SubFilter"); n != nil {
+		r.subFilter = *n
+	}
+	br, ok := d["ByteRange"].(types.Array)
+	if !ok {
+		r.rangeErr = errors.New("it is missing or not an array")
+	}
+	for _, v := range br {
+		i, ok := v.(types.Integer)
+		if !ok {
+			r.rangeErr = fmt.Errorf("it holds %v, not an integer", v)
+			break
+		}
+		r.byteRange = append(r.byteRange, int64(i.Value()))
+	}
+	if m, err := types.StringOrHexLiteral(d["M"]); err == nil {
+		if t, err := parsePDFDate(*m); err == nil {
+			r.claimed = t
+		}
+	}
+	r.der, r.parseErr = pdfBytes(d["Contents"])
+	if r.parseErr == nil {
+		r.p7, r.parseErr = parsePKCS7(r.der)
+	}
+	if r.parseErr == nil && len(r.p7.Signers) == 0 {
+		r.p7, r.parseErr = nil, fmt.Errorf("no signer in the CMS data")
+	}
+	return r
+}
+
+// pdfBytes returns the bytes of a PDF string, hexadecimal (as signatures' CMS
+// data nearly always is) or literal.
+func pdfBytes(o types.Object) ([]byte, error) {
+	switch v := o.(type) {
+	case types.HexLiteral:
+		h := strings.Map(func(r rune) rune {
+			if strings.ContainsRune(" \t\r\n\f\x00", r) {
+				return -1
+			}
+			return r
+		}, v.Value())
+		if len(h)%2 == 1 {
+			h += "0" // ISO 32000-1, 7.3.4.3: a missing last digit is 0
+		}
+		return hex.DecodeString(h)
+	case types.StringLiteral:
+		return types.Unescape(v.Value())
+	case nil:
+		return nil, errors.New("the signature has no /Contents")
+	}
+	return nil, fmt.Errorf("/Contents is a %T, not a string", o)
+}
+
+// signaturesOfUnreadable finds the signature dictionaries of a file that pdfcpu
+// could not read at all (a damaged cross-reference table, a file cut short):
+// such a file is rejected, but when it was signed the report should say what
+// became of its signatures. Only a file that holds the bytes "/ByteRange" can
+// have one, which a scan at memory speed tells; only then does digitorus/pdf,
+// a second reader that recovers from other damage than pdfcpu, walk it.
+func signaturesOfUnreadable(f io.ReaderAt, size int64) (out []rawSig) {
+	if !containsAt(f, size, []byte("/ByteRange")) {
+		return nil
+	}
 	defer func() {
 		if recover() != nil {
 			out = nil
@@ -448,6 +565,23 @@ func scanSignatures(f io.ReaderAt, size int64) (out []rawSig) {
 		out = append(out, r)
 	}
 	return out
+}
+
+// containsAt reports whether the size bytes of f hold pat, reading them in
+// blocks of 1 MiB.
+func containsAt(f io.ReaderAt, size int64, pat []byte) bool {
+	const block = 1 << 20
+	buf := make([]byte, block+len(pat))
+	for off := int64(0); off < size; off += block {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if bytes.Contains(buf[:n], pat) {
+			return true
+		}
+		if err != nil && err != io.EOF {
+			return false
+		}
+	}
+	return false
 }
 
 // parsePKCS7 parses a signature's CMS data with gmsm's pkcs7 (signer,

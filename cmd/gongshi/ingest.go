@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -25,6 +27,7 @@ type ingestFlags struct {
 	classCode  string
 	dept       string
 	workers    int
+	memory     string
 	report     string
 	asJSON     bool
 }
@@ -85,6 +88,7 @@ Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 	f.StringVar(&fl.classCode, "class-code", "WS", "门类代码 for assigned archival codes")
 	f.StringVar(&fl.dept, "dept", "", "机构（问题）代码 for assigned archival codes, e.g. CQ01")
 	f.IntVar(&fl.workers, "workers", 0, "parallel workers for a batch (default: number of cores)")
+	f.StringVar(&fl.memory, "memory-budget", "", "memory the files inspected at once may need together, e.g. 4GiB; a file that needs more is refused (default: half of the machine's memory)")
 	f.StringVar(&fl.report, "report", "", "where to write the batch's JSON report (default: DATA/reports/ingest-TIME.json)")
 	f.BoolVar(&fl.asJSON, "json", false, "print the result as JSON")
 	return c
@@ -127,7 +131,19 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 			return fmt.Errorf("required flag(s) %s not set (see 'gongshi ingest --help')", strings.Join(missing, ", "))
 		}
 	}
-	inOpts := ingest.InspectorOptions{Now: e.now}
+	inOpts := ingest.InspectorOptions{Now: e.now, MemoryBudget: ingest.DefaultMemoryBudget()}
+	if fl.memory != "" {
+		n, err := humanize.ParseBytes(fl.memory)
+		if err != nil || n == 0 || n > 1<<62 {
+			return fmt.Errorf("--memory-budget %q: give a size such as 4GiB or 512MiB", fl.memory)
+		}
+		inOpts.MemoryBudget = int64(n)
+	}
+	// The budget is what the inspections may hold together; it is also the Go
+	// runtime's soft limit for the whole process, so that the garbage collector
+	// works harder, rather than the process growing, when the estimates fall
+	// short (pdfcpu's parse is most of the memory, and mostly garbage soon).
+	debug.SetMemoryLimit(inOpts.MemoryBudget)
 	if fl.trustRoots != "" {
 		pool, _, err := ingest.LoadTrustRoots(fl.trustRoots)
 		if err != nil {

@@ -84,6 +84,9 @@ type Options struct {
 	Attachment bool
 	// Title goes into the document information dictionary.
 	Title string
+	// Objects adds this many small dictionaries that nothing refers to: the
+	// shape of a hostile file that makes a parser hold a million objects.
+	Objects int
 	// OrphanSignature, when not nil, adds a signature dictionary that no form
 	// field refers to, whose CMS data parses but has no signer: a degenerate
 	// SignedData carrying only this certificate. It takes the object that
@@ -166,6 +169,9 @@ func Document(o Options) []byte {
 	if o.Attachment {
 		data := "embedded"
 		obj(fmt.Sprintf("<< /Type /EmbeddedFile /Length %d >>\nstream\n%s\nendstream", len(data), data))
+	}
+	for k := range o.Objects {
+		obj(fmt.Sprintf("<< /K %d >>", k))
 	}
 	xref := b.Len()
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
