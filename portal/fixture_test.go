@@ -89,7 +89,7 @@ func newFixture(t testing.TB, opts ...func(*Options)) *fixture {
 	led := ledger.New(st, ledger.Options{Key: key})
 	arch := archive.New(st, archive.Options{Now: clock.now, Journal: led})
 	f := &fixture{t: t, ctx: context.Background(), store: st, arch: arch, led: led, key: key, clock: clock, log: &syncBuffer{}}
-	f.idx = NewScanIndex(arch, led)
+	f.idx = NewScanIndex(arch, led, nil, clock.now)
 	o := Options{Archive: arch, Ledger: led, Tiles: st, Index: f.idx, Now: clock.now,
 		Logger: slog.New(slog.NewJSONHandler(f.log, nil)), VerifierKey: key.VerifierKey}
 	for _, fn := range opts {

@@ -64,8 +64,8 @@ func (s *Server) homePage(ctx context.Context, rq *request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range latest.Hits {
-		d.Latest = append(d.Latest, recordRow{Record: r, ProjectName: byCode[r.Project].Name})
+	for _, h := range latest.Hits {
+		d.Latest = append(d.Latest, recordRow{Record: h.Record, ProjectName: byCode[h.Record.Project].Name})
 	}
 	return &page{name: "home", Title: s.tmpl.msg(rq.Lang, "home_title"), Data: d}, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/gongshi-archive/gongshi/archive"
 )
 
 // recoverPanics turns a panic in a handler into a 500 (through the error
@@ -96,8 +98,8 @@ func (s *Server) logAndMeasure(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// uploadRoute is the route whose body may be a whole file (the verify page's
-// fallback without JavaScript); it has its own, larger limit.
+// isUpload reports whether the request's route takes a whole file as its body
+// (the verify page's fallback without JavaScript), which has its own limit.
 func (s *Server) isUpload(c echo.Context) bool {
 	return c.Path() == "/verify" || c.Path() == "/en/verify"
 }
@@ -137,7 +139,7 @@ func (s *Server) decideViewer(next echo.HandlerFunc) echo.HandlerFunc {
 // requireRole is the auth check of a staff route: the viewer must be staff with
 // one of roles (any staff account when roles is empty). The public is sent to the
 // login (ErrUnauthenticated); staff without the role get ErrForbidden.
-func requireRole(roles ...Role) echo.MiddlewareFunc {
+func requireRole(roles ...archive.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			v := ViewerFrom(c.Request().Context())

@@ -13,6 +13,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/ingest"
 )
 
 //go:embed templates/*.tmpl
@@ -133,6 +134,48 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 		"chunkHex":  chunkHex,
 		"isEn":      func(lang Lang) bool { return lang == LangEn },
 		"className": className,
+		"stateWord": stateWord,
+		"propertyName": func(lang Lang, p ingest.Property) string {
+			zh, en, _ := strings.Cut(p.Label(), " ")
+			if lang == LangEn {
+				return en
+			}
+			return zh
+		},
+		"outcomeWord": func(lang Lang, o ingest.Outcome) string {
+			zh, en, _ := strings.Cut(o.Label(), " ")
+			if lang == LangEn {
+				return en
+			}
+			return zh
+		},
+		"outcomeClass": func(o ingest.Outcome) string {
+			switch o {
+			case ingest.Pass:
+				return "st-published"
+			case ingest.Fail:
+				return "st-overdue"
+			}
+			return "st-running"
+		},
+		"eventName": func(lang Lang, k archive.EventKind) string {
+			if m, ok := msgs[lang]["event_"+string(k)]; ok {
+				return m
+			}
+			return string(k)
+		},
+		"categoryName": func(lang Lang, c archive.Category) string {
+			if lang == LangEn {
+				return strings.ReplaceAll(string(c), "_", " ")
+			}
+			return c.Label()
+		},
+		"dateName": func(lang Lang, name string) string {
+			if m, ok := msgs[lang]["date_"+name]; ok {
+				return m
+			}
+			return strings.ReplaceAll(name, "_", " ")
+		},
 		"rows": func(lang Lang, cat *archive.Catalogue, rows []recordRow, empty string) listData {
 			return listData{Lang: lang, Cat: cat, Rows: rows, Empty: empty}
 		},

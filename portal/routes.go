@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,6 +22,20 @@ func (s *Server) routes(e *echo.Echo) {
 	e.HEAD("/static/*", s.static.serve)
 
 	s.page(e, "/", s.homePage, cached)
+	s.page(e, "/projects/:code", s.projectPage, cached)
+	s.page(e, "/records/:id", s.recordPage, cached)
+	s.page(e, "/search", s.searchPage, uncached)
+	e.GET("/feeds/all.atom", s.feedAll)
+	e.GET("/feeds/projects/:file", s.feedProject)
+	e.GET("/ledger/checkpoint", s.ledgerCheckpoint)
+	e.GET("/ledger/tile/*", s.ledgerTile)
+	s.page(e, "/verify", s.verifyPage, cached)
+	e.POST("/verify", s.verifyUpload)
+	e.POST(enPrefix+"/verify", s.verifyUpload)
+	e.GET("/verify/sha256/:hex", s.verifyLookup)
+	e.GET("/records/:id/file", s.recordFile)
+	e.HEAD("/records/:id/file", s.recordFile)
+	e.GET("/records/:id/receipt", s.recordReceipt)
 }
 
 // cached marks a page whose public form depends only on the generation (the
@@ -107,47 +122,54 @@ func (s *Server) servePage(c echo.Context, fn pageFunc, cacheable bool) error {
 		}
 		return serveBytes(c, html, etagOf(body), body, nil)
 	}
-	gen := generation{pos: s.opts.Index.Position(), day: rq.Today}
 	// A cached page depends on its address alone, never on the query string:
 	// otherwise the first visitor's query would be baked into every visitor's
 	// page (the language toggle carries it), and random queries would fill the
 	// cache.
 	rq.Query, rq.query = "", url.Values{}
 	key := string(rq.Lang) + " " + rq.Path
-	// The render runs under no request's context: other requests may be
-	// waiting for it, and one visitor leaving must not fail them.
-	rctx := context.WithoutCancel(ctx)
-	p, hit := s.cache.get(gen, key, func() ([]byte, error) {
-		p, err := fn(rctx, rq)
+	var status *page
+	err := s.serveCached(c, key, html, func(ctx context.Context) ([]byte, error) {
+		p, err := fn(ctx, rq)
 		if err != nil {
 			return nil, err
 		}
 		if p.status != 0 && p.status != http.StatusOK {
-			return nil, &pageStatus{p}
+			status = p
+			return nil, errPageStatus
 		}
-		return s.renderPage(rctx, p, rq.requestInfo)
+		return s.renderPage(ctx, p, rq.requestInfo)
 	})
+	if err == errPageStatus && status != nil {
+		// A page with a status of its own is rendered per request (none yet).
+		body, err := s.renderPage(ctx, status, rq.requestInfo)
+		if err != nil {
+			return err
+		}
+		return c.HTMLBlob(status.status, body)
+	}
+	return err
+}
+
+// errPageStatus carries a page whose status is not 200 out of the cache's render.
+var errPageStatus = errors.New("page with a status of its own")
+
+// serveCached answers with the public form of key in the current generation,
+// rendering it with render when it is not cached (see cache.go).
+func (s *Server) serveCached(c echo.Context, key, ctype string, render func(context.Context) ([]byte, error)) error {
+	gen := generation{pos: s.opts.Index.Position(), day: s.today()}
+	// The render runs under no request's context: other requests may be
+	// waiting for it, and one visitor leaving must not fail them.
+	rctx := context.WithoutCancel(c.Request().Context())
+	p, hit := s.cache.get(gen, key, func() ([]byte, error) { return render(rctx) })
 	if hit {
 		s.metrics.cache.WithLabelValues("hit").Inc()
 	} else {
 		s.metrics.cache.WithLabelValues("render").Inc()
 	}
-	if ps, ok := p.err.(*pageStatus); ok {
-		// A page with a status of its own (none yet) is rendered per request.
-		body, err := s.renderPage(ctx, ps.p, rq.requestInfo)
-		if err != nil {
-			return err
-		}
-		return c.HTMLBlob(ps.p.status, body)
-	}
 	if p.err != nil {
 		return p.err
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return serveBytes(c, html, p.etag, p.body, p.gz)
+	return serveBytes(c, ctype, p.etag, p.body, p.gz)
 }
-
-// pageStatus carries a page whose status is not 200 out of the cache's render.
-type pageStatus struct{ p *page }
-
-func (e *pageStatus) Error() string { return "page with status" }

@@ -24,21 +24,47 @@ type RecordSource interface {
 // ScanIndex is an Index held in memory and rebuilt from the archive whenever the
 // ledger grows. It is the stand-in until the search package's index is wired in
 // (it scans every record per query and rereads the archive per ledger change),
-// and the reference the portal's tests hold that index to. Its visibility rule is
-// the disclosure class alone: publication state is the search package's.
+// and the reference the portal's tests hold that index to. Visibility is
+// archive.Visibility of each record with the state State gives.
 type ScanIndex struct {
-	src RecordSource
-	led Ledger
+	src   RecordSource
+	led   Ledger
+	state StateFunc
+	now   func() time.Time
 
 	mu       sync.RWMutex
-	recs     []archive.Record // newest filing first
+	recs     []scanned // newest filing first
 	projects map[string]archive.Project
 	pos      int64
 }
 
-// NewScanIndex returns an empty index over src; Refresh or Follow fill it.
-func NewScanIndex(src RecordSource, l Ledger) *ScanIndex {
-	return &ScanIndex{src: src, led: l, projects: map[string]archive.Project{}}
+// StateFunc returns a record's state (publication, window, disposal), which
+// visibility reads.
+type StateFunc func(ctx context.Context, r archive.Record) (archive.RecordState, error)
+
+// PublishedByClass is the stand-in state until publication is recorded: every
+// record counts as published, so its class alone decides (public to anyone, area
+// to its project's households, on_request as a catalogue entry).
+func PublishedByClass(context.Context, archive.Record) (archive.RecordState, error) {
+	return archive.RecordState{Publication: archive.Published}, nil
+}
+
+// NewScanIndex returns an empty index over src; Refresh or Follow fill it. state
+// nil means PublishedByClass; now nil means time.Now.
+func NewScanIndex(src RecordSource, l Ledger, state StateFunc, now func() time.Time) *ScanIndex {
+	if state == nil {
+		state = PublishedByClass
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &ScanIndex{src: src, led: l, state: state, now: now, projects: map[string]archive.Project{}}
+}
+
+// scanned is one record with its state.
+type scanned struct {
+	rec archive.Record
+	st  archive.RecordState
 }
 
 // Refresh rereads the archive when the ledger has grown since the last read.
@@ -53,8 +79,16 @@ func (x *ScanIndex) Refresh(ctx context.Context) error {
 	if same {
 		return nil
 	}
-	var recs []archive.Record
-	if err := x.src.Records(ctx, func(r archive.Record) error { recs = append(recs, r); return nil }); err != nil {
+	var recs []scanned
+	err = x.src.Records(ctx, func(r archive.Record) error {
+		st, err := x.state(ctx, r)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, scanned{r, st})
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	ps, err := x.src.Projects(ctx)
@@ -65,14 +99,14 @@ func (x *ScanIndex) Refresh(ctx context.Context) error {
 	for _, p := range ps {
 		projects[p.Code] = p
 	}
-	slices.SortStableFunc(recs, func(a, b archive.Record) int {
-		if c := b.FiledAt.Compare(a.FiledAt); c != 0 {
+	slices.SortStableFunc(recs, func(a, b scanned) int {
+		if c := b.rec.FiledAt.Compare(a.rec.FiledAt); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.rec.ID, b.rec.ID)
 	})
 	if recs == nil {
-		recs = []archive.Record{}
+		recs = []scanned{}
 	}
 	x.mu.Lock()
 	x.recs, x.projects, x.pos = recs, projects, cp.Size
@@ -109,30 +143,20 @@ func (x *ScanIndex) Position() int64 {
 	return x.pos
 }
 
-// Visible is the stand-in rule: the class decides.
-func (x *ScanIndex) Visible(ctx context.Context, v Viewer, r archive.Record) (bool, error) {
-	return classVisible(v, r), nil
+// Access applies archive.Visibility to r with its state.
+func (x *ScanIndex) Access(ctx context.Context, v Viewer, r archive.Record) (archive.Access, error) {
+	st, err := x.state(ctx, r)
+	if err != nil {
+		return archive.AccessNone, err
+	}
+	return v.AccessTo(archive.Visibility(r, st, x.now())), nil
 }
 
-// classVisible: staff see everything; a household sees the public records, the
-// area records of its project and its own household's; the public sees public
-// records only.
-func classVisible(v Viewer, r archive.Record) bool {
-	switch v.Kind {
-	case ViewerStaff:
-		return true
-	case ViewerHousehold:
-		switch r.Disclosure {
-		case archive.Public:
-			return true
-		case archive.Area:
-			return r.Project == v.Project
-		case archive.Household:
-			return r.Project == v.Project && r.Household != "" && r.Household == v.Household
-		}
-		return false
-	}
-	return r.Disclosure == archive.Public
+// CatalogueOnly is r with only its catalogue fields (archive.CatalogueFields):
+// what a viewer with AccessCatalogue may see.
+func CatalogueOnly(r archive.Record) archive.Record {
+	return archive.Record{ID: r.ID, Version: r.Version, Project: r.Project, Type: r.Type, Title: r.Title,
+		DocNumber: r.DocNumber, Issuer: r.Issuer, Date: r.Date, Disclosure: r.Disclosure, ArchivalCode: r.ArchivalCode}
 }
 
 // Search scans every record.
@@ -145,11 +169,17 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 	for _, t := range cat.Types() {
 		stepOf[t.Code] = t.Step
 	}
-	var hits []archive.Record
+	var hits []Hit
+	now := x.now()
 	facets := map[string]map[string]int{"project": {}, "type": {}, "step": {}, "city": {}, "year": {}}
-	for _, r := range x.recs {
-		if !classVisible(v, r) {
+	for _, sr := range x.recs {
+		r := sr.rec
+		access := v.AccessTo(archive.Visibility(r, sr.st, now))
+		if access == archive.AccessNone {
 			continue
+		}
+		if access == archive.AccessCatalogue {
+			r = CatalogueOnly(r)
 		}
 		p := x.projects[r.Project]
 		switch {
@@ -162,8 +192,8 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 			continue
 		}
 		if len(terms) > 0 {
-			hay := strings.ToLower(strings.Join([]string{r.Title, r.DocNumber, r.Issuer, r.ArchivalCode, p.Name,
-				typeName(LangZh, cat, r.Type), typeName(LangEn, cat, r.Type)}, " "))
+			hay := strings.ToLower(strings.Join(append([]string{r.Title, r.DocNumber, r.Issuer, r.ArchivalCode, r.Abstract, p.Name,
+				typeName(LangZh, cat, r.Type), typeName(LangEn, cat, r.Type)}, r.Keywords...), " "))
 			all := true
 			for _, t := range terms {
 				if !strings.Contains(hay, t) {
@@ -175,7 +205,7 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 				continue
 			}
 		}
-		hits = append(hits, r)
+		hits = append(hits, Hit{Record: r, Access: access})
 		if q.Facets {
 			facets["project"][r.Project]++
 			facets["type"][r.Type]++
@@ -185,7 +215,7 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 		}
 	}
 	if q.Sort == "date" {
-		slices.SortStableFunc(hits, func(a, b archive.Record) int { return b.Date.Compare(a.Date) })
+		slices.SortStableFunc(hits, func(a, b Hit) int { return b.Record.Date.Compare(a.Record.Date) })
 	}
 	res := Result{Total: len(hits)}
 	if q.Facets {

@@ -42,6 +42,9 @@ type Options struct {
 	// prints it), shown on the verify page and used by the page's script to check
 	// checkpoints.
 	VerifierKey string
+	// BaseURL is the portal's public address (https://gongshi.example.gov.cn), for
+	// the absolute addresses feeds need; "" writes them relative to the site.
+	BaseURL string
 	// ArchiveStats, when set, is read for the archive-size metrics.
 	ArchiveStats func(ctx context.Context) (ArchiveStats, error)
 }

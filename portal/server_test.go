@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -238,7 +240,7 @@ func TestPrivatePagesBypassTheCache(t *testing.T) {
 	staff := AuthenticatorFunc(func(r *http.Request) (Viewer, bool, error) {
 		switch r.Header.Get("X-Test-Viewer") {
 		case "staff":
-			return Viewer{Kind: ViewerStaff, Account: "a", Roles: []Role{RoleArchivist}}, true, nil
+			return Viewer{Kind: ViewerStaff, Account: "a", Roles: []archive.Role{archive.RoleArchivist}}, true, nil
 		case "forged":
 			return Viewer{}, false, ErrUnauthenticated
 		}
@@ -262,8 +264,8 @@ func TestRequireRole(t *testing.T) {
 	}{
 		{Viewer{}, ErrUnauthenticated},
 		{Viewer{Kind: ViewerHousehold, Project: "P", Household: "1"}, ErrUnauthenticated},
-		{Viewer{Kind: ViewerStaff, Roles: []Role{RoleInspector}}, ErrForbidden},
-		{Viewer{Kind: ViewerStaff, Roles: []Role{RoleArchivist}}, nil},
+		{Viewer{Kind: ViewerStaff, Roles: []archive.Role{archive.RoleInspector}}, ErrForbidden},
+		{Viewer{Kind: ViewerStaff, Roles: []archive.Role{archive.RoleArchivist}}, nil},
 	}
 	for _, tc := range tests {
 		f := newFixture(t)
@@ -271,7 +273,7 @@ func TestRequireRole(t *testing.T) {
 		req := httptest.NewRequest(http.MethodGet, "/x", nil)
 		req = req.WithContext(WithViewer(req.Context(), tc.v))
 		c := e.NewContext(req, httptest.NewRecorder())
-		err := requireRole(RoleArchivist)(func(echo.Context) error { return nil })(c)
+		err := requireRole(archive.RoleArchivist)(func(echo.Context) error { return nil })(c)
 		if !errors.Is(err, tc.want) && !(err == nil && tc.want == nil) {
 			t.Errorf("viewer %+v: %v, want %v", tc.v, err, tc.want)
 		}
@@ -309,5 +311,22 @@ func TestGracefulShutdown(t *testing.T) {
 	_ = resp // a connection that had not finished its request may be closed; what matters is that Serve returned nil
 	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 		t.Fatal("the server still accepts connections after shutdown")
+	}
+}
+
+// Every message a template names exists in both languages: a missing key would
+// render as nothing.
+func TestTemplatesUseKnownMessages(t *testing.T) {
+	m := messages()
+	re := regexp.MustCompile(`\.L\.([a-z_0-9]+)|msg \$?[a-zA-Z.]+ "([a-z_0-9]+)"`)
+	names, _ := fs.Glob(templateFS, "templates/*.tmpl")
+	for _, n := range names {
+		b, _ := templateFS.ReadFile(n)
+		for _, sub := range re.FindAllStringSubmatch(string(b), -1) {
+			k := sub[1] + sub[2]
+			if m[LangZh][k] == "" || m[LangEn][k] == "" {
+				t.Errorf("%s uses message %q, missing in zh or en", n, k)
+			}
+		}
 	}
 }

@@ -59,11 +59,20 @@ type Facet struct {
 	Count int
 }
 
+// Hit is one record a search found, with what the viewer may see of it.
+type Hit struct {
+	// Record is the latest version. With AccessCatalogue only its catalogue
+	// fields (archive.CatalogueFields) are set; the index clears the rest.
+	Record archive.Record
+	// Access is AccessCatalogue or AccessContent, never AccessNone.
+	Access archive.Access
+}
+
 // Result is what a search found.
 type Result struct {
 	// Total is the number of hits, beyond the page returned.
 	Total int
-	Hits  []archive.Record
+	Hits  []Hit
 	// Facets by name ("project", "type", "city", "year"), most frequent first,
 	// when the query asked for them.
 	Facets map[string][]Facet
@@ -75,9 +84,9 @@ type Result struct {
 type Index interface {
 	// Search returns the records matching q that v may see, and only those.
 	Search(ctx context.Context, v Viewer, q Query) (Result, error)
-	// Visible reports whether v may see the record version r (its class, its
-	// publication state, its windows): the same rule Search applies.
-	Visible(ctx context.Context, v Viewer, r archive.Record) (bool, error)
+	// Access is what v may see of the record version r now (archive.Visibility
+	// with the record's state): the same rule Search applies.
+	Access(ctx context.Context, v Viewer, r archive.Record) (archive.Access, error)
 	// Position is the number of ledger entries the index reflects: a page rendered
 	// from the index is current up to that entry.
 	Position() int64

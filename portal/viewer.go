@@ -5,47 +5,35 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+
+	"github.com/gongshi-archive/gongshi/archive"
 )
 
-// ViewerKind says which of the three kinds of visitor a Viewer is.
-type ViewerKind int
+// ViewerKind says which of the three kinds of visitor a Viewer is: the
+// archive's kinds (the zero value is the public: a request that proves nothing is
+// a member of the public).
+type ViewerKind = archive.ViewerKind
 
-// The kinds of viewer. The zero value is the public: a request that proves
-// nothing is a member of the public.
+// The kinds of viewer.
 const (
-	// ViewerPublic is anyone on the internet.
-	ViewerPublic ViewerKind = iota
-	// ViewerHousehold is a household of one project that proved itself with its
-	// query code.
-	ViewerHousehold
-	// ViewerStaff is a staff account that logged in, with its roles.
-	ViewerStaff
-)
-
-// Role is a staff role. Accounts hold one or more; the three administrators are
-// separated (三员分立): no account holds two of them.
-type Role string
-
-// The staff roles.
-const (
-	RoleArchivist Role = "archivist"
-	RoleInspector Role = "inspector"
-	RoleSysAdmin  Role = "sysadmin"
-	RoleSecurity  Role = "security"
-	RoleAuditor   Role = "auditor"
+	ViewerPublic    = archive.ViewerPublic
+	ViewerHousehold = archive.ViewerHousehold
+	ViewerStaff     = archive.ViewerStaff
 )
 
 // Viewer is who a request is from. It decides what the pages show: the portal
-// asks the index and the visibility rules with it, and caches pages only for the
-// public.
+// asks the index and the archive's visibility rules (archive.Visibility) with
+// it, and caches pages only for the public.
 type Viewer struct {
 	Kind ViewerKind
 	// Project and Household identify a household viewer (户号 within its project).
 	Project   string
 	Household string
-	// Account and Roles identify a staff viewer.
+	// Account and Roles identify a staff viewer. An account may hold several
+	// roles (never two of the three administrators'); it sees what the most
+	// trusted of them may.
 	Account string
-	Roles   []Role
+	Roles   []archive.Role
 }
 
 // publicViewer is the viewer of a request that proves nothing.
@@ -55,7 +43,37 @@ var publicViewer = Viewer{}
 func (v Viewer) IsPublic() bool { return v.Kind == ViewerPublic }
 
 // HasRole reports whether v is staff holding role r.
-func (v Viewer) HasRole(r Role) bool { return v.Kind == ViewerStaff && slices.Contains(v.Roles, r) }
+func (v Viewer) HasRole(r archive.Role) bool {
+	return v.Kind == ViewerStaff && slices.Contains(v.Roles, r)
+}
+
+// archiveViewers are v as the archive's visibility rules know viewers: one per
+// role for staff.
+func (v Viewer) archiveViewers() []archive.Viewer {
+	switch v.Kind {
+	case ViewerHousehold:
+		return []archive.Viewer{archive.HouseholdViewer(v.Project, v.Household)}
+	case ViewerStaff:
+		out := make([]archive.Viewer, 0, len(v.Roles))
+		for _, r := range v.Roles {
+			out = append(out, archive.StaffViewer(r))
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return []archive.Viewer{archive.PublicViewer()}
+}
+
+// AccessTo is what v may see of a record whose visibility is vis: the most any
+// of its roles may.
+func (v Viewer) AccessTo(vis archive.Visible) archive.Access {
+	best := archive.AccessNone
+	for _, av := range v.archiveViewers() {
+		best = max(best, vis.For(av))
+	}
+	return best
+}
 
 type viewerKey struct{}
 

@@ -1,1 +1,188 @@
-// Gongshi verify page: hash the chosen file in the browser (nothing uploaded).
+// Gongshi verify page. The chosen file is hashed in the browser (WebCrypto): it is
+// never uploaded. Its SHA-256 is looked up at /verify/sha256/HEX, and each match's
+// receipt is checked here: the entry names the file's SHA-256, the inclusion proof
+// leads from the entry to the root of the signed checkpoint (RFC 6962 hashing, as
+// golang.org/x/mod/sumdb/tlog), and the checkpoint carries a valid Ed25519
+// signature by the archive's published key (C2SP signed-note). A receipt file is
+// checked the same way, with no lookup at all. Without WebCrypto, the form posts
+// the file to the server, which does the same checks.
+"use strict";
+(function () {
+  const form = document.getElementById("verify-form");
+  if (!form) return;
+  document.documentElement.classList.add("has-js");
+  const out = document.getElementById("js-result");
+  const msgs = {};
+  const tpl = document.getElementById("msgs");
+  if (tpl) {
+    for (const el of tpl.content.querySelectorAll("[data-k]")) msgs[el.dataset.k] = el.textContent;
+  }
+  const subtle = window.crypto && window.crypto.subtle;
+  if (!subtle) {
+    const note = document.getElementById("js-note");
+    if (note) note.textContent = msgs.no_crypto || "";
+    return; // the form posts as without JavaScript
+  }
+
+  const enc = new TextEncoder();
+  const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
+  const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const concat = (...parts) => {
+    const n = parts.reduce((a, p) => a + p.length, 0);
+    const o = new Uint8Array(n);
+    let i = 0;
+    for (const p of parts) { o.set(p, i); i += p.length; }
+    return o;
+  };
+  const sha256 = async (bytes) => new Uint8Array(await subtle.digest("SHA-256", bytes));
+  const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const leafHash = (entry) => sha256(concat(new Uint8Array([0]), enc.encode(entry)));
+  const nodeHash = (l, r) => sha256(concat(new Uint8Array([1]), l, r));
+
+  // The largest power of two smaller than n (n > 1).
+  const maxpow2 = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
+
+  // The root that proof leads to from leaf n of a tree of size hi (tlog.CheckRecord).
+  async function runProof(proof, lo, hi, n, leaf) {
+    if (lo + 1 === hi) {
+      if (proof.length !== 0) throw new Error("proof too long");
+      return leaf;
+    }
+    if (proof.length === 0) throw new Error("proof too short");
+    const k = maxpow2(hi - lo);
+    const last = proof[proof.length - 1];
+    const rest = proof.slice(0, -1);
+    if (n < lo + k) return nodeHash(await runProof(rest, lo, lo + k, n, leaf), last);
+    return nodeHash(last, await runProof(rest, lo + k, hi, n, leaf));
+  }
+
+  // parseKey reads a note verifier key: name+hash+base64(0x01 || ed25519 key).
+  function parseKey(text) {
+    const parts = text.trim().split("+");
+    if (parts.length !== 3) throw new Error("bad key");
+    const raw = b64(parts[2]);
+    if (raw.length !== 33 || raw[0] !== 1) throw new Error("not an Ed25519 key");
+    return { name: parts[0], hash: parseInt(parts[1], 16) >>> 0, pub: raw.slice(1) };
+  }
+
+  // checkCheckpoint verifies the signed note and returns its size and root.
+  async function checkCheckpoint(signed, key) {
+    const i = signed.indexOf("\n\n");
+    if (i < 0) throw new Error("no signature");
+    const text = signed.slice(0, i + 1);
+    const lines = text.split("\n");
+    if (lines[0] !== key.name) throw new Error("checkpoint of another log");
+    let sigOK = false;
+    for (const line of signed.slice(i + 2).split("\n")) {
+      const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+      if (!m || m[1] !== key.name) continue;
+      const sig = b64(m[2]);
+      const h = ((sig[0] << 24) | (sig[1] << 16) | (sig[2] << 8) | sig[3]) >>> 0;
+      if (h !== key.hash || sig.length !== 68) continue;
+      const k = await subtle.importKey("raw", key.pub, { name: "Ed25519" }, false, ["verify"]);
+      sigOK = await subtle.verify({ name: "Ed25519" }, k, sig.slice(4), enc.encode(text));
+      if (sigOK) break;
+    }
+    return { sigOK, size: Number(lines[1]), root: b64(lines[2]) };
+  }
+
+  // checkReceipt returns what holds of one receipt: signature, proof, file hash.
+  async function checkReceipt(r, key, fileHex) {
+    const res = { sigOK: false, proofOK: false, hashOK: fileHex === null };
+    const cp = await checkCheckpoint(r.checkpoint, key);
+    res.sigOK = cp.sigOK;
+    try {
+      const proof = (r.proof || []).map(b64);
+      const root = await runProof(proof, 0, cp.size, r.index, await leafHash(r.entry));
+      res.proofOK = r.index >= 0 && r.index < cp.size && equal(root, cp.root);
+    } catch (e) {
+      res.proofOK = false;
+    }
+    if (fileHex !== null) {
+      const m = /\nsha256 ([0-9a-f]{64})\n/.exec(r.entry);
+      res.hashOK = !!m && m[1] === fileHex;
+    }
+    res.ok = res.sigOK && res.proofOK && res.hashOK;
+    return res;
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function say(text, cls) {
+    out.replaceChildren();
+    const box = el("div", "notice " + (cls || ""));
+    box.setAttribute("role", "status");
+    box.append(el("p", "", text));
+    out.append(box);
+    return box;
+  }
+
+  function showMatch(m, res) {
+    const card = el("div", "card");
+    const p = el("p");
+    const a = el("a", "card-title", m.title || m.record);
+    a.href = (form.dataset.lang === "en" ? "/en" : "") + "/records/" + m.record;
+    p.append(a);
+    card.append(p);
+    const parts = [
+      (msgs.version || "") + " " + m.version,
+      m.date || "",
+      res.ok ? msgs.match_ok : msgs.match_no,
+      res.sigOK ? msgs.sig_ok : msgs.sig_bad,
+      res.proofOK ? msgs.proof_ok : msgs.proof_bad,
+    ];
+    if (!res.hashOK) parts.push(msgs.hash_bad);
+    card.append(el("p", "meta", parts.filter(Boolean).join(" · ")));
+    out.append(card);
+  }
+
+  form.addEventListener("submit", async (ev) => {
+    const file = document.getElementById("file").files[0];
+    const receiptFile = document.getElementById("receipt").files[0];
+    if (!file && !receiptFile) return; // the server says what is missing
+    ev.preventDefault();
+    const server = document.getElementById("server-result");
+    if (server) server.remove();
+    try {
+      const key = parseKey(form.dataset.key);
+      let fileHex = null;
+      if (file) {
+        say(msgs.hashing);
+        fileHex = hex(await subtle.digest("SHA-256", await file.arrayBuffer()));
+      }
+      if (receiptFile) {
+        const r = JSON.parse(await receiptFile.text());
+        const res = await checkReceipt(r, key, fileHex);
+        const box = say(res.ok ? msgs.ok : msgs.no, res.ok ? "good" : "bad");
+        if (fileHex) box.append(el("p", "mono", "SHA-256 " + fileHex));
+        let rec = {};
+        try { rec = JSON.parse(r.record || "{}"); } catch (e) { rec = {}; }
+        showMatch({ record: rec.id || "", version: rec.version || "", title: rec.title || "", date: rec.date || "" }, res);
+        return;
+      }
+      say(msgs.looking);
+      const resp = await fetch("/verify/sha256/" + fileHex, { headers: { Accept: "application/json" } });
+      if (!resp.ok) throw new Error("lookup " + resp.status);
+      const body = await resp.json();
+      if (!body.matches.length) {
+        const box = say(msgs.unknown, "bad");
+        box.append(el("p", "", msgs.unknown_help));
+        box.append(el("p", "mono", "SHA-256 " + fileHex));
+        return;
+      }
+      const results = [];
+      for (const m of body.matches) results.push(await checkReceipt(m.receipt, key, fileHex));
+      const any = results.some((r) => r.ok);
+      const box = say(any ? msgs.ok : msgs.no, any ? "good" : "bad");
+      box.append(el("p", "mono", "SHA-256 " + fileHex));
+      body.matches.forEach((m, i) => showMatch(m, results[i]));
+    } catch (e) {
+      say((msgs.error || "") + " (" + e.message + ")", "bad");
+    }
+  });
+})();
