@@ -26,6 +26,7 @@ func (s *Server) routes(e *echo.Echo) {
 	s.page(e, "/records/:id", s.recordPage, cached)
 	s.page(e, "/search", s.searchPage, uncached)
 	e.GET("/feeds/all.atom", s.feedAll)
+	e.GET("/sitemap.xml", s.sitemap)
 	e.GET("/feeds/projects/:file", s.feedProject)
 	e.GET("/ledger/checkpoint", s.ledgerCheckpoint)
 	e.GET("/ledger/tile/*", s.ledgerTile)

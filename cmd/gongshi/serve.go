@@ -13,9 +13,10 @@ import (
 )
 
 type serveFlags struct {
-	addr   string
-	hsts   bool
-	follow time.Duration
+	addr    string
+	baseURL string
+	hsts    bool
+	follow  time.Duration
 }
 
 func newServeCmd(e env, cfg *config) *cobra.Command {
@@ -41,6 +42,7 @@ and exits 0.`,
 	}
 	f := c.Flags()
 	f.StringVar(&fl.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port)")
+	f.StringVar(&fl.baseURL, "base-url", "", "the portal's public address, for feeds and the sitemap (e.g. https://gongshi.example.gov.cn); default http://ADDR")
 	f.BoolVar(&fl.hsts, "hsts", false, "send Strict-Transport-Security (set when a TLS proxy is in front)")
 	f.DurationVar(&fl.follow, "follow", time.Second, "how often to look for new ledger entries")
 	return c
@@ -64,23 +66,27 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	idx := portal.NewScanIndex(a, l)
+	ln, err := net.Listen("tcp", fl.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v: choose another --addr", fl.addr, err)
+	}
+	defer ln.Close()
+	base := fl.baseURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	idx := portal.NewScanIndex(a, l, nil, e.now)
 	srv, err := portal.New(portal.Options{
 		Archive: a, Ledger: l, Tiles: st, Index: idx, Logger: log, Now: e.now, HSTS: fl.hsts,
-		VerifierKey:  k.VerifierKey,
+		VerifierKey: k.VerifierKey, BaseURL: base,
 		ArchiveStats: func(context.Context) (portal.ArchiveStats, error) { return idx.Stats(), nil },
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", fl.addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %v: choose another --addr", fl.addr, err)
-	}
 	// The first read of the archive happens before the address is announced;
 	// /readyz says when the index has caught up with the ledger after that.
 	if err := idx.Refresh(ctx); err != nil {
-		ln.Close()
 		return fmt.Errorf("reading the archive in %s: %w", cfg.where(), err)
 	}
 	fctx, stop := context.WithCancel(ctx)

@@ -1,0 +1,187 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gongshi-archive/gongshi/archive"
+)
+
+// The leak test: records of every disclosure class in every publication state,
+// with a canary in every field, then every public route walked — pages in both
+// languages, search, feeds, the sitemap, the verify lookups and uploads, receipts,
+// downloads, error pages, metrics and the request log. What the public may not see
+// of a record must appear nowhere; what it may see must appear somewhere (so that
+// the test can fail).
+
+// leakCase is one record of the leak test.
+type leakCase struct {
+	class archive.Disclosure
+	typ   string
+	state archive.PublicationStatus
+	rec   archive.Record
+	// content are the canaries of the record's content: every field beyond the
+	// catalogue entry, its file and digests.
+	content []string
+	// catalogue are the canaries of its catalogue entry.
+	catalogue []string
+}
+
+// want is what the public may see of c: AccessNone, AccessCatalogue or AccessContent.
+func (c leakCase) want() archive.Access {
+	if c.state != archive.Published {
+		return archive.AccessNone
+	}
+	switch c.class {
+	case archive.Public:
+		return archive.AccessContent
+	case archive.OnRequest:
+		return archive.AccessCatalogue
+	}
+	return archive.AccessNone
+}
+
+func TestNothingHiddenLeaks(t *testing.T) {
+	states := map[string]archive.RecordState{}
+	stateOf := func(_ context.Context, r archive.Record) (archive.RecordState, error) { return states[r.ID], nil }
+	f := newFixture(t, func(o *Options) { o.BaseURL = "https://gongshi.example.gov.cn" })
+	f.idx = NewScanIndex(f.arch, f.led, stateOf, f.clock.now)
+	f.srv.opts.Index = f.idx
+	f.project("CC-2026-001", "东天街片区旧城区改建项目", "长春市", "南关区")
+
+	types := map[archive.Disclosure]string{archive.Public: "decision", archive.Area: "survey_result",
+		archive.OnRequest: "risk_assessment", archive.Household: "appraisal_report", archive.Restricted: "funding_proof"}
+	var cases []leakCase
+	n := 0
+	for _, class := range archive.Disclosures() {
+		for _, state := range []archive.PublicationStatus{archive.Published, archive.Withdrawn, archive.NotPublished} {
+			n++
+			tag := fmt.Sprintf("CANARY%02d", n)
+			r := archive.Record{
+				Project: "CC-2026-001", Type: types[class], Disclosure: class,
+				Title:     tag + "标题",
+				Issuer:    tag + "责任者",
+				DocNumber: fmt.Sprintf("长征补〔2026〕%d号", 7700+n),
+				Abstract:  tag + "摘要",
+				Keywords:  []string{tag + "主题词"},
+				Household: tag + "户",
+				Date:      archive.D(2026, 3, n),
+			}
+			rec := f.file(r, tag+" file bytes")
+			// The fixture names files doc-N.pdf: give this one its canary name.
+			c := leakCase{class: class, typ: r.Type, state: state, rec: rec,
+				content:   []string{tag + "摘要", tag + "主题词", tag + " file bytes", rec.Content.SHA256.String(), rec.Content.SM3.String(), rec.FileName},
+				catalogue: []string{tag + "标题", tag + "责任者", rec.DocNumber, rec.ID}}
+			if class == archive.Household || class == archive.Area {
+				c.content = append(c.content, tag+"户")
+			} else {
+				// The household of a record that is not per household is
+				// metadata too: never shown beyond the content.
+				c.content = append(c.content, tag+"户")
+			}
+			states[rec.ID] = archive.RecordState{Publication: state}
+			cases = append(cases, c)
+		}
+	}
+	f.refresh()
+
+	// Every answer the public can get.
+	// Each answer is kept as "request line\nbody", the body without what the
+	// request itself sent (its path segments and query values, which pages echo
+	// in the search box and the language toggle).
+	var answers []string
+	record := func(what string, w *httptest.ResponseRecorder) {
+		body := w.Body.String()
+		if u, err := url.Parse(strings.TrimPrefix(strings.TrimPrefix(what, "GET "), "gzip ")); err == nil {
+			for _, seg := range strings.Split(u.Path, "/") {
+				if len(seg) > 3 {
+					body = strings.ReplaceAll(body, seg, "")
+				}
+			}
+			for _, vs := range u.Query() {
+				for _, v := range vs {
+					body = strings.ReplaceAll(body, v, "")
+				}
+			}
+		}
+		answers = append(answers, what+"\n"+body)
+	}
+	paths := []string{"/", "/en/", "/en", "/search", "/en/search", "/search?q=CANARY", "/search?q=标题",
+		"/search?project=CC-2026-001", "/search?type=appraisal_report", "/search?type=funding_proof",
+		"/search?sort=date&year=2026", "/projects/CC-2026-001", "/en/projects/CC-2026-001",
+		"/feeds/all.atom", "/feeds/projects/CC-2026-001.atom", "/sitemap.xml", "/verify", "/en/verify",
+		"/ledger/checkpoint", "/no/such/page", "/records/aaaaaaaaaaaaaaaaaaaaaaaaaa", "/healthz", "/readyz"}
+	for _, c := range cases {
+		id := c.rec.ID
+		paths = append(paths, "/records/"+id, "/en/records/"+id, "/records/"+id+"/file", "/records/"+id+"/receipt",
+			"/verify/sha256/"+c.rec.Content.SHA256.String(), "/search?q="+strings.TrimSuffix(c.catalogue[0], "标题"),
+			"/search?q="+c.content[0])
+	}
+	for _, p := range paths {
+		record("GET "+p, f.get(p))
+		record("GET "+p, f.get(p, "Accept", "application/json"))
+	}
+	for _, c := range cases {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", "x.pdf")
+		io.WriteString(fw, strings.TrimPrefix(c.content[2], ""))
+		mw.Close()
+		req := httptest.NewRequest(http.MethodPost, "/verify", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		w := f.do(req)
+		// The upload's own digests are shown back to whoever sent the file:
+		// they are the sender's, not the archive's. Take them out.
+		body := strings.ReplaceAll(w.Body.String(), c.rec.Content.SHA256.String(), "")
+		body = strings.ReplaceAll(body, c.rec.Content.SM3.String(), "")
+		answers = append(answers, "POST /verify "+c.rec.ID+"\n"+body)
+	}
+	record("GET /metrics", f.get("/metrics"))
+	answers = append(answers, "the request log\n"+f.log.String())
+	all := strings.Join(answers, "\n\n")
+
+	for _, c := range cases {
+		label := fmt.Sprintf("%s record (%s), %q", c.class, c.typ, c.state)
+		if c.state == archive.NotPublished {
+			label = fmt.Sprintf("%s record (%s), not published", c.class, c.typ)
+		}
+		want := c.want()
+		for _, s := range c.content {
+			found := whereBody(answers, s)
+			if want < archive.AccessContent && found != "" {
+				t.Errorf("%s: content %q leaks in %s", label, s, found)
+			}
+		}
+		for _, s := range c.catalogue {
+			found := whereBody(answers, s)
+			if want == archive.AccessNone && found != "" {
+				t.Errorf("%s: catalogue field %q leaks in %s", label, s, found)
+			}
+			if want > archive.AccessNone && found == "" {
+				t.Errorf("%s: %q shown nowhere: the walk missed the page that lists it", label, s)
+			}
+		}
+		if want == archive.AccessContent && !strings.Contains(all, c.content[0]) {
+			t.Errorf("%s: its abstract is shown nowhere", label)
+		}
+	}
+}
+
+// whereBody names the first answer whose body contains s, or "".
+func whereBody(answers []string, s string) string {
+	for _, a := range answers {
+		first, body, _ := strings.Cut(a, "\n")
+		if strings.Contains(body, s) {
+			return first
+		}
+	}
+	return ""
+}
