@@ -22,12 +22,12 @@ func TestLedgerCheckpointAndTiles(t *testing.T) {
 	w := f.get("/ledger/checkpoint")
 	v, _ := note.NewVerifier(f.key.VerifierKey)
 	cp, err := ledger.OpenCheckpoint(w.Body.Bytes(), v)
-	if err != nil || cp.Size != 3 {
+	if err != nil || cp.Size != 4 { // the project and three records
 		t.Fatalf("checkpoint: %v, size %d", err, cp.Size)
 	}
-	w = f.get("/ledger/tile/0/000.p/3")
-	if w.Code != 200 || w.Body.Len() != 3*32 || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
-		t.Fatalf("tile 0/000.p/3: %d, %d bytes, %q", w.Code, w.Body.Len(), w.Header().Get("Cache-Control"))
+	w = f.get("/ledger/tile/0/000.p/4")
+	if w.Code != 200 || w.Body.Len() != 4*32 || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
+		t.Fatalf("tile 0/000.p/4: %d, %d bytes, %q", w.Code, w.Body.Len(), w.Header().Get("Cache-Control"))
 	}
 	for _, bad := range []string{"/ledger/tile/0/000.p/9", "/ledger/tile/0/0", "/ledger/tile/0/000.p/03", "/ledger/tile/../../records",
 		"/ledger/tile/99/000", "/ledger/tile/entries/000"} {
