@@ -142,7 +142,7 @@ func TestBatchOfHugeFilesStaysWithinBudget(t *testing.T) {
 	if err := os.WriteFile(mpath, []byte(manifest.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := ReadManifest(mpath, dir)
+	rows, err := ReadManifest(mpath, dir, ManifestOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
-	"sort"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
@@ -56,94 +54,43 @@ func columnAliases() map[string]string {
 // ErrManifest: the manifest cannot be read as a whole (not a row's problem).
 var ErrManifest = errors.New("unreadable manifest")
 
+// ManifestOptions say how to read a manifest.
+type ManifestOptions struct {
+	// Encoding is the manifest's character encoding; EncodingAuto detects it.
+	Encoding Encoding
+}
+
 // ReadManifest reads a CSV or JSON manifest. CSV may be UTF-8 with or without a
-// byte-order mark, or GB18030/GBK as Excel on Chinese Windows saves it; the first
-// row names the columns. JSON is an array of objects with the same keys. Paths
-// are checked to stay inside dir; rows with problems are returned with them, so
-// that the batch reports every bad row at once. A JSON value may be a string or
-// a number (kept as written) or null (empty); two columns that set the same
-// field (such as "file" and "文件") make the manifest unreadable.
-func ReadManifest(path, dir string) ([]Row, error) {
+// byte-order mark, or GB18030/GBK as Excel on Chinese Windows saves it: without
+// o.Encoding, a file that is not UTF-8 is read as GB18030 only when all of it is
+// GB18030 and it does not look like UTF-8 with a few bad bytes. Bytes that are
+// not text in the encoding read are an *EncodingError naming their row, column
+// and the bytes: nothing is guessed. JSON is UTF-8 (RFC 8259) unless o.Encoding
+// says GB18030. The first CSV row names the columns; a row with more values
+// than there are columns is that row's problem (an unquoted comma in a title
+// shifts every value after it). JSON is an array of objects with the same keys.
+// Paths are checked to stay inside dir; rows with problems are returned with
+// them, so that the batch reports every bad row at once. A JSON value may be a
+// string or a number (kept as written) or null (empty); two columns that set the
+// same field (such as "file" and "文件", or one JSON key twice) make the manifest
+// unreadable.
+func ReadManifest(path, dir string, o ManifestOptions) ([]Row, error) {
 	b, err := safefile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: manifest: %w", err)
 	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(b) {
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
-		if err != nil {
-			return nil, fmt.Errorf("ingest: manifest %s: neither UTF-8 nor GB18030: %w", path, ErrManifest)
-		}
-		b = dec
+	b, bom := bytes.CutPrefix(b, []byte("\xef\xbb\xbf"))
+	if bom && o.Encoding == EncodingGB18030 {
+		return nil, fmt.Errorf("ingest: manifest %s: %w: it starts with a UTF-8 byte-order mark, but --encoding says gb18030", path, ErrManifest)
 	}
 	var recs []rawRow
 	if t := bytes.TrimSpace(b); strings.EqualFold(filepath.Ext(path), ".json") || bytes.HasPrefix(t, []byte("[")) {
-		// Numbers are kept as written (a household number 12345678 is not
-		// 1.2345678e+07), null is an empty value.
-		dec := json.NewDecoder(bytes.NewReader(t))
-		dec.UseNumber()
-		var raw []map[string]any
-		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
-		}
-		if dec.More() {
-			return nil, fmt.Errorf("ingest: manifest %s: %w: data after the array", path, ErrManifest)
-		}
-		for i, o := range raw {
-			r := rawRow{line: i + 1}
-			keys := make([]string, 0, len(o))
-			for k := range o {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				var v string
-				switch x := o[k].(type) {
-				case nil:
-				case string:
-					v = x
-				case json.Number:
-					v = x.String()
-				default:
-					r.problems = append(r.problems, fmt.Sprintf("column %q: %s is not a value (give a string or a number)", k, jsonKind(x)))
-					continue
-				}
-				r.cells = append(r.cells, cell{col: k, val: strings.TrimSpace(v)})
-			}
-			if err := oneColumnPerField(r.columns()); err != nil {
-				return nil, fmt.Errorf("ingest: manifest %s: %w: row %d: %v", path, ErrManifest, r.line, err)
-			}
-			recs = append(recs, r)
-		}
+		recs, err = readJSONManifest(path, b, o.Encoding)
 	} else {
-		r := csv.NewReader(bytes.NewReader(b))
-		r.FieldsPerRecord = -1
-		all, err := r.ReadAll()
-		if err != nil {
-			return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
-		}
-		if len(all) == 0 {
-			return nil, fmt.Errorf("ingest: manifest %s: %w: empty", path, ErrManifest)
-		}
-		head := all[0]
-		for j := range head {
-			head[j] = strings.TrimSpace(head[j])
-		}
-		if err := oneColumnPerField(head); err != nil {
-			return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
-		}
-		for i, row := range all[1:] {
-			if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
-				continue
-			}
-			rr := rawRow{line: i + 2}
-			for j, v := range row {
-				if j < len(head) {
-					rr.cells = append(rr.cells, cell{col: head[j], val: strings.TrimSpace(v)})
-				}
-			}
-			recs = append(recs, rr)
-		}
+		recs, err = readCSVManifest(path, b, o.Encoding, bom)
+	}
+	if err != nil {
+		return nil, err
 	}
 	var out []Row
 	aliases := columnAliases()
@@ -154,6 +101,242 @@ func ReadManifest(path, dir string) ([]Row, error) {
 		return nil, fmt.Errorf("ingest: manifest %s: %w: no rows", path, ErrManifest)
 	}
 	return out, nil
+}
+
+// readCSVManifest reads the rows of a CSV manifest b in encoding enc. The CSV
+// is split before it is decoded: neither UTF-8 nor GB18030 has a comma, quote
+// or line break byte inside a character, so the split is the same, and every
+// byte that is not text can be named by its row and column.
+func readCSVManifest(path string, b []byte, enc Encoding, bom bool) ([]rawRow, error) {
+	detected := enc == EncodingAuto
+	if detected {
+		enc = detectEncoding(b, bom)
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = -1
+	var all [][]string
+	var lines []int
+	var bad *EncodingError
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
+		}
+		line, _ := r.FieldPos(0)
+		lines = append(lines, line)
+		for j, v := range rec {
+			dec, off := enc.decode(v)
+			if off < 0 {
+				rec[j] = dec
+				continue
+			}
+			if bad != nil {
+				bad.More++
+				continue
+			}
+			line, col := r.FieldPos(j)
+			bad = &EncodingError{Path: path, Encoding: enc, Detected: detected, Row: len(all) + 1, Line: line,
+				Column: fmt.Sprint(j + 1), Offset: csvOffset(b, line, col, off)}
+			bad.Neither = detected && enc == EncodingGB18030
+			bad.Bytes, bad.After = enc.badAt(v, off), lastChars(enc, v[:off])
+			if len(all) > 0 && j < len(all[0]) && all[0][j] != "" {
+				bad.Column = all[0][j]
+			}
+		}
+		all = append(all, rec)
+	}
+	if bad != nil {
+		return nil, bad
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("ingest: manifest %s: %w: empty", path, ErrManifest)
+	}
+	head := all[0]
+	for j := range head {
+		head[j] = strings.TrimSpace(head[j])
+	}
+	if err := oneColumnPerField(head); err != nil {
+		return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
+	}
+	var recs []rawRow
+	for i, row := range all[1:] {
+		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
+			continue
+		}
+		rr := rawRow{line: lines[i+1]}
+		for j, v := range row {
+			if j < len(head) {
+				rr.cells = append(rr.cells, cell{col: head[j], val: strings.TrimSpace(v)})
+			}
+		}
+		if len(row) > len(head) {
+			rr.problems = append(rr.problems, fmt.Sprintf("the row has %d values and the header %d columns: a value with a comma in it must be in double quotes (\"关于A,B的决定\")", len(row), len(head)))
+		}
+		recs = append(recs, rr)
+	}
+	return recs, nil
+}
+
+// csvOffset is the position in the file b of byte off of the value of the field
+// that starts at line and column col (from 1, in bytes, as csv.Reader's FieldPos
+// counts them): in a quoted field a doubled quote is one byte of the value, and
+// so is a CR LF line break.
+func csvOffset(b []byte, line, col, off int) int {
+	p := 0
+	for l := 1; l < line && p < len(b); l++ {
+		i := bytes.IndexByte(b[p:], '\n')
+		if i < 0 {
+			return -1
+		}
+		p += i + 1
+	}
+	p += col - 1
+	if p >= len(b) || b[p] != '"' {
+		return p + off
+	}
+	p++
+	for k := 0; k < off && p+1 < len(b); k++ {
+		if (b[p] == '"' && b[p+1] == '"') || (b[p] == '\r' && b[p+1] == '\n') {
+			p++
+		}
+		p++
+	}
+	return p
+}
+
+// readJSONManifest reads the rows of a JSON manifest b: an array of objects,
+// read token by token so that a key given twice is seen (a map would keep one
+// of them without a word) and bytes that are not UTF-8 (which encoding/json
+// turns into U+FFFD without a word) are named by their row and key.
+func readJSONManifest(path string, b []byte, enc Encoding) ([]rawRow, error) {
+	if enc == EncodingGB18030 {
+		s, off := decodeGB18030(string(b))
+		if off >= 0 {
+			return nil, &EncodingError{Path: path, Encoding: enc, Line: lineOf(b, off), Offset: off,
+				Bytes: enc.badAt(string(b), off)}
+		}
+		b = []byte(s)
+	}
+	objs, err := walkJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
+	}
+	if !utf8.Valid(b) {
+		return nil, jsonEncodingError(path, b, objs, enc == EncodingAuto)
+	}
+	var recs []rawRow
+	for i, o := range objs {
+		r := rawRow{line: i + 1}
+		seen := map[string]bool{}
+		for _, c := range o {
+			if seen[c.key] {
+				return nil, fmt.Errorf("ingest: manifest %s: %w: row %d: key %q is given twice: which value is meant is not for the reader to guess", path, ErrManifest, r.line, c.key)
+			}
+			seen[c.key] = true
+			var v string
+			switch x := c.val.(type) {
+			case nil:
+			case string:
+				v = x
+			case json.Number:
+				v = x.String()
+			default:
+				r.problems = append(r.problems, fmt.Sprintf("column %q: %s is not a value (give a string or a number)", c.key, jsonKind(x)))
+				continue
+			}
+			r.cells = append(r.cells, cell{col: c.key, val: strings.TrimSpace(v)})
+		}
+		if err := oneColumnPerField(r.columns()); err != nil {
+			return nil, fmt.Errorf("ingest: manifest %s: %w: row %d: %v", path, ErrManifest, r.line, err)
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+// jsonCell is one key and value of a JSON manifest's object, and where the two
+// are in the file: from start (just after what came before the key) to end.
+type jsonCell struct {
+	key        string
+	val        any
+	start, end int64
+}
+
+// walkJSON reads b as an array of objects, in the order of the file. Numbers
+// are kept as written (a household number 12345678 is not 1.2345678e+07).
+func walkJSON(b []byte) ([][]jsonCell, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	delim := func(want json.Delim, what string) error {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if d, ok := t.(json.Delim); !ok || d != want {
+			return fmt.Errorf("%s, not %v", what, t)
+		}
+		return nil
+	}
+	if err := delim('[', "want an array of objects"); err != nil {
+		return nil, err
+	}
+	var out [][]jsonCell
+	for dec.More() {
+		if err := delim('{', fmt.Sprintf("element %d is not an object", len(out)+1)); err != nil {
+			return nil, err
+		}
+		var cells []jsonCell
+		for dec.More() {
+			start := dec.InputOffset()
+			t, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			c := jsonCell{key: t.(string), start: start} // an object's tokens here are keys
+			if err := dec.Decode(&c.val); err != nil {
+				return nil, err
+			}
+			c.end = dec.InputOffset()
+			cells = append(cells, c)
+		}
+		if err := delim('}', "want the end of an object"); err != nil {
+			return nil, err
+		}
+		out = append(out, cells)
+	}
+	if err := delim(']', "want the end of the array"); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the array")
+	}
+	return out, nil
+}
+
+// jsonEncodingError names the first bytes of b that are not UTF-8 by the row
+// and key of the object they are in.
+func jsonEncodingError(path string, b []byte, objs [][]jsonCell, detected bool) error {
+	_, off := EncodingUTF8.decode(string(b))
+	e := &EncodingError{Path: path, Encoding: EncodingUTF8, Detected: detected, Line: lineOf(b, off), Offset: off,
+		Bytes: EncodingUTF8.badAt(string(b), off)}
+	for i, o := range objs {
+		for _, c := range o {
+			switch _, bad := EncodingUTF8.decode(string(b[c.start:c.end])); {
+			case bad < 0:
+			case c.start <= int64(off) && int64(off) < c.end:
+				e.Row, e.Column = i+1, fmt.Sprintf("%q", c.key)
+				// The text before the bytes, from the quote that opens their string.
+				raw := string(b[c.start:off])
+				e.After = lastChars(EncodingUTF8, raw[strings.LastIndexByte(raw, '"')+1:])
+			default:
+				e.More++
+			}
+		}
+	}
+	return e
 }
 
 // rawRow is one row of a manifest as read: its columns in order, and what was

@@ -33,7 +33,7 @@ func TestReadManifest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), tc.file)
 			os.WriteFile(p, []byte(tc.content), 0o644)
-			rows, err := ReadManifest(p, "/batch")
+			rows, err := ReadManifest(p, "/batch", ManifestOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestReadManifest(t *testing.T) {
 func TestReadManifestRowProblems(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "m.csv")
 	os.WriteFile(p, []byte("file,project,type,title,date,colour,备注\n../x.pdf,CC-1,decision,t,2026-02-30,red\n/etc/passwd,CC-1,decision,t,2026-01-01,\nok.pdf,CC-1,decision,t,2026-01-01,\n"), 0o644)
-	rows, err := ReadManifest(p, "/batch")
+	rows, err := ReadManifest(p, "/batch", ManifestOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestReadManifestJSONValues(t *testing.T) {
 		{"file": "b.pdf", "project": "CC-1", "type": "decision", "title": "t", "household": 1234567890123456789, "doc_number": 12.50},
 		{"file": "c.pdf", "project": "CC-1", "type": "decision", "title": ["t"], "household": true}
 	]`), 0o644)
-	rows, err := ReadManifest(p, "/batch")
+	rows, err := ReadManifest(p, "/batch", ManifestOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestReadManifestAliasedColumns(t *testing.T) {
 	} {
 		p := filepath.Join(t.TempDir(), tc.file)
 		os.WriteFile(p, []byte(tc.content), 0o644)
-		rows, err := ReadManifest(p, "/batch")
+		rows, err := ReadManifest(p, "/batch", ManifestOptions{})
 		if !errors.Is(err, ErrManifest) {
 			t.Errorf("%s: %v, rows %+v: want ErrManifest", tc.content, err, rows)
 			continue

@@ -68,7 +68,7 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 		"s.pdf,CC-2026-001,decision,t,长征补〔2026〕12号,2026-03-18,长春市南关区人民政府\n"+
 		"ok.pdf,CC-2026-001,decision,t,长征补〔2026〕12号,2026-03-18,长春市南关区人民政府\n"), 0o644)
 	within(t, fifo, func() {
-		rows, err := ReadManifest(manifest, dir)
+		rows, err := ReadManifest(manifest, dir, ManifestOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 			t.Errorf("filed %d, rejected %d, errors %d: want 1, 2, 0", sum.Filed, sum.Rejected, sum.Errors)
 		}
 		// The manifest itself as a named pipe: an error, at once.
-		if _, err := ReadManifest(fifo, dir); !errors.Is(err, ErrNotRegular) {
+		if _, err := ReadManifest(fifo, dir, ManifestOptions{}); !errors.Is(err, ErrNotRegular) {
 			t.Errorf("ReadManifest(fifo) = %v, want ErrNotRegular", err)
 		}
 	})

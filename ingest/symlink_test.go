@@ -43,7 +43,7 @@ func TestBatchSymlinkOutside(t *testing.T) {
 	os.WriteFile(manifest, []byte("file,project,type,title,doc_number,date,issuer\n"+
 		"evil.pdf,CC-2026-001,decision,t,长征补〔2026〕12号,2026-03-18,长春市南关区人民政府\n"+
 		"later.pdf,CC-2026-001,decision,t,长征补〔2026〕12号,2026-03-18,长春市南关区人民政府\n"), 0o644)
-	rows, err := ReadManifest(manifest, dir)
+	rows, err := ReadManifest(manifest, dir, ManifestOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,8 @@ import (
 type ingestFlags struct {
 	meta       map[string]*string
 	manifest   string
+	encodingS  string
+	encoding   ingest.Encoding
 	trustRoots string
 	policy     string
 	fonds      string
@@ -49,9 +51,12 @@ and printed. A rejected document stores nothing and every reason is printed.
 A batch (DIR --manifest FILE) runs on parallel workers and can be interrupted and
 run again: what was filed is reported as already filed, never twice. The manifest
 is CSV (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it on Chinese
-Windows) or JSON, one row a file, with the columns file, project, type, title,
-doc_number, date, issuer, disclosure, retention, archival_code, household,
-abstract, keywords.
+Windows) or JSON (UTF-8), one row a file, with the columns file, project, type,
+title, doc_number, date, issuer, disclosure, retention, archival_code, household,
+abstract, keywords. A CSV file that is not UTF-8 is read as GB18030 only when
+all of it is; bytes that are not text are refused with their row, column and
+bytes, never guessed (--encoding gb18030 or utf-8 says which it is). A row with
+more values than the header has columns is rejected.
 
 Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 		Example: `  gongshi ingest 征收决定.pdf --project CC-2026-001 --type decision \
@@ -82,6 +87,7 @@ Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 		f.StringVar(fl.metaPtr(m.name), m.name, "", m.usage)
 	}
 	f.StringVar(&fl.manifest, "manifest", "", "batch manifest (CSV or JSON) for a folder")
+	f.StringVar(&fl.encodingS, "encoding", "auto", "the manifest's encoding: auto, utf-8 or gb18030 (auto reads GB18030 only when the whole file is GB18030)")
 	f.StringVar(&fl.trustRoots, "trust-roots", "", "folder of PEM certificates that signatures must chain to")
 	f.StringVar(&fl.policy, "policy", "", "policy file (JSON) changing what is rejected, per document type")
 	f.StringVar(&fl.fonds, "fonds", "", "全宗号 for assigning archival codes, e.g. Z109")
@@ -119,6 +125,9 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	}
 	if !batch && fl.manifest != "" {
 		return fmt.Errorf("--manifest is for a folder; %s is a file", target)
+	}
+	if fl.encoding, err = ingest.ParseEncoding(fl.encodingS); err != nil {
+		return fmt.Errorf("--%v", err)
 	}
 	if !batch {
 		var missing []string
@@ -199,7 +208,7 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		return nil
 	}
 
-	rows, err := ingest.ReadManifest(fl.manifest, target)
+	rows, err := ingest.ReadManifest(fl.manifest, target, ingest.ManifestOptions{Encoding: fl.encoding})
 	if err != nil {
 		return err
 	}
