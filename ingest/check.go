@@ -261,6 +261,10 @@ func Check(rec archive.Record, ins *Inspection, pol Policy, cat *archive.Catalog
 	switch {
 	case ins.Content.Size == 0:
 		r.add(Integrity, "content", Fail, "文件为空", "the file has zero bytes")
+	case ins.PDF != nil && len(ins.PDF.Incomplete) > 0:
+		// Before the parser's verdict: a parser may rebuild a file cut short
+		// without a word, and the reason here is the more exact one.
+		r.add(Integrity, "content", Fail, "文件不完整（被截断）", "the PDF is not whole: %s", strings.Join(ins.PDF.Incomplete, "; "))
 	case ins.PDF != nil && !ins.PDF.Valid && !ins.PDF.Encrypted:
 		r.add(Integrity, "content", Fail, "文件结构不完整或损坏", "the PDF is damaged or truncated: %s", strings.Join(ins.PDF.Problems, "; "))
 	default:

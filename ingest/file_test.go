@@ -60,6 +60,14 @@ func TestFixtureVerdicts(t *testing.T) {
 		{"launch", RejectedDoc, []string{"security/active_content/fail"}},
 		{"attachment", Filed, []string{"security/active_content/warn"}},
 		{"truncated", RejectedDoc, []string{"integrity/content/fail", "usability/opens/fail"}},
+		// Files that are not whole fail the integrity check, whatever the parsers
+		// make of them (pdfcpu rebuilds a cut file; the signature scan finds no
+		// signature in it, and would call it unsigned).
+		{"cut_two_thirds", RejectedDoc, []string{"integrity/content/fail"}},
+		{"cut_after_signature", RejectedDoc, []string{"integrity/content/fail"}},
+		{"no_eof", RejectedDoc, []string{"integrity/content/fail"}},
+		{"byte_range_past_end", RejectedDoc, []string{"integrity/content/fail", "authenticity/signature/fail"}},
+		{"appended_junk", RejectedDoc, []string{"integrity/content/fail"}},
 		{"empty", RejectedDoc, []string{"integrity/content/fail", "usability/format/fail"}},
 		{"not_pdf", RejectedDoc, []string{"usability/format/fail"}},
 		{"thousands", Filed, []string{"usability/opens/pass", "authenticity/signature/pass"}},
@@ -93,11 +101,24 @@ func TestFixtureVerdicts(t *testing.T) {
 			if tc.want == RejectedDoc && len(res.Reasons) == 0 {
 				t.Error("rejected without a reason")
 			}
+			if why := incompleteWhy[tc.fixture]; why != "" && !strings.Contains(strings.Join(res.Reasons, "\n"), why) {
+				t.Errorf("reasons %q lack %q", res.Reasons, why)
+			}
 			if tc.want == Filed && (res.Record.ID == "" || len(res.Record.Report) == 0) {
 				t.Errorf("filed record %+v lacks id or report", res.Record)
 			}
 		})
 	}
+}
+
+// incompleteWhy is what the integrity check says of each file that is not whole.
+var incompleteWhy = map[string]string{
+	"truncated":           "完整性 Integrity: 文件不完整（被截断） — the PDF is not whole: the file does not end with the end-of-file marker %%EOF",
+	"cut_two_thirds":      "the file does not end with the end-of-file marker %%EOF: it is cut short",
+	"cut_after_signature": "past the end of the file",
+	"no_eof":              "the file does not end with the end-of-file marker %%EOF",
+	"byte_range_past_end": "has a /ByteRange [0 ",
+	"appended_junk":       "bytes after the last end-of-file marker %%EOF are not part of the PDF",
 }
 
 // A rejection stores nothing and lists every reason at once.

@@ -135,7 +135,24 @@ func makeFixtures(dir string) (*fixtureSet, error) {
 	if err != nil {
 		return nil, err
 	}
+	cutAfterSignature, err := pdftest.CutAfterSignature(signed)
+	if err != nil {
+		return nil, err
+	}
+	noEOF, err := pdftest.WithoutEOF(signed)
+	if err != nil {
+		return nil, err
+	}
+	stretched, err := pdftest.StretchByteRange(signed, 4096)
+	if err != nil {
+		return nil, err
+	}
 	write := map[string][]byte{
+		"cut_two_thirds":      pdftest.CutShort(signed, 2, 3),
+		"cut_after_signature": cutAfterSignature,
+		"no_eof":              noEOF,
+		"byte_range_past_end": stretched,
+		"appended_junk":       append(bytes.Clone(signed), "\nthis is not PDF\n"...),
 		"signed_after_expiry": expired,
 		"signed":              signed,
 		"tampered":            tampered,

@@ -62,6 +62,10 @@ type PDFInfo struct {
 	// Active lists active content found: "javascript", "launch",
 	// "embedded_file", each once.
 	Active []string `json:"active,omitempty"`
+	// Incomplete says why the file is not whole, when it is not: cut short,
+	// without its end-of-file marker, or with a signature's byte range past its
+	// end (complete.go).
+	Incomplete []string `json:"incomplete,omitempty"`
 	// Signatures are the digital signatures, in file order.
 	Signatures []Signature `json:"signatures,omitempty"`
 }
@@ -199,7 +203,11 @@ func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (
 	d := archive.NewDigester()
 	d.Write(head)
 	var derr error
+	var whole *wholeScan // is the file whole? (complete.go)
 	if ins.Format == FormatPDF {
+		whole = newWholeScan(fi.Size())
+		whole.Write(head)
+		digest := io.MultiWriter(d, whole)
 		// The parse and the digests run at the same time, on the two cores.
 		// A file up to memoryMax is read into memory once, and both read that
 		// copy: pdfcpu reads each object through a new buffered reader at its
@@ -234,9 +242,9 @@ func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (
 			}()
 		}
 		if rest != nil {
-			d.Write(rest)
+			digest.Write(rest)
 		} else if derr == nil {
-			_, derr = io.Copy(d, ctxio.Reader(ctx, f))
+			_, derr = io.Copy(digest, ctxio.Reader(ctx, f))
 		}
 	} else {
 		_, derr = io.Copy(d, ctxio.Reader(ctx, f))
@@ -264,6 +272,9 @@ func (in *Inspector) inspectWith(ctx context.Context, path string, open func() (
 	}
 	if derr != nil {
 		return nil, fmt.Errorf("ingest: inspect %s: %w", path, derr)
+	}
+	if whole != nil && ins.PDF != nil {
+		ins.PDF.Incomplete = whole.problems()
 	}
 	ins.Content = d.Sum()
 	if ins.Content.Size != fi.Size() {
