@@ -85,6 +85,21 @@ func (d Date) After(o Date) bool { return d.Compare(o) > 0 }
 // AddDays returns d moved by n days (n may be negative).
 func (d Date) AddDays(n int) Date { return civil(d.utc().AddDate(0, 0, n)) }
 
+// AddMonths returns the day n months after d (before, when n is negative) as the
+// Civil Code counts periods in months: the same day of the month, or the month's last
+// day when it has no such day (民法典 Art. 202: 2026-01-31 plus one month is
+// 2026-02-28, not time.AddDate's 2026-03-03).
+func (d Date) AddMonths(n int) Date {
+	m := d.Year*12 + int(d.Month) - 1 + n
+	y, mon := m/12, time.Month(m%12+1)
+	last := time.Date(y, mon+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return Date{Year: y, Month: mon, Day: min(d.Day, last)}
+}
+
+// AddYears returns the day n years after d as the Civil Code counts periods in years:
+// 2024-02-29 plus one year is 2025-02-28 (Art. 202).
+func (d Date) AddYears(n int) Date { return d.AddMonths(12 * n) }
+
 // DaysSince returns the number of days from o to d: 1 when d is the day after o,
 // negative when d is before o.
 func (d Date) DaysSince(o Date) int {

@@ -99,3 +99,32 @@ func TestDateJSON(t *testing.T) {
 		t.Error("Marshal accepted 2026-02-30")
 	}
 }
+
+// TestAddMonths: periods in months and years end on the corresponding day, or on the
+// month's last day when there is none (民法典 Art. 202).
+func TestAddMonths(t *testing.T) {
+	for _, tc := range []struct {
+		d    Date
+		n    int
+		want Date
+	}{
+		{D(2026, 1, 31), 1, D(2026, 2, 28)},
+		{D(2024, 1, 31), 1, D(2024, 2, 29)},
+		{D(2026, 3, 31), -1, D(2026, 2, 28)},
+		{D(2026, 11, 15), 3, D(2027, 2, 15)},
+		{D(2026, 1, 15), -13, D(2024, 12, 15)},
+		{D(2026, 5, 31), 0, D(2026, 5, 31)},
+	} {
+		if got := tc.d.AddMonths(tc.n); got != tc.want {
+			t.Errorf("%s + %d months = %s, want %s", tc.d, tc.n, got, tc.want)
+		}
+	}
+	if got := D(2024, 2, 29).AddYears(1); got != D(2025, 2, 28) {
+		t.Errorf("2024-02-29 + 1 year = %s", got)
+	}
+	// Retention from the following 1 January: a D30 record of a project closed in 2026
+	// runs from 2027-01-01 to the end of 2056.
+	if got := D(2027, 1, 1).AddYears(30).AddDays(-1); got != D(2056, 12, 31) {
+		t.Errorf("30 years from 2027-01-01 end %s", got)
+	}
+}

@@ -377,11 +377,15 @@ func (c *Calendar) unknown(d Date) error {
 	return &UnknownError{Date: d, Years: ys}
 }
 
+func invalidDate(d Date) error {
+	return fmt.Errorf("calendar: invalid date %d-%d-%d", d.Year, int(d.Month), d.Day)
+}
+
 // Day returns what the calendar knows of d, or an *UnknownError when it has no
 // notice for d's year. An invalid date is an error too.
 func (c *Calendar) Day(d Date) (Day, error) {
 	if !d.Valid() {
-		return Day{}, fmt.Errorf("calendar: invalid date %d-%d-%d", d.Year, int(d.Month), d.Day)
+		return Day{}, invalidDate(d)
 	}
 	if !c.known[d.Year] {
 		return Day{}, c.unknown(d)

@@ -28,6 +28,9 @@ func (c *Calendar) WorkdayOnOrAfter(d Date) (Date, error) {
 // It needs the calendar of every day it passes: where the data ends it returns an
 // *UnknownError.
 func (c *Calendar) AddWorkdays(d Date, n int) (Date, error) {
+	if !d.Valid() {
+		return Date{}, invalidDate(d)
+	}
 	step := 1
 	if n < 0 {
 		step, n = -1, -n
@@ -50,6 +53,11 @@ func (c *Calendar) AddWorkdays(d Date, n int) (Date, error) {
 // is b when b is a working day. It is negative when b is before a (the working days
 // after b up to and including a, negated), and needs the calendar of every day between.
 func (c *Calendar) WorkdaysBetween(a, b Date) (int, error) {
+	for _, d := range []Date{a, b} {
+		if !d.Valid() {
+			return 0, invalidDate(d)
+		}
+	}
 	sign := 1
 	if b.Before(a) {
 		a, b, sign = b, a, -1

@@ -103,3 +103,14 @@ func TestWorkdaysUnknown(t *testing.T) {
 		t.Errorf("AddWorkdays(2026-12-24, 5) = %s, %v; want 2026-12-31", got, err)
 	}
 }
+
+func TestWorkdaysInvalidDate(t *testing.T) {
+	c := Default()
+	bad := Date{Year: 2026, Month: 2, Day: 30}
+	if _, err := c.AddWorkdays(bad, 1); err == nil || errors.Is(err, ErrUnknown) {
+		t.Errorf("AddWorkdays(2026-02-30) = %v, want an invalid-date error", err)
+	}
+	if _, err := c.WorkdaysBetween(D(2026, 2, 1), bad); err == nil || errors.Is(err, ErrUnknown) {
+		t.Errorf("WorkdaysBetween(…, 2026-02-30) = %v, want an invalid-date error", err)
+	}
+}

@@ -245,7 +245,7 @@ func (pr *Procedure) Timeline(p Project, recs []Record, now time.Time) (Timeline
 	for _, s := range pr.cat.Steps() {
 		step := Step{Code: s.Code, NameZh: s.NameZh, NameEn: s.NameEn}
 		for _, code := range pr.typesOf(s.Code) {
-			e := pr.entry(pr.byType[code], p, byType[code], periods, today)
+			e := pr.entry(pr.byType[code], p, byType[code], periods, tl.Periods, today)
 			if e.State == Overdue || e.State == Late {
 				tl.Problems++
 			}
@@ -304,7 +304,7 @@ func (pr *Procedure) period(t TypeConfig, p Project, byType map[string][]Record,
 }
 
 // entry computes one type's state for the project.
-func (pr *Procedure) entry(t TypeConfig, p Project, recs []Record, periods map[string]PeriodView, today archive.Date) Entry {
+func (pr *Procedure) entry(t TypeConfig, p Project, recs []Record, periods map[string]PeriodView, ordered []PeriodView, today archive.Date) Entry {
 	dt, _ := pr.cat.Type(t.Type)
 	e := Entry{Type: dt.Code, NameZh: dt.NameZh, NameEn: dt.NameEn, Disclosure: dt.Disclosure, When: t.When}
 	clockOn := t.DisclosureClock == nil || *t.DisclosureClock
@@ -343,7 +343,7 @@ func (pr *Procedure) entry(t TypeConfig, p Project, recs []Record, periods map[s
 			}
 		}
 	}
-	for _, pv := range periods {
+	for _, pv := range ordered { // in table order, so that flags come out in one order
 		if pv.Before == t.Type && pv.Status.State == calendar.CutShort {
 			e.Flags = append(e.Flags, Flag{Rule: pv.Rule, Type: pv.Type, End: pv.End, Days: pv.Status.DaysLate})
 		}
