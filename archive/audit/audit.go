@@ -1,37 +1,10 @@
-// Package audit checks the fixity of a whole archive: it re-reads every content
-// object and recomputes its SHA-256 and SM3, compares them with the records that
-// name it, checks that every record version is in the ledger (and unaltered) and
-// that every ledger entry's record version exists, and that the ledger's entries
-// are those its signed checkpoint covers. Each failure is appended to the ledger
-// as a fixity_failure event.
-//
-// A content object that cannot be read, for a reason other than its absence (the
-// store unavailable, a connection reset, a timeout), is read again a few times,
-// after growing pauses; when it still cannot be read it is reported as a read
-// error (Report.ReadErrors): an operational problem, not a finding about the
-// archive, so not a ledger event.
-//
-// Reading the content is the long part. It runs on parallel workers and can be
-// resumed after a kill: after each chunk of objects, the key of the last object of
-// the chunk and the failures found so far are saved to a local state file, and a
-// new run starts after that key. The metadata checks are re-run in full, because
-// they read far less.
 package audit
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
@@ -39,27 +12,57 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/ledger"
 )
 
-// Failure kinds.
+// Failure kinds. Those of the ledger's own objects are ledger's (ledger.BatchMissing
+// and the others), reported as they are.
 const (
-	ContentDamaged = "content_damaged"      // the bytes do not have the digests the key or the records say
-	ContentMissing = "content_missing"      // a record's content object is not in the store
-	RecordAltered  = "record_altered"       // a record version differs from its ledger entry, or cannot be decoded
-	RecordMissing  = "record_missing"       // a ledger entry names a record version that is not in the store
-	NotInLedger    = "not_in_ledger"        // a record version has no ledger entry
-	EntryAltered   = "ledger_entry_altered" // an entry differs from the hash its signed checkpoint covers
+	ContentDamaged = "content_damaged" // the bytes do not have the digests the key or the records say
+	ContentMissing = "content_missing" // a record's content object is not in the store
+	RecordAltered  = "record_altered"  // a record version differs from its ledger entry, or cannot be decoded
+	RecordMissing  = "record_missing"  // a ledger entry names a record version that is not in the store
+	NotInLedger    = "not_in_ledger"   // a record version has no ledger entry
+	EntryAltered   = ledger.EntryAltered
+	// Derived objects.
+	MarkerMissing = "content_marker_missing" // a record version's by-content marker is not stored
+	MarkerExtra   = "content_marker_extra"   // a marker names a record none of whose versions has that content
+	// Archival codes (档号) and their claims.
+	ClaimMissing  = "number_claim_missing"    // a record's archival code has no claim
+	ClaimAltered  = "number_claim_altered"    // the claim of a record's code names another filing
+	CodeDuplicate = "archival_code_duplicate" // two records carry one archival code
 )
 
-// Failure is one thing found wrong.
+// Notice kinds: what interrupted filings leave, harmless, named so that nothing
+// in the store goes unexplained. They are not failures.
+const (
+	ContentUnreferenced = "content_unreferenced"  // content no record names
+	MarkerOrphan        = "content_marker_orphan" // a marker of a record that is not stored
+	ClaimUnused         = "number_claim_unused"   // a number claimed by a filing that was never stored
+)
+
+// Failure is one thing found wrong (or, in Report.InFlight, Unconfirmed and
+// Notices, one thing that looked so).
 type Failure struct {
 	Kind    string `json:"kind"`
 	Key     string `json:"key"` // the object it concerns
 	Record  string `json:"record,omitempty"`
 	Version int    `json:"version,omitempty"`
 	Detail  string `json:"detail"`
+	// Want says what the object should be.
+	Want string `json:"want,omitempty"`
+	// Derived: the object is rebuilt from its source by Options.Repair.
+	Derived bool `json:"derived,omitempty"`
+	// Repaired says what Options.Repair made.
+	Repaired string `json:"repaired,omitempty"`
 	// LedgerIndex is the index of the fixity_failure event that records it.
 	LedgerIndex *int64 `json:"ledger_index,omitempty"`
+	// Object and Seen are what the first look found: the store key, and
+	// "absent" or the SHA-256 of its bytes. The second look must find the same.
+	Object string `json:"object,omitempty"`
+	Seen   string `json:"seen,omitempty"`
 
-	event *archive.Event // what to append, when the failure concerns a record version
+	event  *archive.Event  // what to append, when the failure concerns a record version
+	young  bool            // within the in-flight bound when first seen
+	ledger *ledger.Finding // the ledger's finding, for the second look and the repair
+	marker *markerFix      // a content marker's repair
 }
 
 // Report is the result of a run.
@@ -68,22 +71,46 @@ type Report struct {
 	Finished time.Time `json:"finished"`
 	Resumed  bool      `json:"resumed"`
 	// Sample is the fraction of content objects re-read (1 for all).
-	Sample         float64 `json:"sample"`
-	RecordVersions int     `json:"record_versions"`
-	LedgerEntries  int64   `json:"ledger_entries"`
-	TreeSize       int64   `json:"tree_size"`
-	ContentObjects int     `json:"content_objects"`
+	Sample float64 `json:"sample"`
+	// InFlightBound is the age under which an unfinished object is in flight.
+	InFlightBound  string `json:"in_flight_bound"`
+	RecordVersions int    `json:"record_versions"`
+	LedgerEntries  int64  `json:"ledger_entries"`
+	TreeSize       int64  `json:"tree_size"`
+	ContentObjects int    `json:"content_objects"`
+	// Ledger is what the check of the ledger's own objects counted.
+	Ledger *ledger.CheckReport `json:"ledger,omitempty"`
+	// Markers and Claims count the content markers and archival-number claims
+	// checked.
+	Markers int `json:"content_markers"`
+	Claims  int `json:"number_claims"`
 	// Read and ReadBytes count the objects re-read, by this run and by the run it
 	// resumed.
 	Read      int64     `json:"read"`
 	ReadBytes int64     `json:"read_bytes"`
 	Failures  []Failure `json:"failures"`
+	// InFlight are unfinished objects younger than the bound: filings at work.
+	InFlight []Failure `json:"in_flight,omitempty"`
+	// Unconfirmed are what the first look found wrong and the second did not:
+	// the object changed in between (a writer at work). Not failures.
+	Unconfirmed []Failure `json:"unconfirmed,omitempty"`
+	// Notices are leftovers of interrupted filings: not failures.
+	Notices []Failure `json:"notices,omitempty"`
+	// Repairs lists what Options.Repair made, RepairErrors what it could not.
+	Repairs      []string `json:"repairs,omitempty"`
+	RepairErrors []string `json:"repair_errors,omitempty"`
 	// ReadErrors are the content objects that could not be read, even after
 	// retries, for a reason other than their absence: those were not checked.
 	ReadErrors []ReadError `json:"read_errors,omitempty"`
+	// LedgerDamaged: an authoritative object of the ledger is damaged, so
+	// nothing was appended to it; DamageNotice is the key of the signed notice
+	// that makes the ledger refuse appends until it is whole again.
+	LedgerDamaged bool   `json:"ledger_damaged,omitempty"`
+	DamageNotice  string `json:"damage_notice,omitempty"`
 	// LedgerError says why failures could not be appended to the ledger.
 	LedgerError string `json:"ledger_error,omitempty"`
-	// OK: nothing wrong was found and every object to check was read.
+	// OK: nothing wrong was found (or all of it was derived and repaired) and
+	// every object to check was read.
 	OK bool `json:"ok"`
 }
 
@@ -99,7 +126,7 @@ type ReadError struct {
 
 // Journal appends events; *ledger.Log implements it.
 type Journal interface {
-	Append(ctx context.Context, e archive.Event) (int64, error)
+	AppendAll(ctx context.Context, events []archive.Event) ([]int64, error)
 }
 
 // Options configure a run.
@@ -124,11 +151,20 @@ type Options struct {
 	// ChunkSize is how many objects are read between saves of the state; 0
 	// means 256.
 	ChunkSize int
+	// InFlight is the age under which an unfinished object is a filing at work,
+	// not a failure; 0 means ledger.DefaultInFlight (ten minutes).
+	InFlight time.Duration
+	// Repair rebuilds the derived objects found missing, altered or extra
+	// (content markers, lookup keys, tiles) from their sources. Authoritative
+	// objects are never rebuilt.
+	Repair bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Progress, when not nil, is called after each object read, from one
 	// goroutine at a time.
 	Progress func(p Progress)
+	// BeforeSecondLook, when not nil, is called between the two looks (tests).
+	BeforeSecondLook func()
 }
 
 // Progress is how far the content phase is.
@@ -137,19 +173,30 @@ type Progress struct {
 	DoneBytes, TotalBytes int64
 }
 
-// state is what a run saves to be resumed.
-type state struct {
-	Version  int             `json:"version"`
-	Started  time.Time       `json:"started"`
-	Sample   float64         `json:"sample"`
-	Offset   uint16          `json:"offset"`
-	After    string          `json:"after"`
-	Read     int64           `json:"read"`
-	Bytes    int64           `json:"bytes"`
-	Failures []Failure       `json:"failures"`
-	Events   []archive.Event `json:"events"` // parallel to Failures; zero Kind for none
-	// ReadErrors are those of the chunks done.
-	ReadErrors []ReadError `json:"read_errors,omitempty"`
+// run is one audit in progress.
+type run struct {
+	o   Options
+	rep Report
+	st  state
+	now time.Time
+
+	failures []Failure
+	// From the ledger: the creation events of record versions, the subject of
+	// every entry, and where the check stopped reading.
+	created  map[versionKey]ledgerEntry
+	subjects map[int64]versionKey
+	lcheck   *ledger.CheckReport
+	// lost are the record versions whose entries the ledger lost with a batch
+	// (their lookup keys say so); lostVersions names those stored.
+	lost         map[versionKey]bool
+	lostVersions []string
+	// From the records: which versions name which content, the stored
+	// versions, and what the claims need.
+	refs     map[archive.Hash][]ref
+	seen     map[versionKey]bool
+	recSeen  map[versionKey]string       // what the first look read of each version
+	versions map[string][]archive.Record // by id, the versions read, for markers and codes
+	stored   map[archive.Hash]bool       // content objects listed
 }
 
 type ref struct {
@@ -162,6 +209,12 @@ type ref struct {
 type versionKey struct {
 	id      string
 	version int
+}
+
+type ledgerEntry struct {
+	index   int64
+	ev      archive.Event
+	failure int // index of its EntryAltered failure, or -1
 }
 
 // Run audits the archive.
@@ -178,6 +231,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.Sample <= 0 || o.Sample > 1 {
 		o.Sample = 1
 	}
+	if o.InFlight <= 0 {
+		o.InFlight = ledger.DefaultInFlight
+	}
 	if o.Journal == nil && o.Ledger != nil {
 		o.Journal = o.Ledger
 	}
@@ -185,435 +241,55 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Started: st.Started, Resumed: resumed, Sample: st.Sample}
-	var failures []Failure
-	add := func(f Failure, ev *archive.Event) {
-		f.event = ev
-		failures = append(failures, f)
+	r := &run{o: o, st: st, now: o.Now(),
+		rep:     Report{Started: st.Started, Resumed: resumed, Sample: st.Sample, InFlightBound: o.InFlight.String()},
+		created: map[versionKey]ledgerEntry{}, lost: map[versionKey]bool{}, subjects: map[int64]versionKey{},
+		refs: map[archive.Hash][]ref{}, seen: map[versionKey]bool{}, recSeen: map[versionKey]string{}, versions: map[string][]archive.Record{}}
+	// The phases, in the order that lets each rely on the one before: the ledger
+	// before the records (a record version listed after its entry was read is
+	// caught by the second look), the records before their markers and content
+	// (which are stored before the record version).
+	for _, phase := range []func(context.Context) error{
+		r.checkLedger, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent,
+		r.secondLook, r.repair, r.record,
+	} {
+		if err := phase(ctx); err != nil {
+			return r.rep, err
+		}
 	}
+	return r.finish()
+}
 
-	// 1. The ledger: every entry against the signed checkpoint; the creation
-	// events of record versions, by version.
-	created := map[versionKey]ledgerEntry{}
-	if o.Ledger != nil {
-		cp, err := o.Ledger.CheckEntries(ctx, func(i int64, text []byte, ok bool) error {
-			rep.LedgerEntries++
-			ev, perr := ledger.ParseEntry(text)
-			le := ledgerEntry{index: i, ev: ev, failure: -1}
-			if !ok || perr != nil {
-				f := Failure{Kind: EntryAltered, Key: fmt.Sprintf("ledger entry %d", i),
-					Detail: fmt.Sprintf("ledger entry %d is not the entry that the signed checkpoint covers: it was replaced", i)}
-				if perr == nil {
-					f.Record, f.Version = ev.RecordID, ev.Version
-				}
-				le.failure = len(failures)
-				add(f, nil)
-			}
-			if subject, _ := ev.Ref(); perr == nil && subject == archive.SubjectRecord &&
-				(ev.Kind == archive.EventFile || ev.Kind == archive.EventNewVersion) {
-				created[versionKey{ev.RecordID, ev.Version}] = le
-			}
-			return nil
-		})
-		if err != nil {
-			return rep, fmt.Errorf("audit: ledger: %w", err)
-		}
-		rep.TreeSize = cp.Size
-	}
+func (r *run) add(f Failure, ev *archive.Event) int {
+	f.event = ev
+	r.failures = append(r.failures, f)
+	return len(r.failures) - 1
+}
 
-	// 2. Record versions: each one decodes, is in the ledger, and is what its
-	// entry says; collect which records name which content.
-	refs := map[archive.Hash][]ref{}
-	seen := map[versionKey]bool{}
-	var versions []archive.RecordVersionInfo
-	if err := o.Archive.WalkRecordVersions(ctx, "", func(v archive.RecordVersionInfo) error {
-		versions = append(versions, v)
-		return nil
-	}); err != nil {
-		return rep, fmt.Errorf("audit: records: %w", err)
-	}
-	// Record versions are read a group at a time on parallel readers (on S3 each
-	// is a round trip), and checked in order.
-	const group = 256
-	var raw [][]byte
-	for n, v := range versions {
-		if n%group == 0 {
-			vs := versions[n:min(n+group, len(versions))]
-			raw = make([][]byte, len(vs))
-			errs := make([]error, len(vs))
-			var wg sync.WaitGroup
-			sem := make(chan struct{}, 2*o.Workers)
-			for i, v := range vs {
-				wg.Add(1)
-				sem <- struct{}{}
-				go func() {
-					defer func() { <-sem; wg.Done() }()
-					raw[i], errs[i] = o.Archive.RecordVersionBytes(ctx, v.ID, v.Version)
-				}()
-			}
-			wg.Wait()
-			if err := errors.Join(errs...); err != nil {
-				return rep, fmt.Errorf("audit: %w", err)
-			}
-		}
-		b := raw[n%group]
-		rep.RecordVersions++
-		vk := versionKey{v.ID, v.Version}
-		seen[vk] = true
-		sum := archive.Hash(sha256.Sum256(b))
-		le, inLedger := created[vk]
-		rec, derr := archive.DecodeRecord(b)
-		switch {
-		case derr != nil || rec.ID != v.ID || rec.Version != v.Version:
-			add(Failure{Kind: RecordAltered, Key: v.Key, Record: v.ID, Version: v.Version,
-				Detail: fmt.Sprintf("the record version cannot be read as stored: %v", derr)}, eventFrom(le, inLedger, st.Started))
-			continue
-		case inLedger && le.failure >= 0:
-			// Its entry was replaced (reported above): the failure is the
-			// record version's, with the digests of the record as stored.
-			ev, _ := archive.RecordEvent(archive.EventFixityFailure, rec)
-			ev.Time = st.Started
-			failures[le.failure].event = &ev
-		case !inLedger:
-			ev, _ := archive.RecordEvent(archive.EventFixityFailure, rec)
-			ev.Time = st.Started
-			add(Failure{Kind: NotInLedger, Key: v.Key, Record: v.ID, Version: v.Version,
-				Detail: "the record version has no entry in the ledger"}, &ev)
-		case le.ev.RecordDigest != sum:
-			add(Failure{Kind: RecordAltered, Key: v.Key, Record: v.ID, Version: v.Version,
-				Detail: fmt.Sprintf("the stored record version has SHA-256 %s, its ledger entry %d says %s", sum, le.index, le.ev.RecordDigest)},
-				eventFrom(le, true, st.Started))
-		case le.ev.Content != rec.Content:
-			add(Failure{Kind: RecordAltered, Key: v.Key, Record: v.ID, Version: v.Version,
-				Detail: fmt.Sprintf("the record version's content digests (SHA-256 %s, SM3 %s, %d bytes) differ from those of its ledger entry %d (SHA-256 %s, SM3 %s, %d bytes)",
-					rec.Content.SHA256, rec.Content.SM3, rec.Content.Size, le.index, le.ev.Content.SHA256, le.ev.Content.SM3, le.ev.Content.Size)},
-				eventFrom(le, true, st.Started))
-		}
-		refs[rec.Content.SHA256] = append(refs[rec.Content.SHA256], ref{v.ID, v.Version, rec.Content, sum})
-	}
-	// Every ledger entry's record version exists.
-	var gone []versionKey
-	for vk := range created {
-		if !seen[vk] {
-			gone = append(gone, vk)
-		}
-	}
-	sort.Slice(gone, func(i, j int) bool { return created[gone[i]].index < created[gone[j]].index })
-	for _, vk := range gone {
-		le := created[vk]
-		add(Failure{Kind: RecordMissing, Key: fmt.Sprintf("records/%s/%06d.json", vk.id, vk.version), Record: vk.id, Version: vk.version,
-			Detail: fmt.Sprintf("ledger entry %d names this record version, which is not in the store", le.index)}, eventFrom(le, true, st.Started))
-	}
+// young reports whether t is within the in-flight bound of the audit's start,
+// either side (clocks of several writers differ a little).
+func (r *run) young(t time.Time) bool {
+	d := r.now.Sub(t)
+	return d < r.o.InFlight && d > -r.o.InFlight
+}
 
-	// 3. Content: list every object, re-read those sampled and not yet done.
-	type obj struct {
-		key  string
-		sha  archive.Hash
-		size int64
-	}
-	var all, todo []obj
-	var totalBytes int64
-	if err := o.Store.List(ctx, "blobs/sha256/", "", func(info blob.Info) error {
-		h, err := archive.ParseHash(info.Key[strings.LastIndexByte(info.Key, '/')+1:])
-		if err != nil {
-			return nil // not a content object
-		}
-		all = append(all, obj{info.Key, h, info.Size})
-		if info.Key > st.After && sampled(h, st.Sample, st.Offset) {
-			todo = append(todo, obj{info.Key, h, info.Size})
-			totalBytes += info.Size
-		}
-		return nil
-	}); err != nil {
-		return rep, fmt.Errorf("audit: content: %w", err)
-	}
-	rep.ContentObjects = len(all)
-	stored := make(map[archive.Hash]bool, len(all))
-	for _, ob := range all {
-		stored[ob.sha] = true
-	}
-	missing := make([]archive.Hash, 0)
-	for h := range refs {
-		if !stored[h] {
-			missing = append(missing, h)
-		}
-	}
-	sort.Slice(missing, func(i, j int) bool { return missing[i].String() < missing[j].String() })
-	for _, h := range missing {
-		for _, r := range refs[h] {
-			ev := archive.Event{Kind: archive.EventFixityFailure, RecordID: r.id, Version: r.version, Content: r.content, RecordDigest: r.record, Time: st.Started}
-			add(Failure{Kind: ContentMissing, Key: archive.ContentKey(h), Record: r.id, Version: r.version,
-				Detail: "the record's content object is not in the store"}, &ev)
-		}
-	}
-
-	prog := Progress{Total: int64(len(todo)), TotalBytes: totalBytes}
-	var pmu sync.Mutex
-	for start := 0; start < len(todo); start += o.ChunkSize {
-		chunk := todo[start:min(start+o.ChunkSize, len(todo))]
-		results := make([]result, len(chunk))
-		next := make(chan int)
-		var wg sync.WaitGroup
-		for w := 0; w < min(o.Workers, len(chunk)); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				buf := make([]byte, 1<<20)
-				for i := range next {
-					results[i] = check(ctx, o.Store, chunk[i].key, buf)
-					if o.Progress != nil {
-						pmu.Lock()
-						prog.Done++
-						prog.DoneBytes += results[i].sum.Size
-						o.Progress(prog)
-						pmu.Unlock()
-					}
-				}
-			}()
-		}
-	feed:
-		for i := range chunk {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				break feed
-			}
-		}
-		close(next)
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("audit: interrupted after %s (the next run resumes there): %w", st.After, err)
-		}
-		for i, res := range results {
-			ob := chunk[i]
-			st.Read++
-			st.Bytes += res.sum.Size
-			if res.err != nil && !errors.Is(res.err, blob.ErrNotFound) && !errors.Is(res.err, context.Canceled) {
-				st.ReadErrors = append(st.ReadErrors, ReadError{Key: ob.key, Detail: res.err.Error()})
-				continue
-			}
-			for _, f := range contentFailures(ob.key, ob.sha, res, refs[ob.sha], st.Started) {
-				st.Failures = append(st.Failures, f)
-				if f.event != nil {
-					st.Events = append(st.Events, *f.event)
-				} else {
-					st.Events = append(st.Events, archive.Event{})
-				}
-			}
-		}
-		st.After = chunk[len(chunk)-1].key
-		if err := saveState(o.StatePath, st); err != nil {
-			return rep, err
-		}
-	}
-	for i, f := range st.Failures {
-		var ev *archive.Event
-		if st.Events[i].Kind != "" {
-			ev = &st.Events[i]
-		}
-		add(f, ev)
-	}
-	rep.Read, rep.ReadBytes = st.Read, st.Bytes
-	rep.ReadErrors = st.ReadErrors
-
-	// 4. Each failure becomes a ledger event. Their time is the run's start, so
-	// that a resumed run appends each one once.
-	if o.Journal != nil {
-		for i := range failures {
-			if failures[i].event == nil {
-				continue
-			}
-			idx, err := o.Journal.Append(ctx, *failures[i].event)
-			if err != nil {
-				rep.LedgerError = err.Error()
-				break
-			}
-			failures[i].LedgerIndex = &idx
-		}
-	}
-	rep.Failures = failures
+func (r *run) finish() (Report, error) {
+	rep := &r.rep
+	rep.Failures = r.failures
 	if rep.Failures == nil {
 		rep.Failures = []Failure{}
 	}
-	rep.OK = len(failures) == 0 && len(rep.ReadErrors) == 0
-	rep.Finished = o.Now().UTC()
-	if o.StatePath != "" {
-		if err := os.Remove(o.StatePath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return rep, fmt.Errorf("audit: %w", err)
+	rep.OK = len(rep.ReadErrors) == 0
+	for _, f := range rep.Failures {
+		if f.Repaired == "" {
+			rep.OK = false
 		}
 	}
-	return rep, nil
-}
-
-type ledgerEntry struct {
-	index   int64
-	ev      archive.Event
-	failure int // index of its EntryAltered failure, or -1
-}
-
-// eventFrom is the fixity_failure event of a record version, with the digests its
-// ledger entry gives; nil when there is no entry to take them from.
-func eventFrom(le ledgerEntry, ok bool, at time.Time) *archive.Event {
-	if !ok {
-		return nil
-	}
-	ev := le.ev
-	ev.Kind, ev.Time = archive.EventFixityFailure, at
-	// A fixity failure is the audit's finding, not the filer's change: an event
-	// of the first form, as RecordEvent makes for kinds other than the version's.
-	ev.Subject, ev.SubjectID, ev.Actor, ev.Reason = "", "", "", archive.Hash{}
-	return &ev
-}
-
-type result struct {
-	sum archive.Digests
-	err error
-}
-
-// Reading a content object is tried readAttempts times, pausing readBackoff
-// before the second attempt and twice as long before each further one, unless the
-// object is not there (blob.ErrNotFound) or ctx ends.
-var (
-	readAttempts = 4
-	readBackoff  = 500 * time.Millisecond
-)
-
-// check reads the object under key and returns its digests, retrying errors that
-// may be transient.
-func check(ctx context.Context, st blob.Store, key string, buf []byte) result {
-	pause := readBackoff
-	for attempt := 1; ; attempt++ {
-		res := checkOnce(ctx, st, key, buf)
-		if res.err == nil || errors.Is(res.err, blob.ErrNotFound) || ctx.Err() != nil {
-			return res
-		}
-		if attempt >= readAttempts {
-			res.err = fmt.Errorf("read %d times, failed each time; the last error: %w", attempt, res.err)
-			return res
-		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return result{err: ctx.Err()}
-		case <-t.C:
-		}
-		pause *= 2
-	}
-}
-
-func checkOnce(ctx context.Context, st blob.Store, key string, buf []byte) result {
-	rc, err := st.Get(ctx, key)
-	if err != nil {
-		return result{err: err}
-	}
-	defer rc.Close()
-	d := archive.NewDigester()
-	if _, err := io.CopyBuffer(d, rc, buf); err != nil {
-		return result{err: err}
-	}
-	return result{sum: d.Sum()}
-}
-
-// contentFailures compares what was read under key with what its key and its
-// records say.
-func contentFailures(key string, sha archive.Hash, res result, refs []ref, at time.Time) []Failure {
-	var out []Failure
-	if res.err != nil {
-		// Only an object that is not there is a finding: Run reports other read
-		// errors as operational errors, not as failures.
-		if !errors.Is(res.err, blob.ErrNotFound) {
-			return nil
-		}
-		kind := ContentMissing
-		for _, r := range refs {
-			ev := archive.Event{Kind: archive.EventFixityFailure, RecordID: r.id, Version: r.version, Content: r.content, RecordDigest: r.record, Time: at}
-			out = append(out, Failure{Kind: kind, Key: key, Record: r.id, Version: r.version, Detail: res.err.Error(), event: &ev})
-		}
-		if len(refs) == 0 {
-			out = append(out, Failure{Kind: kind, Key: key, Detail: res.err.Error()})
-		}
-		return out
-	}
-	if res.sum.SHA256 != sha {
-		detail := fmt.Sprintf("the object's bytes have SHA-256 %s, not the %s of its key", res.sum.SHA256, sha)
-		if len(refs) == 0 {
-			return []Failure{{Kind: ContentDamaged, Key: key, Detail: detail + " (no record names it)"}}
-		}
-		for _, r := range refs {
-			ev := archive.Event{Kind: archive.EventFixityFailure, RecordID: r.id, Version: r.version, Content: r.content, RecordDigest: r.record, Time: at}
-			out = append(out, Failure{Kind: ContentDamaged, Key: key, Record: r.id, Version: r.version, Detail: detail, event: &ev})
-		}
-		return out
-	}
-	for _, r := range refs {
-		if r.content.SM3 != res.sum.SM3 || r.content.Size != res.sum.Size {
-			ev := archive.Event{Kind: archive.EventFixityFailure, RecordID: r.id, Version: r.version, Content: r.content, RecordDigest: r.record, Time: at}
-			out = append(out, Failure{Kind: ContentDamaged, Key: key, Record: r.id, Version: r.version, event: &ev,
-				Detail: fmt.Sprintf("the object has SM3 %s and %d bytes, the record says SM3 %s and %d bytes", res.sum.SM3, res.sum.Size, r.content.SM3, r.content.Size)})
+	rep.Finished = r.o.Now().UTC()
+	if r.o.StatePath != "" {
+		if err := os.Remove(r.o.StatePath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return *rep, fmt.Errorf("audit: %w", err)
 		}
 	}
-	return out
-}
-
-// sampled reports whether the object with SHA-256 h is in the window of width
-// sample starting at offset, on the circle of the first two bytes of digests.
-func sampled(h archive.Hash, sample float64, offset uint16) bool {
-	if sample >= 1 {
-		return true
-	}
-	pos := binary.BigEndian.Uint16(h[:2]) - offset // wraps around
-	return float64(pos) < sample*65536
-}
-
-func loadState(o Options) (state, bool, error) {
-	fresh := func() (state, bool, error) {
-		var b [2]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return state{}, false, err
-		}
-		return state{Version: 1, Started: o.Now().UTC().Truncate(time.Millisecond), Sample: o.Sample,
-			Offset: binary.BigEndian.Uint16(b[:])}, false, nil
-	}
-	if o.StatePath == "" || o.Restart {
-		return fresh()
-	}
-	b, err := os.ReadFile(o.StatePath)
-	if errors.Is(err, os.ErrNotExist) {
-		return fresh()
-	}
-	if err != nil {
-		return state{}, false, fmt.Errorf("audit: state: %w", err)
-	}
-	var st state
-	if err := json.Unmarshal(b, &st); err != nil || st.Version != 1 || len(st.Events) != len(st.Failures) {
-		return state{}, false, fmt.Errorf("audit: state %s is unreadable (remove it, or run with --restart): %v", o.StatePath, err)
-	}
-	if st.Sample != o.Sample {
-		return state{}, false, fmt.Errorf("audit: %s holds an interrupted run with sample %g%%, not %g%%: resume it with that sample, or start over with --restart", o.StatePath, st.Sample*100, o.Sample*100)
-	}
-	return st, true, nil
-}
-
-// saveState writes the state atomically (a new file renamed over the old), so a
-// kill leaves either the previous state or the new one.
-func saveState(path string, st state) error {
-	if path == "" {
-		return nil
-	}
-	b, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("audit: state: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o640); err != nil {
-		return fmt.Errorf("audit: state: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("audit: state: %w", err)
-	}
-	return nil
+	return *rep, nil
 }

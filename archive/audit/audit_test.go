@@ -35,8 +35,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, b storetest.Backend, n int) *fixture {
 	t.Helper()
+	return newFixtureAt(t, b, n, testNow)
+}
+
+// newFixtureAt is newFixture with the store's clock now (the modification
+// times that say what is young).
+func newFixtureAt(t *testing.T, b storetest.Backend, n int, now func() time.Time) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st, raw := b.Open(t, testNow)
+	st, raw := b.Open(t, now)
 	key, err := ledger.GenerateKeyFile(filepath.Join(t.TempDir(), "ledger.key"), "gongshi.example/audit-test")
 	if err != nil {
 		t.Fatal(err)
@@ -164,9 +171,17 @@ func TestLedgerEntryReplaced(t *testing.T) {
 			for _, fl := range rep.Failures {
 				kinds = append(kinds, fl.Kind+" "+fl.Key)
 			}
+			// The batch that holds it is an authoritative object of the ledger:
+			// while it is damaged, nothing is appended to the ledger (issue #8:
+			// damage never grows); the audit stores a damage notice instead.
 			if len(rep.Failures) != 1 || rep.Failures[0].Kind != EntryAltered || rep.Failures[0].Key != "ledger entry 2" ||
-				rep.Failures[0].Record != f.records[1].ID || rep.Failures[0].LedgerIndex == nil {
-				t.Fatalf("failures %v, want entry 1 altered, journaled", kinds)
+				rep.Failures[0].Record != f.records[1].ID || rep.Failures[0].LedgerIndex != nil ||
+				!rep.LedgerDamaged || rep.DamageNotice == "" {
+				t.Fatalf("failures %v (damaged %v, notice %q), want entry 2 altered, not journaled, a damage notice", kinds, rep.LedgerDamaged, rep.DamageNotice)
+			}
+			if _, err := f.log.Append(ctx, archive.Event{Kind: archive.EventFixityFailure, RecordID: f.records[0].ID, Version: 1,
+				Content: f.records[0].Content, Time: testNow()}); !errors.Is(err, ledger.ErrDamaged) || !strings.Contains(err.Error(), "ledger entry 2") {
+				t.Fatalf("append to the damaged ledger: %v, want ErrDamaged naming entry 2", err)
 			}
 		})
 	}
@@ -329,8 +344,10 @@ func TestTransientReadErrors(t *testing.T) {
 			if n := fl.count(down); n != readAttempts {
 				t.Errorf("%d Gets of the object that always fails, want %d", n, readAttempts)
 			}
-			if n := fl.count(gone); n != 1 {
-				t.Errorf("%d Gets of the missing object, want 1", n)
+			// Not retried: read once, and once more by the second look that
+			// confirms it is missing before it goes into the ledger.
+			if n := fl.count(gone); n != 2 {
+				t.Errorf("%d Gets of the missing object, want 2 (the first look and the second)", n)
 			}
 			// The ledger has the one failure, and nothing about the others.
 			if after := ledgerSize(t, f.log); after != before+1 {

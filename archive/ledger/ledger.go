@@ -44,6 +44,10 @@ const (
 	retries = 5
 )
 
+// recheckDamage is how often a writer that appends without reloading the log
+// (it knows where the log ends) still looks whether an audit found it damaged.
+const recheckDamage = time.Minute
+
 // commitTimeout bounds the committing of one batch. A batch holds the events of
 // every caller queued, so it is committed under none of their contexts: one
 // caller giving up must not fail the others' appends.
@@ -72,9 +76,12 @@ type Log struct {
 
 	mu     sync.Mutex // one commit at a time; guards the state below
 	loaded bool
-	size   int64     // entries covered by the latest signed checkpoint
-	root   tlog.Hash // the root of that tree
-	signed []byte    // that checkpoint, signed
+	// damage is why nothing may be appended (ErrDamaged), as of checked.
+	damage  error
+	checked time.Time
+	size    int64     // entries covered by the latest signed checkpoint
+	root    tlog.Hash // the root of that tree
+	signed  []byte    // that checkpoint, signed
 }
 
 var _ archive.Journal = (*Log)(nil)
@@ -274,11 +281,15 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 	for attempt := 0; ; attempt++ {
 		// A Log that has loaded the store appends at the size it knows without
 		// listing again: if another writer got there first, the batch put says so.
-		if !l.loaded || attempt > 0 {
+		if !l.loaded || attempt > 0 || time.Since(l.checked) > recheckDamage {
 			if err := l.refresh(ctx); err != nil {
 				fail(err)
 				return
 			}
+		}
+		if l.damage != nil {
+			fail(l.damage)
+			return
 		}
 		// Idempotence: an event already in the log, or twice in this batch, gets
 		// the index it has.
@@ -518,7 +529,7 @@ func (l *Log) prepare(ctx context.Context, start int64, entries [][]byte) (*prep
 	}
 	ar := &appendReader{base: tlog.StoredHashCount(start)}
 	if start > 0 {
-		ar.old = tlog.TileHashReader(tlog.Tree{N: start, Hash: l.root}, l.tiles.at(ctx))
+		ar.old = l.hashReader(ctx, tlog.Tree{N: start, Hash: l.root})
 	}
 	p := &prepared{start: start, size: start + int64(len(entries)), entries: entries, hr: ar,
 		events: make([]archive.Event, len(entries))}
@@ -654,7 +665,7 @@ func (l *Log) refresh(ctx context.Context) error {
 			return fmt.Errorf("ledger: load %s: %w: it says size %d", last, ErrCorrupt, cp.Size)
 		}
 		if l.loaded && l.size > 0 {
-			proof, err := tlog.ProveTree(cp.Size, l.size, tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx)))
+			proof, err := tlog.ProveTree(cp.Size, l.size, l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root}))
 			old := Checkpoint{Origin: cp.Origin, Size: l.size, Root: l.root}
 			if err == nil {
 				err = CheckConsistency(old, cp, proof)
@@ -684,6 +695,16 @@ func (l *Log) refresh(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("ledger: load: %w", err)
+	}
+	// Nothing is completed, and commit appends nothing, while the log is
+	// damaged; readers go on with what the latest checkpoint covers.
+	l.damage, l.checked = l.appendable(ctx, starts), time.Now()
+	if l.damage != nil {
+		if !errors.Is(l.damage, ErrDamaged) {
+			err, l.damage, l.loaded = l.damage, nil, false
+			return err
+		}
+		return nil
 	}
 	for _, start := range starts {
 		entries, err := l.readBatch(ctx, start)
@@ -790,7 +811,7 @@ func (l *Log) Receipt(ctx context.Context, loc Located) (Receipt, error) {
 	if k < 0 || k >= int64(len(entries)) {
 		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w: not in batch %d", loc.Index, ErrCorrupt, loc.batch)
 	}
-	proof, err := tlog.ProveRecord(cp.Size, loc.Index, tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx)))
+	proof, err := tlog.ProveRecord(cp.Size, loc.Index, l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root}))
 	if err != nil {
 		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w", loc.Index, err)
 	}
@@ -811,7 +832,7 @@ func (l *Log) ProveConsistency(ctx context.Context, old int64) ([]byte, Checkpoi
 	if old <= 0 || old >= cp.Size {
 		return signed, cp, nil, nil
 	}
-	proof, err := tlog.ProveTree(cp.Size, old, tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx)))
+	proof, err := tlog.ProveTree(cp.Size, old, l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root}))
 	if err != nil {
 		var se *storeError
 		if errors.As(err, &se) && !errors.Is(err, blob.ErrNotFound) {
@@ -904,7 +925,7 @@ func (l *Log) CheckEntries(ctx context.Context, fn func(index int64, entry []byt
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	hr := tlog.TileHashReader(tlog.Tree{N: cp.Size, Hash: cp.Root}, l.tiles.at(ctx))
+	hr := l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root})
 	var chunk []tlog.Hash
 	var chunkStart int64 = -1
 	err = l.Entries(ctx, func(i int64, e []byte) error {

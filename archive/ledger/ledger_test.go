@@ -403,8 +403,10 @@ func TestReplacedEntryIsFound(t *testing.T) {
 	}
 }
 
-// A damaged tile: the log refuses to sign a checkpoint on top of it.
-func TestDamagedTileStopsSigning(t *testing.T) {
+// A damaged tile is derived: it is rebuilt from the batches, stored again, and
+// the append goes on. A tile damaged beside a replaced entry cannot be rebuilt to
+// the signed root: the log refuses to sign a checkpoint on top of them.
+func TestDamagedTileIsRebuilt(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
@@ -414,18 +416,54 @@ func TestDamagedTileStopsSigning(t *testing.T) {
 				t.Fatal(err)
 			}
 			tile := tlog.Tile{H: tileHeight, L: 0, N: 0, W: 3}
+			good := readString(t, st, tileKey(tile))
 			raw.Overwrite(t, tileKey(tile), bytes.Repeat([]byte{7}, 3*tlog.HashSize))
 			l := New(st, Options{Key: key})
-			if _, err := l.Append(ctx, event(3)); !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("append over a damaged tile: %v, want ErrCorrupt", err)
+			if n, err := l.Append(ctx, event(3)); err != nil || n != 3 {
+				t.Fatalf("append over a damaged tile: %d, %v; want 3, nil", n, err)
+			}
+			if got := readString(t, st, tileKey(tile)); got != good {
+				t.Fatalf("the damaged tile was not stored again")
+			}
+			if r := receiptOf(t, New(st, Options{Key: key}), 1); r.Index != 1 {
+				t.Fatalf("receipt after the repair: %+v", r)
+			} else if _, err := VerifyReceipt(r, key.Verifier, nil); err != nil {
+				t.Fatal(err)
+			}
+
+			// Now a tile and an entry it covers, both changed.
+			e0, _ := FormatEntry(event(0))
+			forged := event(1)
+			forged.Content.Size++
+			e1, _ := FormatEntry(forged)
+			e2, _ := FormatEntry(event(2))
+			raw.Overwrite(t, batchKey(0), encodeBatch([][]byte{e0, e1, e2}))
+			tile = tlog.Tile{H: tileHeight, L: 0, N: 0, W: 4}
+			raw.Overwrite(t, tileKey(tile), bytes.Repeat([]byte{7}, 4*tlog.HashSize))
+			if _, err := New(st, Options{Key: key}).Append(ctx, event(4)); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("append over a damaged tile and entry: %v, want ErrCorrupt", err)
 			}
 			var n int
 			st.List(ctx, checkpointPrefix, "", func(blob.Info) error { n++; return nil })
-			if n != 1 {
-				t.Fatalf("%d checkpoints, want the first only", n)
+			if n != 2 {
+				t.Fatalf("%d checkpoints, want 2 (nothing signed over the damage)", n)
 			}
 		})
 	}
+}
+
+func readString(t *testing.T, st blob.Store, key string) string {
+	t.Helper()
+	rc, err := st.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // queueRequest queues a request the way a concurrent AppendAll that has not yet

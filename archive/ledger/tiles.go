@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -130,4 +131,146 @@ func readAll(ctx context.Context, st blob.Getter, key string) ([]byte, error) {
 	}
 	defer rc.Close()
 	return io.ReadAll(rc)
+}
+
+// hashReader reads the stored hashes of tree from the tiles, authenticated
+// against its signed root. The tiles are derived from the batches: one that does
+// not match the root, or is missing, is rebuilt from the entries of the batches
+// it covers, and is used once the rebuilt tiles authenticate; a log that can
+// write stores it again in place of the damaged one. So a damaged tile never
+// stops an append, a receipt or a proof, and never decides one either.
+func (l *Log) hashReader(ctx context.Context, tree tlog.Tree) tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		hs, err := tlog.TileHashReader(tree, l.tiles.at(ctx)).ReadHashes(idx)
+		if err == nil {
+			return hs, nil
+		}
+		var se *storeError
+		if errors.As(err, &se) && !errors.Is(err, blob.ErrNotFound) {
+			return nil, err // the store did not answer: nothing to rebuild
+		}
+		hs, rerr := tlog.TileHashReader(tree, &rebuiltTiles{l: l, ctx: ctx}).ReadHashes(idx)
+		if rerr != nil {
+			return nil, fmt.Errorf("%w; rebuilt from the batches, the tiles do not match the signed root either: %v", err, rerr)
+		}
+		return hs, nil
+	})
+}
+
+// rebuiltTiles is a tlog.TileReader that computes each tile from the entries of
+// the batches instead of reading it.
+type rebuiltTiles struct {
+	l   *Log
+	ctx context.Context
+}
+
+func (r *rebuiltTiles) Height() int { return tileHeight }
+
+func (r *rebuiltTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		b, err := r.l.rebuildTile(r.ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// SaveTiles is called with the rebuilt tiles once they authenticate: they go in
+// the cache, and a stored tile that differs is replaced (when the log can write).
+func (r *rebuiltTiles) SaveTiles(tiles []tlog.Tile, data [][]byte) {
+	r.l.tiles.SaveTiles(tiles, data)
+	if r.l.key.Signer == nil {
+		return
+	}
+	for i, t := range tiles {
+		stored, err := readAll(r.ctx, r.l.store, tileKey(t))
+		if err == nil && bytes.Equal(stored, data[i]) {
+			continue
+		}
+		if err != nil && !errors.Is(err, blob.ErrNotFound) {
+			continue
+		}
+		// Best effort: the next reader rebuilds it again if this fails.
+		r.l.Repair(r.ctx, Finding{Kind: TileAltered, Key: tileKey(t), Derived: true, fix: data[i]})
+	}
+}
+
+// rebuildTile computes tile t from the entries it covers: for level L, each of
+// its hashes is the root of a complete subtree of 256^L entries.
+func (l *Log) rebuildTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	per := int64(1)
+	for i := 0; i < t.L; i++ {
+		per <<= tileHeight
+	}
+	out := make([]byte, 0, t.W*tlog.HashSize)
+	for j := int64(0); j < int64(t.W); j++ {
+		// One subtree at a time: a high tile covers many entries.
+		from := tileStart(t) + j*per
+		entries, err := l.entryRange(ctx, from, from+per)
+		if err != nil {
+			return nil, fmt.Errorf("rebuild tile %s: %w", tileKey(t), err)
+		}
+		if int64(len(entries)) != per {
+			return nil, fmt.Errorf("rebuild tile %s: %w: %d entries from %d, want %d", tileKey(t), ErrCorrupt, len(entries), from, per)
+		}
+		level := make([]tlog.Hash, per)
+		for k := range level {
+			level[k] = tlog.RecordHash(entries[k])
+		}
+		for len(level) > 1 {
+			next := level[:len(level)/2]
+			for k := range next {
+				next[k] = tlog.NodeHash(level[2*k], level[2*k+1])
+			}
+			level = next
+		}
+		out = append(out, level[0][:]...)
+	}
+	return out, nil
+}
+
+// entryRange returns the entries from index from up to to (excluded), read from
+// the batches that hold them.
+func (l *Log) entryRange(ctx context.Context, from, to int64) ([][]byte, error) {
+	// The batch holding entry from starts in its directory of a thousand or in
+	// one of the few before (batches hold at most a few thousand entries).
+	first := int64(-1)
+	for d := from / 1000; d >= 0 && d >= from/1000-8 && first < 0; d-- {
+		err := l.store.List(ctx, fmt.Sprintf("%s%013d/", batchPrefix, d), "", func(info blob.Info) error {
+			if s, ok := parseIndexKey(info.Key, batchPrefix); ok && s <= from {
+				first = max(first, s)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, &storeError{err}
+		}
+	}
+	if first < 0 {
+		return nil, fmt.Errorf("%w: entry %d is in no batch", ErrCorrupt, from)
+	}
+	var out [][]byte
+	next := first
+	for next < to {
+		entries, err := l.readBatch(ctx, next)
+		if errors.Is(err, blob.ErrNotFound) {
+			return nil, fmt.Errorf("%w: entry %d is in no batch", ErrCorrupt, next)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(entries) == 0 {
+			return nil, fmt.Errorf("%w: the batch at %d is empty", ErrCorrupt, next)
+		}
+		for i, e := range entries {
+			if n := next + int64(i); n >= from && n < to {
+				out = append(out, e)
+			}
+		}
+		next += int64(len(entries))
+	}
+	return out, nil
 }

@@ -9,20 +9,25 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/gongshi-archive/gongshi/archive/audit"
+	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/termsafe"
 )
 
 type auditFlags struct {
-	sample  string
-	workers int
-	restart bool
-	report  string
-	asJSON  bool
+	sample   string
+	workers  int
+	restart  bool
+	report   string
+	asJSON   bool
+	inFlight time.Duration
+	repair   bool
 }
 
 func newAuditCmd(e env, cfg *config) *cobra.Command {
@@ -33,9 +38,19 @@ func newAuditCmd(e env, cfg *config) *cobra.Command {
 		Long: `audit re-reads every content object and recomputes its SHA-256 and SM3,
 compares them with the records, checks that every record version is in the ledger
 and is what its entry says, that every ledger entry's record version exists, and
-that the ledger's entries are those its signed checkpoint covers. Each failure is
-appended to the ledger as a fixity_failure event, and the report names each
-object concerned.
+checks the ledger itself (its batches, signed checkpoints, hash tiles and lookup
+keys), the content markers and the archival-number claims. The report names every
+object missing, changed, extra or forged, and what it should be.
+
+Filings may go on while the audit runs. An unfinished object younger than
+--in-flight (a record version still without its ledger entry, a batch without its
+checkpoint) is reported as in flight, not as a failure, and every failure is
+looked at a second time before it counts. Confirmed failures of record versions
+are appended to the ledger as fixity_failure events, in one batch; nothing is
+appended while the ledger itself is damaged: the audit stores a damage notice and
+the ledger refuses appends until it is restored. --repair rebuilds derived objects
+(content markers, lookup keys, tiles) from their sources and says what it made;
+it never rebuilds an authoritative one.
 
 It reads on parallel workers, and an interrupted audit (killed, or Ctrl-C) resumes
 where it stopped when run again (state in DATA/state/audit.json; --restart starts
@@ -60,6 +75,8 @@ Exit codes: 0 nothing wrong, 1 failures found, 2 error (read errors included).`,
 	f.BoolVar(&fl.restart, "restart", false, "start over instead of resuming an interrupted audit")
 	f.StringVar(&fl.report, "report", "", "where to write the JSON report (default: DATA/reports/audit-TIME.json)")
 	f.BoolVar(&fl.asJSON, "json", false, "print the report as JSON")
+	f.DurationVar(&fl.inFlight, "in-flight", ledger.DefaultInFlight, "age under which an unfinished object is a filing at work, not a failure")
+	f.BoolVar(&fl.repair, "repair", false, "rebuild the derived objects found missing, altered or extra (never authoritative ones)")
 	return c
 }
 
@@ -92,7 +109,8 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 	}
 	p := newAuditProgress(e)
 	rep, err := audit.Run(ctx, audit.Options{Store: st, Archive: a, Ledger: l, Workers: workers, Sample: sample,
-		StatePath: filepath.Join(cfg.data, "state", "audit.json"), Restart: fl.restart, Now: e.now, Progress: p.update})
+		StatePath: filepath.Join(cfg.data, "state", "audit.json"), Restart: fl.restart, Now: e.now, Progress: p.update,
+		InFlight: fl.inFlight, Repair: fl.repair})
 	p.finish()
 	if err != nil {
 		return err
@@ -120,30 +138,56 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 	return nil
 }
 
+// printedPerKind bounds the failures of one kind listed on the terminal; the
+// report file has them all.
+const printedPerKind = 10
+
 func printAudit(w io.Writer, rep audit.Report, path string) {
-	if rep.OK {
+	switch {
+	case rep.OK && len(rep.Repairs) > 0:
+		fmt.Fprintln(w, "AUDIT OK after repairs: every derived object found damaged was rebuilt; nothing else is damaged, missing or unrecorded")
+	case rep.OK:
 		fmt.Fprintln(w, "AUDIT OK: nothing is damaged, missing or unrecorded")
-	} else if len(rep.Failures) > 0 {
+	case len(rep.Failures) > 0:
 		fmt.Fprintf(w, "AUDIT FOUND %d PROBLEM(S):\n", len(rep.Failures))
-		for _, f := range rep.Failures {
-			fmt.Fprintf(w, "  %-20s %s\n", f.Kind, f.Key)
-			if f.Record != "" {
-				fmt.Fprintf(w, "  %-20s record %s version %d\n", "", f.Record, f.Version)
-			}
-			fmt.Fprintf(w, "  %-20s %s\n", "", f.Detail)
-			if f.LedgerIndex != nil {
-				fmt.Fprintf(w, "  %-20s recorded as ledger entry %d\n", "", *f.LedgerIndex)
-			}
+		printFailures(w, rep.Failures, true)
+	}
+	if rep.LedgerDamaged {
+		fmt.Fprintln(w, "  nothing was appended to the ledger: an authoritative part of it is damaged. Restore the objects named above from a copy;")
+		fmt.Fprintln(w, "  until an audit finds the ledger whole again, it refuses every append (filing stops).")
+		if rep.DamageNotice != "" {
+			fmt.Fprintf(w, "  damage notice: %s\n", rep.DamageNotice)
 		}
-		if rep.LedgerError != "" {
-			fmt.Fprintf(w, "  could not record the failures in the ledger: %s\n", rep.LedgerError)
+	}
+	if rep.LedgerError != "" {
+		fmt.Fprintf(w, "  could not record the failures in the ledger: %s\n", rep.LedgerError)
+	}
+	if len(rep.Repairs) > 0 {
+		fmt.Fprintf(w, "REPAIRED %d derived object(s):\n", len(rep.Repairs))
+		for _, r := range rep.Repairs {
+			fmt.Fprintf(w, "  %s\n", termsafe.Escape(r))
 		}
+	}
+	for _, r := range rep.RepairErrors {
+		fmt.Fprintf(w, "  %s\n", termsafe.Escape(r))
+	}
+	if len(rep.InFlight) > 0 {
+		fmt.Fprintf(w, "IN FLIGHT, not failures (%d, younger than %s: filings at work):\n", len(rep.InFlight), rep.InFlightBound)
+		printFailures(w, rep.InFlight, false)
+	}
+	if len(rep.Unconfirmed) > 0 {
+		fmt.Fprintf(w, "UNCONFIRMED, not failures (%d: changed between the audit's two looks):\n", len(rep.Unconfirmed))
+		printFailures(w, rep.Unconfirmed, false)
+	}
+	if len(rep.Notices) > 0 {
+		fmt.Fprintf(w, "NOTICES (%d: left by interrupted filings, harmless):\n", len(rep.Notices))
+		printFailures(w, rep.Notices, false)
 	}
 	if len(rep.ReadErrors) > 0 {
 		fmt.Fprintf(w, "AUDIT INCOMPLETE: %d content object(s) could not be read (not recorded in the ledger; audit again when the store is back):\n", len(rep.ReadErrors))
 		for _, e := range rep.ReadErrors {
-			fmt.Fprintf(w, "  %-20s %s\n", "read_error", e.Key)
-			fmt.Fprintf(w, "  %-20s %s\n", "", e.Detail)
+			fmt.Fprintf(w, "  %-20s %s\n", "read_error", termsafe.Escape(e.Key))
+			fmt.Fprintf(w, "  %-20s %s\n", "", termsafe.Escape(e.Detail))
 		}
 	}
 	resumed := ""
@@ -152,8 +196,46 @@ func printAudit(w io.Writer, rep audit.Report, path string) {
 	}
 	fmt.Fprintf(w, "  checked: %d record versions, %d ledger entries (signed checkpoint of %d), %d content objects\n",
 		rep.RecordVersions, rep.LedgerEntries, rep.TreeSize, rep.ContentObjects)
+	if l := rep.Ledger; l != nil {
+		fmt.Fprintf(w, "  ledger:  %d batches, %d checkpoints, %d tiles, %d lookup keys; %d content markers, %d number claims\n",
+			l.Batches, l.Checkpoints, l.Tiles, l.LookupKeys, rep.Markers, rep.Claims)
+		if l.Unchecked != "" {
+			fmt.Fprintf(w, "  not checked: %s\n", l.Unchecked)
+		}
+	}
 	fmt.Fprintf(w, "  re-read: %d objects, %s (sample %g%%%s)\n", rep.Read, humanBytes(rep.ReadBytes), rep.Sample*100, resumed)
 	fmt.Fprintf(w, "  report:  %s\n", path)
+}
+
+// printFailures lists fs, at most printedPerKind of each kind.
+func printFailures(w io.Writer, fs []audit.Failure, full bool) {
+	count := map[string]int{}
+	for _, f := range fs {
+		count[f.Kind]++
+		if count[f.Kind] > printedPerKind {
+			continue
+		}
+		fmt.Fprintf(w, "  %-20s %s\n", f.Kind, termsafe.Escape(f.Key))
+		if f.Record != "" {
+			fmt.Fprintf(w, "  %-20s record %s version %d\n", "", f.Record, f.Version)
+		}
+		fmt.Fprintf(w, "  %-20s %s\n", "", termsafe.Escape(f.Detail))
+		if full && f.Want != "" {
+			fmt.Fprintf(w, "  %-20s should be: %s\n", "", termsafe.Escape(f.Want))
+		}
+		if f.Repaired != "" {
+			fmt.Fprintf(w, "  %-20s repaired: %s\n", "", termsafe.Escape(f.Repaired))
+		}
+		if f.LedgerIndex != nil {
+			fmt.Fprintf(w, "  %-20s recorded as ledger entry %d\n", "", *f.LedgerIndex)
+		}
+	}
+	for _, f := range fs {
+		if n := count[f.Kind]; n > printedPerKind {
+			fmt.Fprintf(w, "  … and %d more %s (all in the report)\n", n-printedPerKind, f.Kind)
+			count[f.Kind] = 0
+		}
+	}
 }
 
 func humanBytes(n int64) string {
