@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"context"
+	"math"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"time"
 
@@ -108,6 +110,14 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 		jobs = append(jobs, j)
 	}
 	sched := newScheduler(ctx, jobs, f.in.budget)
+	if f.setLimit != nil {
+		// What the process holds now, and 64 MiB for committing; restored to
+		// no limit when the batch is over.
+		m := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+		metrics.Read(m)
+		sched.limit, sched.base = f.setLimit, int64(m[0].Value.Uint64())+64<<20
+		defer f.setLimit(math.MaxInt64)
+	}
 	var inspectors, committers sync.WaitGroup
 	for range workers {
 		inspectors.Go(func() {

@@ -161,6 +161,10 @@ type scheduler struct {
 	used   int64
 	large  int // running jobs taken from the expensive end
 	done   bool
+	// limit, when not nil, hears the memory the process should hold now:
+	// base plus the running jobs' costs (Options.SetMemoryLimit).
+	limit func(int64)
+	base  int64
 }
 
 // job is one row of a batch with its estimate.
@@ -215,7 +219,15 @@ func (s *scheduler) take() (t taken, ok bool) {
 		if t.large {
 			s.large++
 		}
+		s.setLimit()
 		return t, true
+	}
+}
+
+// setLimit tells the limit hook the memory the process should hold now.
+func (s *scheduler) setLimit() {
+	if s.limit != nil {
+		s.limit(s.base + s.used)
 	}
 }
 
@@ -226,6 +238,7 @@ func (s *scheduler) release(t taken) {
 	if t.large {
 		s.large--
 	}
+	s.setLimit()
 	s.cond.Broadcast()
 	s.mu.Unlock()
 }

@@ -3,10 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +151,9 @@ func TestBatchOfHugeFilesStaysWithinBudget(t *testing.T) {
 	budget := one.bytes() * 3 / 2 // room for one file at a time
 	f, _, _ := newTestFiler(t, nil)
 	f.in = NewInspector(InspectorOptions{MemoryBudget: budget})
+	var limits []int64
+	var limitsMu sync.Mutex
+	f.setLimit = func(n int64) { limitsMu.Lock(); limits = append(limits, n); limitsMu.Unlock() }
 
 	runtime.GC()
 	var base metrics.Sample
@@ -167,6 +172,18 @@ func TestBatchOfHugeFilesStaysWithinBudget(t *testing.T) {
 	}
 	if used > budget {
 		t.Errorf("the batch's heap peaked at %d MiB, over its budget of %d MiB", used>>20, budget>>20)
+	}
+	// The soft memory limit followed the files inspected: one at a time, so
+	// never more than one file's need above the lowest limit, and lifted at
+	// the end.
+	if len(limits) < 9 || limits[len(limits)-1] != math.MaxInt64 {
+		t.Fatalf("memory limits %v: want one per start and end of a file, then none", limits)
+	}
+	lowest := slices.Min(limits)
+	for _, n := range limits[:len(limits)-1] {
+		if n-lowest > one.bytes() {
+			t.Errorf("memory limit %d MiB, more than one file (%d MiB) above the lowest %d MiB", n>>20, one.bytes()>>20, lowest>>20)
+		}
 	}
 }
 

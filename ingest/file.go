@@ -57,6 +57,15 @@ type Options struct {
 	Numbering *Numbering
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// SetMemoryLimit, when not nil, is called by a batch with the memory its
+	// process should hold at most right now: what it held when the batch
+	// started, plus the expected needs of the files being inspected, plus 64 MiB
+	// for committing. The command passes runtime/debug.SetMemoryLimit, so that
+	// the garbage collector keeps the process near what its files need one by
+	// one instead of twice what they hold together (GOGC's default), which
+	// costs little CPU while one large file and small ones are inspected
+	// together. A library user that owns its process may do the same.
+	SetMemoryLimit func(int64)
 }
 
 // Filer files documents. It is safe for concurrent use.
@@ -66,6 +75,8 @@ type Filer struct {
 	pol Policies
 	num *numberer
 	now func() time.Time
+	// setLimit is Options.SetMemoryLimit.
+	setLimit func(int64)
 	// projects remembers the codes of projects seen to exist: a project is never
 	// deleted, and asking the store once per document costs a listing and a read
 	// (two round trips on S3).
@@ -76,7 +87,7 @@ type Filer struct {
 // store, where archival item numbers are claimed; it may be nil when
 // o.Numbering is nil.
 func NewFiler(a Archive, store blob.Store, o Options) *Filer {
-	f := &Filer{a: a, in: o.Inspector, pol: o.Policies, now: o.Now}
+	f := &Filer{a: a, in: o.Inspector, pol: o.Policies, now: o.Now, setLimit: o.SetMemoryLimit}
 	if f.in == nil {
 		f.in = NewInspector(InspectorOptions{})
 	}

@@ -148,11 +148,6 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		}
 		inOpts.MemoryBudget = int64(n)
 	}
-	// The budget is what the inspections may hold together; it is also the Go
-	// runtime's soft limit for the whole process, so that the garbage collector
-	// works harder, rather than the process growing, when the estimates fall
-	// short (pdfcpu's parse is most of the memory, and mostly garbage soon).
-	debug.SetMemoryLimit(inOpts.MemoryBudget)
 	if fl.trustRoots != "" {
 		pool, _, err := ingest.LoadTrustRoots(fl.trustRoots)
 		if err != nil {
@@ -183,7 +178,10 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	if err != nil {
 		return err
 	}
-	filer := ingest.NewFiler(a, st, ingest.Options{Inspector: ingest.NewInspector(inOpts), Policies: pols, Numbering: num, Now: e.now})
+	filer := ingest.NewFiler(a, st, ingest.Options{Inspector: ingest.NewInspector(inOpts), Policies: pols, Numbering: num, Now: e.now,
+		// The process is this command's: a batch keeps the Go runtime's soft
+		// memory limit at what its files are expected to need (ingest.Options).
+		SetMemoryLimit: func(n int64) { debug.SetMemoryLimit(n) }})
 
 	if !batch {
 		meta, problems := ingest.ParseMeta(fl.fields())
