@@ -14,6 +14,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/ingest"
+	"github.com/gongshi-archive/gongshi/procedure"
 )
 
 //go:embed templates/*.tmpl
@@ -126,15 +127,17 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 			}
 			return msgs[LangZh][key]
 		},
-		"typeName":  func(lang Lang, cat *archive.Catalogue, code string) string { return typeName(lang, cat, code) },
-		"stepName":  func(lang Lang, cat *archive.Catalogue, code string) string { return stepName(lang, cat, code) },
-		"bytes":     formatBytes,
-		"add":       func(a, b int) int { return a + b },
-		"hex":       func(h archive.Hash) string { return h.String() },
-		"chunkHex":  chunkHex,
-		"isEn":      func(lang Lang) bool { return lang == LangEn },
-		"className": className,
-		"stateWord": stateWord,
+		"typeName":   func(lang Lang, cat *archive.Catalogue, code string) string { return typeName(lang, cat, code) },
+		"stepName":   func(lang Lang, cat *archive.Catalogue, code string) string { return stepName(lang, cat, code) },
+		"bytes":      formatBytes,
+		"add":        func(a, b int) int { return a + b },
+		"hex":        func(h archive.Hash) string { return h.String() },
+		"chunkHex":   chunkHex,
+		"isEn":       func(lang Lang) bool { return lang == LangEn },
+		"className":  className,
+		"stateWord":  func(lang Lang, st procedure.State) string { return stateWord(lang, st) },
+		"stepClass":  stepClass,
+		"periodWord": periodWord,
 		"propertyName": func(lang Lang, p ingest.Property) string {
 			zh, en, _ := strings.Cut(p.Label(), " ")
 			if lang == LangEn {

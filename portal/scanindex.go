@@ -205,7 +205,12 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 				continue
 			}
 		}
-		hits = append(hits, Hit{Record: r, Access: access})
+		h := Hit{Record: r, Access: access}
+		if sr.st.Publication == archive.Published {
+			// The stand-in knows no publication day: the filing day stands for it.
+			h.Published = archive.DateOf(sr.rec.FiledAt)
+		}
+		hits = append(hits, h)
 		if q.Facets {
 			facets["project"][r.Project]++
 			facets["type"][r.Type]++

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/calendar"
+	"github.com/gongshi-archive/gongshi/procedure"
 )
 
 // Options configure a Server. Archive, Ledger and Index are required.
@@ -45,6 +47,9 @@ type Options struct {
 	// BaseURL is the portal's public address (https://gongshi.example.gov.cn), for
 	// the absolute addresses feeds need; "" writes them relative to the site.
 	BaseURL string
+	// Procedure makes the project pages' timelines; nil means the built-in
+	// catalogue's with the built-in calendar and clock rules.
+	Procedure *procedure.Procedure
 	// ArchiveStats, when set, is read for the archive-size metrics.
 	ArchiveStats func(ctx context.Context) (ArchiveStats, error)
 }
@@ -67,6 +72,8 @@ type Server struct {
 	static  *staticFiles
 	metrics *metrics
 	cache   *pageCache
+	// procedure makes the project pages' timelines.
+	procedure *procedure.Procedure
 }
 
 // New returns a server over the archive, ledger and index of opts.
@@ -104,6 +111,13 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, tmpl: tmpl, static: static,
 		cache: newPageCache()}
+	s.procedure = opts.Procedure
+	if s.procedure == nil {
+		s.procedure, err = procedure.New(opts.Archive.Catalogue(), calendar.Default(), calendar.DefaultRules(), procedure.DefaultConfig())
+		if err != nil {
+			return nil, fmt.Errorf("portal: procedure: %w", err)
+		}
+	}
 	s.metrics, err = newMetrics(opts.Registry, s)
 	if err != nil {
 		return nil, err

@@ -66,6 +66,9 @@ type Hit struct {
 	Record archive.Record
 	// Access is AccessCatalogue or AccessContent, never AccessNone.
 	Access archive.Access
+	// Published is the day (in China) the record was first published; zero if
+	// never. The procedure's disclosure clocks stop on it.
+	Published archive.Date
 }
 
 // Result is what a search found.

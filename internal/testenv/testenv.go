@@ -59,3 +59,44 @@ func S3(t testing.TB) S3Server {
 	conn.Close()
 	return s
 }
+
+// Browser is headless Chromium with axe-core for the browser tests, as
+// scripts/test sets them up (scripts/browser.sh).
+type Browser struct {
+	// Chromium is the browser's executable.
+	Chromium string
+	// Axe is the path of axe.min.js, injected into pages to check them.
+	Axe string
+	// Artifacts is the directory where screenshots are saved.
+	Artifacts string
+}
+
+// Environment variables read by Chromium.
+const (
+	EnvChromium  = "GONGSHI_TEST_CHROMIUM"
+	EnvAxe       = "GONGSHI_TEST_AXE"
+	EnvArtifacts = "GONGSHI_TEST_ARTIFACTS"
+)
+
+// Chromium returns the test browser named by GONGSHI_TEST_CHROMIUM and
+// GONGSHI_TEST_AXE; it skips the test when they are unset (fails it in CI).
+func Chromium(t testing.TB) Browser {
+	t.Helper()
+	b := Browser{Chromium: os.Getenv(EnvChromium), Axe: os.Getenv(EnvAxe), Artifacts: os.Getenv(EnvArtifacts)}
+	if b.Chromium == "" || b.Axe == "" {
+		msg := "no browser: set " + EnvChromium + " and " + EnvAxe + " (scripts/test installs chromium and axe-core and sets them)"
+		if CI() {
+			t.Fatal(msg + "; CI=true, so this is a failure, not a skip")
+		}
+		t.Skip(msg)
+	}
+	for _, p := range []string{b.Chromium, b.Axe} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("browser test setup: %v", err)
+		}
+	}
+	if b.Artifacts == "" {
+		b.Artifacts = t.TempDir()
+	}
+	return b
+}

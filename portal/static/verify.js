@@ -58,11 +58,12 @@
 
   // parseKey reads a note verifier key: name+hash+base64(0x01 || ed25519 key).
   function parseKey(text) {
-    const parts = text.trim().split("+");
-    if (parts.length !== 3) throw new Error("bad key");
-    const raw = b64(parts[2]);
+    // The base64 may itself hold '+': split at the first two only.
+    const m = /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/.exec(text.trim());
+    if (!m) throw new Error("bad key");
+    const raw = b64(m[3]);
     if (raw.length !== 33 || raw[0] !== 1) throw new Error("not an Ed25519 key");
-    return { name: parts[0], hash: parseInt(parts[1], 16) >>> 0, pub: raw.slice(1) };
+    return { name: m[1], hash: parseInt(m[2], 16) >>> 0, pub: raw.slice(1) };
   }
 
   // checkCheckpoint verifies the signed note and returns its size and root.
@@ -99,7 +100,8 @@
       res.proofOK = false;
     }
     if (fileHex !== null) {
-      const m = /\nsha256 ([0-9a-f]{64})\n/.exec(r.entry);
+      // v1 entries say "sha256 H", v2 entries "content-sha256 H".
+      const m = /\n(?:content-)?sha256 ([0-9a-f]{64})\n/.exec(r.entry);
       res.hashOK = !!m && m[1] === fileHex;
     }
     res.ok = res.sigOK && res.proofOK && res.hashOK;

@@ -1,0 +1,208 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/testenv"
+)
+
+// The browser suite: the main pages in headless Chromium at a phone's width
+// (390 px) and a desktop's (1280 px), in Chinese and English, each checked by
+// axe-core for WCAG 2.1 A and AA (zero violations) and saved as a screenshot in
+// the artifacts directory; then what a resident does: search in Chinese, open a
+// document, verify a file whose hash the page computes (nothing uploaded).
+
+// demoSite fills f with a small but realistic archive and returns the ids of a
+// few records.
+func demoSite(f *fixture) (decision, plan archive.Record) {
+	f.project("CC-2026-001", "南关区东天街片区旧城区改建项目", "长春市", "南关区")
+	f.project("JL-2026-003", "船营区站前片区棚户区改造项目", "吉林市", "船营区")
+	f.project("YJ-2026-002", "延吉市河南街道老旧小区改造项目", "延边朝鲜族自治州", "延吉市")
+	f.file(archive.Record{Project: "CC-2026-001", Type: "policy", Title: "长春市国有土地上房屋征收与补偿办法", Date: archive.D(2026, 1, 8), Issuer: "长春市人民政府"}, "policy")
+	f.file(archive.Record{Project: "CC-2026-001", Type: "suspension_notice", Title: "关于在东天街片区暂停办理相关手续的通知", Date: archive.D(2026, 2, 3)}, "suspend")
+	plan = f.file(archive.Record{Project: "CC-2026-001", Type: "plan_draft", Title: "东天街片区房屋征收补偿方案（征求意见稿）", Date: archive.D(2026, 11, 16),
+		Abstract: "本方案征求意见期为30日，被征收人可以书面或者到现场提出意见。"}, "plan")
+	decision = f.file(archive.Record{Project: "JL-2026-003", Type: "decision", Title: "关于站前片区房屋征收的决定", Date: archive.D(2026, 6, 18), Issuer: "吉林市船营区人民政府"}, "%PDF-1.7 decision of the demo")
+	f.file(archive.Record{Project: "JL-2026-003", Type: "plan_draft", Title: "站前片区房屋征收补偿方案（征求意见稿）", Date: archive.D(2026, 4, 2)}, "plan2")
+	f.file(archive.Record{Project: "JL-2026-003", Type: "subsidy_policy", Title: "站前片区搬迁奖励和补助办法", Date: archive.D(2026, 6, 20)}, "subsidy")
+	f.file(archive.Record{Project: "JL-2026-003", Type: "audit_result", Title: "站前片区征收补偿资金审计结果", Date: archive.D(2026, 10, 9)}, "audit")
+	f.file(archive.Record{Project: "YJ-2026-002", Type: "policy", Title: "延吉市房屋征收补偿实施细则", Date: archive.D(2026, 3, 1)}, "yj")
+	f.file(archive.Record{Project: "JL-2026-003", Type: "funding_proof", Title: "补偿资金专户证明", Date: archive.D(2026, 6, 1)}, "funds")
+	f.refresh()
+	return decision, plan
+}
+
+func newBrowser(t *testing.T, b testenv.Browser) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(b.Chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(cancel3)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", b.Chromium, err)
+	}
+	return ctx
+}
+
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axeCheck runs axe-core in the page for WCAG 2.0/2.1 A and AA.
+func axeCheck(ctx context.Context, axeSrc string) ([]axeViolation, error) {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axeSrc+";true")); err != nil {
+		return nil, fmt.Errorf("injecting axe: %w", err)
+	}
+	js := `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+		.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' ' + (n.failureSummary || ''))}))))`
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return nil, fmt.Errorf("running axe: %w", err)
+	}
+	var vs []axeViolation
+	err = json.Unmarshal([]byte(out), &vs)
+	return vs, err
+}
+
+func TestBrowser(t *testing.T) {
+	b := testenv.Chromium(t)
+	axeSrc, err := os.ReadFile(b.Axe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	decision, _ := demoSite(f)
+	srv := httptest.NewServer(f.srv)
+	defer srv.Close()
+	ctx := newBrowser(t, b)
+	shots := filepath.Join(b.Artifacts, "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	pages := map[string]string{
+		"home":    "/",
+		"project": "/projects/CC-2026-001",
+		"record":  "/records/" + decision.ID,
+		"search":  "/search?q=" + "补偿方案",
+		"verify":  "/verify",
+		"error":   "/records/aaaaaaaaaaaaaaaaaaaaaaaaaa",
+	}
+	t.Run("pages", func(t *testing.T) {
+		for name, path := range pages {
+			for _, lang := range []string{"zh", "en"} {
+				p := path
+				if lang == "en" {
+					p = "/en" + path
+				}
+				for _, width := range []int64{390, 1280} {
+					err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 860), chromedp.Navigate(srv.URL+p))
+					if err != nil {
+						t.Fatalf("%s: %v", p, err)
+					}
+					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+					if err != nil {
+						t.Fatalf("%s: screenshot: %v", p, err)
+					}
+					file := filepath.Join(shots, fmt.Sprintf("%s-%s-%d.png", name, lang, width))
+					if err := os.WriteFile(file, png, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					// Nothing is wider than the screen: a phone never scrolls sideways.
+					overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+					if err != nil || overflow {
+						t.Errorf("%s at %d px: the page is wider than the screen (%v)", p, width, err)
+					}
+					vs, err := axeCheck(ctx, string(axeSrc))
+					if err != nil {
+						t.Fatalf("%s: %v", p, err)
+					}
+					for _, v := range vs {
+						t.Errorf("%s at %d px: axe %s (%s): %s %v", p, width, v.ID, v.Impact, v.Help, v.Nodes)
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("large text", func(t *testing.T) {
+		// The base size is 112.5% of the browser's own: 18 px at the default 16,
+		// and it grows with the reader's setting.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860), chromedp.Navigate(srv.URL+"/")); err != nil {
+			t.Fatal(err)
+		}
+		size, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).fontSize`))
+		if err != nil || size != "18px" {
+			t.Fatalf("body font size %q (%v), want 18px", size, err)
+		}
+	})
+
+	t.Run("search in Chinese", func(t *testing.T) {
+		err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.SendKeys("#q", "补偿方案"),
+			chromedp.Submit("#q"), chromedp.WaitVisible(".count"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count, err := chromedp.Run(ctx, chromedp.Text(".count"))
+		if err != nil || !strings.Contains(count, "找到 2 份文件") {
+			t.Fatalf("search 补偿方案: %q %v", count, err)
+		}
+		// Open the first hit: a document page.
+		if err := chromedp.Do(ctx, chromedp.Click("ul.records a"), chromedp.WaitVisible("h1")); err != nil {
+			t.Fatal(err)
+		}
+		h1, _ := chromedp.Run(ctx, chromedp.Text("h1"))
+		if !strings.Contains(h1, "补偿方案") {
+			t.Fatalf("the hit opened %q", h1)
+		}
+	})
+
+	t.Run("verify in the page", func(t *testing.T) {
+		dir := t.TempDir()
+		good := filepath.Join(dir, "决定书.pdf")
+		bad := filepath.Join(dir, "改过的决定书.pdf")
+		os.WriteFile(good, []byte("%PDF-1.7 decision of the demo"), 0o644)
+		os.WriteFile(bad, []byte("%PDF-1.7 decision of the demO"), 0o644)
+		before := strings.Count(f.log.String(), `"method":"POST"`)
+		for _, tc := range []struct{ file, want string }{{good, "核验通过"}, {bad, "没有找到这份文件"}} {
+			err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/verify"), chromedp.SetUploadFiles("#file", []string{tc.file}),
+				chromedp.Click("#verify-submit"), chromedp.WaitVisible("#js-result .notice"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := chromedp.Run(ctx, chromedp.Text("#js-result"))
+			if !strings.Contains(got, tc.want) {
+				t.Fatalf("verify %s: %q, want %q", filepath.Base(tc.file), got, tc.want)
+			}
+			if tc.want == "核验通过" && (!strings.Contains(got, "账本签名正确") || !strings.Contains(got, "账本证明正确")) {
+				t.Fatalf("the page did not check the ledger proof: %q", got)
+			}
+			png, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			os.WriteFile(filepath.Join(shots, "verify-result-"+filepath.Base(tc.file)+".png"), png, 0o644)
+		}
+		if after := strings.Count(f.log.String(), `"method":"POST"`); after != before {
+			t.Fatal("the page uploaded the file: the hash was not computed in the browser")
+		}
+	})
+}
