@@ -27,6 +27,7 @@ type auditFlags struct {
 	report   string
 	asJSON   bool
 	inFlight time.Duration
+	force    bool
 	repair   bool
 }
 
@@ -74,6 +75,7 @@ Exit codes: 0 nothing wrong, 1 failures found, 2 error (read errors included).`,
 	f.IntVar(&fl.workers, "workers", 0, "parallel readers (default: 2 per core)")
 	f.BoolVar(&fl.restart, "restart", false, "start over instead of resuming an interrupted audit")
 	f.StringVar(&fl.report, "report", "", "where to write the JSON report (default: DATA/reports/audit-TIME.json)")
+	f.BoolVar(&fl.force, "force", false, "replace the --report file if it exists")
 	f.BoolVar(&fl.asJSON, "json", false, "print the report as JSON")
 	f.DurationVar(&fl.inFlight, "in-flight", ledger.DefaultInFlight, "age under which an unfinished object is a filing at work, not a failure")
 	f.BoolVar(&fl.repair, "repair", false, "rebuild the derived objects found missing, altered or extra (never authoritative ones)")
@@ -92,6 +94,9 @@ func parseSample(s string) (float64, error) {
 func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 	sample, err := parseSample(fl.sample)
 	if err != nil {
+		return err
+	}
+	if err := checkOutput("--report", fl.report, fl.force); err != nil {
 		return err
 	}
 	workers := fl.workers
@@ -117,9 +122,11 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 	}
 	path := fl.report
 	if path == "" {
-		path = filepath.Join(cfg.data, "reports", "audit-"+rep.Started.Format("20060102T150405.000Z")+".json")
+		path, err = writeReport(cfg.data, "audit", rep.Started, rep)
+	} else {
+		err = writePrivateJSON("--report", path, fl.force, rep)
 	}
-	if err := writePrivateJSON(path, rep); err != nil {
+	if err != nil {
 		return err
 	}
 	if fl.asJSON {

@@ -106,8 +106,9 @@ func runDemo(ctx context.Context, e env, cfg *config, seedOnly bool) error {
 			"--project", "CC-2026-001", "--type", "decision", "--title", "关于东天街片区房屋征收的决定",
 			"--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18", "--issuer", "长春市南关区人民政府",
 			"--trust-roots", filepath.Join(dir, filepath.Dir(demoRootPEM)), "--fonds", "Z109", "--dept", "CQ01"}},
+		// --force: a second run of the demo replaces the receipt of the first.
 		{"3. 核验 Verify the document against the ledger, and keep its receipt", []string{"verify", doc,
-			"--save-receipt", receipt}},
+			"--save-receipt", receipt, "--force"}},
 		{"4. 公钥 The archive's public verifier key, to publish", []string{"keys", "show"}},
 		{"5. 离线核验 An inspector verifies offline: only the file, the receipt and the public key", []string{"verify", doc,
 			"--receipt", receipt, "--key-file", pubKey}},

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -31,6 +30,7 @@ type ingestFlags struct {
 	workers    int
 	memory     string
 	report     string
+	force      bool
 	asJSON     bool
 }
 
@@ -96,6 +96,7 @@ Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 	f.IntVar(&fl.workers, "workers", 0, "parallel workers for a batch (default: number of cores)")
 	f.StringVar(&fl.memory, "memory-budget", "", "memory the files inspected at once may need together, e.g. 4GiB; a file that needs more is refused (default: half of the machine's memory)")
 	f.StringVar(&fl.report, "report", "", "where to write the batch's JSON report (default: DATA/reports/ingest-TIME.json)")
+	f.BoolVar(&fl.force, "force", false, "replace the --report file if it exists")
 	f.BoolVar(&fl.asJSON, "json", false, "print the result as JSON")
 	return c
 }
@@ -128,6 +129,9 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	}
 	if fl.encoding, err = ingest.ParseEncoding(fl.encodingS); err != nil {
 		return fmt.Errorf("--%v", err)
+	}
+	if err := checkOutput("--report", fl.report, fl.force); err != nil {
+		return fmt.Errorf("%v (nothing was filed)", err)
 	}
 	if !batch {
 		var missing []string
@@ -215,9 +219,11 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	p.finish()
 	reportPath := fl.report
 	if reportPath == "" {
-		reportPath = filepath.Join(cfg.data, "reports", "ingest-"+e.now().UTC().Format("20060102T150405.000Z")+".json")
+		reportPath, err = writeReport(cfg.data, "ingest", e.now(), sum)
+	} else {
+		err = writePrivateJSON("--report", reportPath, fl.force, sum)
 	}
-	if err := writePrivateJSON(reportPath, sum); err != nil {
+	if err != nil {
 		return err
 	}
 	if fl.asJSON {

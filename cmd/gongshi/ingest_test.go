@@ -200,7 +200,7 @@ func TestIngestBatch(t *testing.T) {
 			if b, err := os.ReadFile(report); err != nil || json.Unmarshal(b, &sum) != nil || sum.Filed != 20 || sum.Rejected != 2 {
 				t.Errorf("report file: %v %+v", err, sum)
 			}
-			out, _, code = c.run("ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots, "--report", report, "--fonds", "Z109")
+			out, _, code = c.run("ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots, "--report", report, "--force", "--fonds", "Z109")
 			if code != exitNo || !strings.Contains(out, "此前已归档 already filed:   20") {
 				t.Fatalf("second batch: code %d\n%s", code, out)
 			}

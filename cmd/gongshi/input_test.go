@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -71,4 +73,148 @@ func gbk(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Reports, receipts and checkpoints are written atomically, their owner's only,
+// never through a symbolic link, and an existing file is replaced only with
+// --force or where the command exists to update it (verify --consistency F
+// --save-checkpoint F). A refusal comes before any work.
+func TestOutputFiles(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	createProject(t, c)
+	fx := makeIngestFixtures(t)
+	fx.signed(t, "a.pdf", "a")
+	manifest := filepath.Join(t.TempDir(), "m.csv")
+	os.WriteFile(manifest, []byte("file,project,type,title,doc_number,date,issuer\na.pdf,CC-2026-001,decision,关于房屋征收的决定,长征补〔2026〕12号,2026-03-18,长春市南关区人民政府\n"), 0o644)
+	out := t.TempDir()
+	existing := filepath.Join(out, "existing.json")
+	os.WriteFile(existing, []byte("keep me"), 0o644)
+	secret := filepath.Join(out, "secret")
+	os.WriteFile(secret, []byte("precious"), 0o644)
+	link := filepath.Join(out, "link.json")
+	os.Symlink(secret, link)
+	unchanged := func(p, want string) {
+		t.Helper()
+		if b, err := os.ReadFile(p); err != nil || string(b) != want {
+			t.Errorf("%s holds %q (%v), want %q", p, b, err, want)
+		}
+	}
+	private := func(p string) {
+		t.Helper()
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v: want a regular file of mode 0600", p, fi.Mode(), err)
+		}
+	}
+	ingest := func(args ...string) (string, int) {
+		_, errOut, code := c.run(append([]string{"ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots}, args...)...)
+		return errOut, code
+	}
+
+	// ingest --report: refused onto a file or a link, before anything is filed.
+	if errOut, code := ingest("--report", existing); code != exitOperator || !strings.Contains(errOut, "the file exists: give another name, or --force") || !strings.Contains(errOut, "nothing was filed") {
+		t.Fatalf("--report onto a file: %d %s", code, errOut)
+	}
+	if errOut, code := ingest("--report", link, "--force"); code != exitOperator || !strings.Contains(errOut, "symbolic link") {
+		t.Fatalf("--report onto a link: %d %s", code, errOut)
+	}
+	if n := records(t, c); n != 0 {
+		t.Fatalf("%d records filed by refused commands", n)
+	}
+	unchanged(existing, "keep me")
+	unchanged(secret, "precious")
+	if errOut, code := ingest("--report", existing, "--force"); code != exitOK {
+		t.Fatalf("--report --force: %d %s", code, errOut)
+	}
+	private(existing)
+	fresh := filepath.Join(out, "sub", "report.json")
+	if errOut, code := ingest("--report", fresh); code != exitOK {
+		t.Fatalf("--report to a new file: %d %s", code, errOut)
+	}
+	private(fresh)
+	var sum struct {
+		Already int `json:"already_filed"`
+	}
+	if b, _ := os.ReadFile(fresh); json.Unmarshal(b, &sum) != nil || sum.Already != 1 {
+		t.Errorf("report %s: %s", fresh, b)
+	}
+
+	// Without --report, two runs in one millisecond (the test's clock stands
+	// still) get a report each.
+	for range 2 {
+		if errOut, code := ingest(); code != exitOK {
+			t.Fatalf("ingest: %d %s", code, errOut)
+		}
+	}
+	if reports, _ := filepath.Glob(filepath.Join(c.env["GONGSHI_DATA"], "reports", "ingest-*.json")); len(reports) != 2 {
+		t.Errorf("reports %q, want two", reports)
+	}
+
+	// audit --report likewise.
+	if _, errOut, code := c.run("audit", "--report", fresh); code != exitOperator || !strings.Contains(errOut, "the file exists") {
+		t.Fatalf("audit --report onto a file: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run("audit", "--report", link, "--force"); code != exitOperator || !strings.Contains(errOut, "symbolic link") {
+		t.Fatalf("audit --report onto a link: %d %s", code, errOut)
+	}
+	unchanged(secret, "precious")
+
+	// verify --save-receipt.
+	doc := filepath.Join(fx.dir, "a.pdf")
+	receipt := filepath.Join(out, "receipt.json")
+	if _, errOut, code := c.run("verify", doc, "--save-receipt", receipt); code != exitOK {
+		t.Fatalf("verify --save-receipt: %d %s", code, errOut)
+	}
+	private(receipt)
+	for _, tc := range []struct {
+		path  string
+		force bool
+		want  string
+	}{{existing, false, "the file exists"}, {receipt, false, "the file exists"}, {link, true, "symbolic link"}} {
+		args := []string{"verify", doc, "--save-receipt", tc.path}
+		if tc.force {
+			args = append(args, "--force")
+		}
+		if _, errOut, code := c.run(args...); code != exitOperator || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: %d %s, want %q", args, code, errOut, tc.want)
+		}
+	}
+	unchanged(secret, "precious")
+	os.Chmod(receipt, 0o644)
+	if _, errOut, code := c.run("verify", doc, "--save-receipt", receipt, "--force"); code != exitOK {
+		t.Fatalf("verify --save-receipt --force: %d %s", code, errOut)
+	}
+	private(receipt)
+
+	// verify --consistency F --save-checkpoint F updates F; another existing
+	// file is refused, and so is the receipt that --consistency read.
+	checkpoint := filepath.Join(out, "checkpoint")
+	if _, errOut, code := c.run("verify", "--consistency", receipt, "--save-checkpoint", checkpoint); code != exitOK {
+		t.Fatalf("--save-checkpoint: %d %s", code, errOut)
+	}
+	private(checkpoint)
+	os.Chmod(checkpoint, 0o644)
+	if _, errOut, code := c.run("verify", "--consistency", checkpoint, "--save-checkpoint", checkpoint); code != exitOK {
+		t.Fatalf("--consistency F --save-checkpoint F: %d %s", code, errOut)
+	}
+	private(checkpoint)
+	if _, errOut, code := c.run("verify", "--consistency", checkpoint, "--save-checkpoint", existing); code != exitOperator || !strings.Contains(errOut, "the file exists") {
+		t.Errorf("--save-checkpoint onto another file: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run("verify", "--consistency", receipt, "--save-checkpoint", receipt); code != exitOperator || !strings.Contains(errOut, "would lose the receipt") {
+		t.Errorf("--save-checkpoint onto the receipt read: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run("verify", "--consistency", checkpoint, "--save-checkpoint", link, "--force"); code != exitOperator || !strings.Contains(errOut, "symbolic link") {
+		t.Errorf("--save-checkpoint onto a link: %d %s", code, errOut)
+	}
+	unchanged(secret, "precious")
+	if entries, _ := os.ReadDir(out); len(entries) != 6 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("output folder holds %q: a temporary file was left behind?", names)
+	}
 }

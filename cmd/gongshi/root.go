@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // Exit codes, the same for every command.
@@ -114,19 +116,68 @@ func groupHelp(cmd *cobra.Command, args []string) error {
 // in China, which has one zone and no daylight saving.
 var chinaTime = time.FixedZone("CST", 8*3600)
 
-// writePrivateJSON writes v as JSON to a new file at path, readable by its owner
-// only: reports hold record metadata, which may include per-household data.
-func writePrivateJSON(path string, v any) error {
+// writePrivate is the one writer of the files that commands leave for people to
+// keep: reports, receipts, checkpoints saved for later. They hold record
+// metadata, so they are their owner's only (0600). safefile writes them
+// atomically (a temporary file in the same directory, synced, renamed), never
+// through a symbolic link, and replaces an existing file only when replace is
+// set: with --force, or where the command exists to update that file. flag
+// names the option, for the error. The directory is made when it is missing
+// (DATA/reports on a first run).
+func writePrivate(flag, path string, replace bool, fill func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("report: %v", unwrapPath(err))
+		return fmt.Errorf("%s %s: %v", flag, path, unwrapPath(err))
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("report: %v", unwrapPath(err))
+	if err := safefile.Write(path, replace, fill); err != nil {
+		return outputError(flag, path, err)
 	}
-	if err := writeJSON(f, v); err != nil {
-		f.Close()
-		return fmt.Errorf("report: %v", err)
+	return nil
+}
+
+// writePrivateJSON writes v as JSON through writePrivate.
+func writePrivateJSON(flag, path string, replace bool, v any) error {
+	return writePrivate(flag, path, replace, func(w io.Writer) error { return writeJSON(w, v) })
+}
+
+// writeReport writes v as the JSON report of a command that was given no
+// --report path: DATA/reports/NAME-TIME.json, or with -2, -3 ... before .json
+// when another run (another process started in the same millisecond) took the
+// name: the name is Gongshi's to choose, and no report replaces another. It
+// returns the path written.
+func writeReport(data, name string, at time.Time, v any) (string, error) {
+	base := filepath.Join(data, "reports", name+"-"+at.UTC().Format("20060102T150405.000Z"))
+	for i := 1; ; i++ {
+		path := base + ".json"
+		if i > 1 {
+			path = fmt.Sprintf("%s-%d.json", base, i)
+		}
+		err := writePrivateJSON("report", path, false, v)
+		if err == nil || !errors.Is(err, safefile.ErrExists) || i == 100 {
+			return path, err
+		}
 	}
-	return f.Close()
+}
+
+// checkOutput refuses, before any work is done, an output path that
+// writePrivate would refuse at the end: a batch of ten thousand documents
+// should not be filed only to fail to save its report.
+func checkOutput(flag, path string, replace bool) error {
+	if path == "" {
+		return nil
+	}
+	if err := safefile.Check(path, replace); err != nil {
+		return outputError(flag, path, err)
+	}
+	return nil
+}
+
+// outputError says what is wrong with an output path, and what to do.
+func outputError(flag, path string, err error) error {
+	switch {
+	case errors.Is(err, safefile.ErrExists):
+		return fmt.Errorf("%s %s: the file exists: give another name, or --force to replace it: %w", flag, path, safefile.ErrExists)
+	case errors.Is(err, safefile.ErrLink):
+		return fmt.Errorf("%s %s: is a symbolic link, which Gongshi does not write through nor replace: give the path of the file itself", flag, path)
+	}
+	return fmt.Errorf("%s %s: %v", flag, path, unwrapPath(err))
 }

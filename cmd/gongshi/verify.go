@@ -15,6 +15,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 type verifyFlags struct {
@@ -23,6 +24,7 @@ type verifyFlags struct {
 	consistency    string
 	saveCheckpoint string
 	key, keyFile   string
+	force          bool
 	asJSON         bool
 }
 
@@ -60,6 +62,12 @@ Exit codes: 0 verified, 1 not verified (the reason is printed), 2 error.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput("--save-receipt", fl.saveReceipt, fl.force); err != nil {
+				return err
+			}
+			if err := fl.checkSaveCheckpoint(); err != nil {
+				return err
+			}
 			v, err := cfg.verifier(fl.key, fl.keyFile)
 			if err != nil {
 				return err
@@ -77,6 +85,7 @@ Exit codes: 0 verified, 1 not verified (the reason is printed), 2 error.`,
 	f.StringVar(&fl.saveCheckpoint, "save-checkpoint", "", "with --consistency: write the ledger's checkpoint here when it is consistent")
 	f.StringVar(&fl.key, "key", "", "verifier key text, as 'gongshi keys show' prints it")
 	f.StringVar(&fl.keyFile, "key-file", "", "file holding the verifier key")
+	f.BoolVar(&fl.force, "force", false, "replace the --save-receipt or --save-checkpoint file if it exists (--save-checkpoint may name the --consistency file without it)")
 	f.BoolVar(&fl.asJSON, "json", false, "print the result as JSON")
 	return c
 }
@@ -112,7 +121,7 @@ type verifyReport struct {
 }
 
 func digestFile(ctx context.Context, path string) (archive.Digests, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return archive.Digests{}, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
 	}
@@ -134,7 +143,7 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, v note.
 	rep := verifyReport{File: file, SHA256: sum.SHA256.String(), SM3: sum.SM3.String(), Size: sum.Size,
 		Key: keyName(v), Offline: fl.receipt != "", Matches: []verifyMatch{}}
 	if fl.receipt != "" {
-		b, err := os.ReadFile(fl.receipt)
+		b, err := safefile.ReadFile(fl.receipt)
 		if err != nil {
 			return fmt.Errorf("--receipt: %v", unwrapPath(err))
 		}
@@ -162,7 +171,7 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, v note.
 		rep.Reason = "no record in the archive has this content (SHA-256 " + rep.SHA256 + ")"
 	}
 	if fl.saveReceipt != "" {
-		if err := saveReceipt(fl.saveReceipt, rep); err != nil {
+		if err := saveReceipt(fl.saveReceipt, fl.force, rep); err != nil {
 			return err
 		}
 	}
@@ -282,18 +291,17 @@ func verifyVersion(ctx context.Context, a *archive.Archive, l *ledger.Log, v not
 	return checkReceipt(r, v, sum)
 }
 
-func saveReceipt(path string, rep verifyReport) error {
+func saveReceipt(path string, force bool, rep verifyReport) error {
 	for _, m := range rep.Matches {
 		if m.Verified && m.receipt != nil {
 			b, err := json.MarshalIndent(m.receipt, "", "  ")
 			if err != nil {
 				return err
 			}
-			// A receipt carries the record's metadata: readable by its owner only.
-			if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
-				return fmt.Errorf("--save-receipt: %v", unwrapPath(err))
-			}
-			return nil
+			return writePrivate("--save-receipt", path, force, func(w io.Writer) error {
+				_, err := w.Write(append(b, '\n'))
+				return err
+			})
 		}
 	}
 	return nil // nothing verified, nothing to save
@@ -361,11 +369,11 @@ type consistencyReport struct {
 
 // readCheckpointFile reads a signed checkpoint, or the checkpoint of a receipt.
 func readCheckpointFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--consistency: %v", unwrapPath(err))
 	}
-	if strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
+	if isReceipt(b) {
 		r, err := ledger.ParseReceipt(b)
 		if err != nil {
 			return nil, fmt.Errorf("--consistency %s: %w", path, err)
@@ -405,8 +413,11 @@ func runConsistency(ctx context.Context, e env, cfg *config, fl *verifyFlags, v 
 	case err == nil:
 		rep.Consistent, rep.Checkpoint = true, string(now)
 		if fl.saveCheckpoint != "" {
-			if err := os.WriteFile(fl.saveCheckpoint, now, 0o644); err != nil {
-				return fmt.Errorf("--save-checkpoint: %v", unwrapPath(err))
+			if err := writePrivate("--save-checkpoint", fl.saveCheckpoint, fl.replaceCheckpoint(), func(w io.Writer) error {
+				_, err := w.Write(now)
+				return err
+			}); err != nil {
+				return err
 			}
 		}
 	case errors.Is(err, ledger.ErrNotVerified):
@@ -415,6 +426,50 @@ func runConsistency(ctx context.Context, e env, cfg *config, fl *verifyFlags, v 
 		return err
 	}
 	return reportConsistency(e, fl, rep)
+}
+
+// isReceipt tells a receipt (JSON) from a signed checkpoint (a note).
+func isReceipt(b []byte) bool { return strings.HasPrefix(strings.TrimSpace(string(b)), "{") }
+
+// replaceCheckpoint says whether --save-checkpoint may replace its file: with
+// --force, or when it is the checkpoint file that --consistency read, which the
+// command exists to update (check, then keep the newer checkpoint in its place).
+// A receipt given to --consistency is not replaced by a bare checkpoint without
+// --force: the receipt would be lost.
+func (fl *verifyFlags) replaceCheckpoint() bool {
+	if fl.force {
+		return true
+	}
+	old, err := os.Stat(fl.consistency)
+	if err != nil {
+		return false
+	}
+	cur, err := os.Lstat(fl.saveCheckpoint)
+	if err != nil || !os.SameFile(old, cur) {
+		return false
+	}
+	b, err := safefile.ReadFile(fl.consistency)
+	return err == nil && !isReceipt(b)
+}
+
+// checkSaveCheckpoint refuses a --save-checkpoint file before any work is done,
+// as writePrivate would refuse it at the end.
+func (fl *verifyFlags) checkSaveCheckpoint() error {
+	if fl.saveCheckpoint == "" {
+		return nil
+	}
+	if fl.consistency == "" {
+		return errors.New("--save-checkpoint goes with --consistency OLD_CHECKPOINT")
+	}
+	err := checkOutput("--save-checkpoint", fl.saveCheckpoint, fl.replaceCheckpoint())
+	if err != nil && !fl.force {
+		if old, serr := os.Stat(fl.consistency); serr == nil {
+			if cur, lerr := os.Lstat(fl.saveCheckpoint); lerr == nil && os.SameFile(old, cur) {
+				return fmt.Errorf("--save-checkpoint %s: it is the receipt that --consistency reads; saving a checkpoint over it would lose the receipt: give another name, or --force", fl.saveCheckpoint)
+			}
+		}
+	}
+	return err
 }
 
 func reportConsistency(e env, fl *verifyFlags, rep consistencyReport) error {
