@@ -26,15 +26,19 @@
 //	ledger/checkpoint/<size/1000>/<size>       the signed checkpoint of each size
 //
 // There is no mutable "latest" pointer: checkpoints are keyed by zero-padded size,
-// so the latest is the last one listed.
+// so the latest is the last one listed. Beside the log, under a prefix of its own:
+//
+//	lease/ledger/<n/1000>/<n>/<g>[.free]        the append lease at size n (lease.go)
 //
 // # Appending
 //
 // Append calls that arrive while a batch is being written wait and go together
 // into the next batch (group commit), so that the costs of a batch (its object,
-// its tiles, one signature) are shared. A batch is committed by the create-once
-// put of ledger/batch/<start>: of two writers that both see a log of size n, only
-// one can create batch n; the other reloads and tries again. Then come the tiles,
+// its tiles, one signature) are shared. Before it commits a batch, a Log takes the
+// append lease for the log's size (lease.go): writers in other processes wait for
+// it instead of racing. A batch is committed by the create-once put of
+// ledger/batch/<start>: of two writers that both see a log of size n, only one can
+// create batch n, lease or no lease; the other reloads and tries again. Then come the tiles,
 // the lookup keys, and last the checkpoint, which is signed only after it is
 // checked to be consistent with the previous signed one. A crash after the batch
 // put leaves a batch beyond the latest checkpoint; the next writer finds it and

@@ -60,6 +60,16 @@ type Options struct {
 	Key Key
 	// MaxBatch bounds the entries of one batch; 0 means 4096.
 	MaxBatch int
+	// LeaseTTL is how long a grant of the append lease lasts (see lease.go): a
+	// writer that crashed holding it blocks the others that long at most. 0 means
+	// DefaultLeaseTTL.
+	LeaseTTL time.Duration
+	// LeaseWait bounds how long an append waits for the lease held by another
+	// writer before it fails with ErrConflict. 0 means DefaultLeaseWait.
+	LeaseWait time.Duration
+	// Now is the clock that grants' expiry is written and read by; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Log is the ledger over a blob.Store. It is safe for concurrent use; concurrent
@@ -70,6 +80,10 @@ type Log struct {
 	key      Key
 	maxBatch int
 	tiles    *tileReader
+	lease    *leaser
+	// beforeBatchPut, when set (by tests), is called with the lease held, just
+	// before the batch at start is put.
+	beforeBatchPut func(start int64)
 
 	qmu   sync.Mutex // guards queue
 	queue []*request
@@ -89,7 +103,8 @@ var _ archive.Journal = (*Log)(nil)
 // New returns the log stored in st, signed with opts.Key. It does no I/O: the
 // store is read on first use.
 func New(st blob.Store, opts Options) *Log {
-	l := &Log{store: st, key: opts.Key, maxBatch: opts.MaxBatch, tiles: newTileReader(st)}
+	l := &Log{store: st, key: opts.Key, maxBatch: opts.MaxBatch, tiles: newTileReader(st),
+		lease: newLeaser(st, opts.LeaseTTL, opts.LeaseWait, opts.Now)}
 	if l.maxBatch <= 0 {
 		l.maxBatch = defaultMaxBatch
 	}
@@ -207,7 +222,7 @@ func (l *Log) AppendAll(ctx context.Context, events []archive.Event) ([]int64, e
 				r.err, r.done = errors.New("ledger: append: internal error: the event left the queue without being committed"), true
 				break
 			}
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.lease.wait+commitTimeout)
 			l.commit(cctx, batch)
 			cancel()
 		}
@@ -278,15 +293,20 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 		}
 		texts[i] = t
 	}
-	for attempt := 0; ; attempt++ {
+	reload := !l.loaded
+	conflicts := 0
+	for {
 		// A Log that has loaded the store appends at the size it knows without
-		// listing again: if another writer got there first, the batch put says so.
-		if !l.loaded || attempt > 0 || time.Since(l.checked) > recheckDamage {
+		// listing again: if another writer got there first, the lease or the
+		// batch put says so, and the next round reloads. It reloads now and then
+		// all the same, to see damage that another process found.
+		if reload || time.Since(l.checked) > recheckDamage {
 			if err := l.refresh(ctx); err != nil {
 				fail(err)
 				return
 			}
 		}
+		reload = true
 		if l.damage != nil {
 			fail(l.damage)
 			return
@@ -335,30 +355,38 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 			return
 		}
 		start := l.size
-		p, err := l.prepare(ctx, start, entries)
+		// One writer at a time: the lease for appending at start. When another
+		// writer appended meanwhile, reload and look again.
+		g, err := l.lease.acquire(ctx, start, func(ctx context.Context) (bool, error) {
+			_, err := l.store.Stat(ctx, batchKey(start))
+			if errors.Is(err, blob.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		})
+		if errors.Is(err, errMoved) {
+			continue
+		}
 		if err != nil {
-			fail(fmt.Errorf("ledger: append at %d: %w", start, err))
+			fail(err)
 			return
 		}
-		_, err = l.store.Put(ctx, batchKey(start), bytes.NewReader(encodeBatch(entries)),
-			blob.PutOptions{Size: int64(batchLen(entries))})
+		done, err := l.appendBatch(ctx, start, entries)
+		l.lease.release(context.WithoutCancel(ctx), g)
 		if errors.Is(err, blob.ErrExists) {
-			if attempt+1 >= retries {
+			// A writer that did not wait for the lease (its grant had expired
+			// by our clock, or it runs code without the lease) took the index.
+			if conflicts++; conflicts >= retries {
 				fail(fmt.Errorf("ledger: append at %d: %w", start, ErrConflict))
 				return
 			}
-			continue // another writer took the index: reload, look again, retry
+			continue
 		}
 		if err != nil {
+			if done {
+				l.loaded = false
+			}
 			fail(fmt.Errorf("ledger: append at %d: %w", start, err))
-			return
-		}
-		// The entries are committed. Completing the batch must not be abandoned
-		// half-way because the caller's context ends; a crash is completed by the
-		// next writer.
-		if err := l.complete(context.WithoutCancel(ctx), p); err != nil {
-			l.loaded = false
-			fail(fmt.Errorf("ledger: append at %d: the entries are stored but not yet covered by a checkpoint (the next append completes them): %w", start, err))
 			return
 		}
 		idx := make([]int64, len(todo))
@@ -369,6 +397,31 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 		l.resolveDuplicates(batch, idx)
 		return
 	}
+}
+
+// appendBatch puts the batch of entries at start and completes it (tiles, lookup
+// keys, checkpoint). Called with mu and the lease held. committed reports whether
+// the batch was stored; a taken index is blob.ErrExists and stores nothing.
+func (l *Log) appendBatch(ctx context.Context, start int64, entries [][]byte) (committed bool, err error) {
+	p, err := l.prepare(ctx, start, entries)
+	if err != nil {
+		return false, err
+	}
+	if l.beforeBatchPut != nil {
+		l.beforeBatchPut(start)
+	}
+	_, err = l.store.Put(ctx, batchKey(start), bytes.NewReader(encodeBatch(entries)),
+		blob.PutOptions{Size: int64(batchLen(entries))})
+	if err != nil {
+		return false, err
+	}
+	// The entries are committed. Completing the batch must not be abandoned
+	// half-way because the caller's context ends; a crash is completed by the
+	// next writer.
+	if err := l.complete(context.WithoutCancel(ctx), p); err != nil {
+		return true, fmt.Errorf("the entries are stored but not yet covered by a checkpoint (the next append completes them): %w", err)
+	}
+	return true, nil
 }
 
 // lookupAll reads the lookup keys of the batch's pending events, in parallel (on
