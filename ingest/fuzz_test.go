@@ -70,7 +70,7 @@ func parsedSignatures(t testing.TB, doc []byte) []rawSig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signaturesInParse(pctx.XRefTable, walkParse(pctx.XRefTable).sigs)
+	return signaturesInParse(pctx.XRefTable, walkParse(context.Background(), pctx.XRefTable).sigs)
 }
 
 // FuzzVerifyCMS feeds arbitrary CMS data, as a signature dictionary's

@@ -1,8 +1,15 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/gongshi-archive/gongshi/ingest/pdftest"
 )
 
 // The signature report names the signer and issuer as their certificates do
@@ -79,5 +86,45 @@ func TestInspectSingleCheckForLargeFiles(t *testing.T) {
 		if err != nil || len(ins.PDF.Signatures) != 1 || ins.PDF.Signatures[0].Verdict != want {
 			t.Errorf("%s: %v %+v, want %s", name, err, ins.PDF, want)
 		}
+	}
+}
+
+// Active content inside object streams is found: pdfcpu parses an object of
+// an object stream only when something dereferences it, so the walk runs
+// after validation and parses the objects validation did not reach. Here a
+// page, written into an object stream, opens with JavaScript.
+func TestActiveContentInObjectStreams(t *testing.T) {
+	if err := setupPDFCPU(); err != nil {
+		t.Fatal(err)
+	}
+	page := "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R " +
+		"/AA << /O << /S /JavaScript /JS (app.alert\\('gongshi'\\);) >> >> " +
+		"/Resources << /Font << /F1 3 0 R >> /XObject << /X1 6 0 R >> >> >>"
+	doc, err := pdftest.ReplaceObject(pdftest.Document(pdftest.Options{}), 8, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.WriteObjectStream, conf.WriteXRefStream = true, true
+	var out bytes.Buffer
+	if err := api.Optimize(bytes.NewReader(doc), &out, conf); err != nil {
+		t.Fatal(err)
+	}
+	pctx, err := api.ReadContext(bytes.NewReader(out.Bytes()), pdfcpuConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy := 0
+	for _, e := range pctx.XRefTable.Table {
+		if _, ok := e.Object.(types.LazyObjectStreamObject); ok {
+			lazy++
+		}
+	}
+	if lazy == 0 {
+		t.Fatal("pdfcpu wrote no object into an object stream")
+	}
+	ins := inspectBytes(t, NewInspector(InspectorOptions{}), out.Bytes())
+	if !ins.PDF.Has(ActiveJavaScript) {
+		t.Errorf("JavaScript of a page in an object stream: not found (%+v)", ins.PDF)
 	}
 }

@@ -81,10 +81,13 @@ func (in *Inspector) inspectPDF(ctx context.Context, f pdfSource, size int64, li
 	if pctx.Encrypt != nil || pctx.E != nil {
 		info.Encrypted = true
 	}
-	found := walkParse(pctx.XRefTable)
+	verr := api.ValidateContext(pctx)
+	// After validation, which has parsed the objects of object streams it
+	// reached: walkParse parses only the ones it did not.
+	found := walkParse(ctx, pctx.XRefTable)
 	info.Active = found.active
-	if err := api.ValidateContext(pctx); err != nil {
-		info.Problems = append(info.Problems, summarise(fmt.Errorf("validation error (obj#:%d): %w", pctx.CurObj, err)))
+	if verr != nil {
+		info.Problems = append(info.Problems, summarise(fmt.Errorf("validation error (obj#:%d): %w", pctx.CurObj, verr)))
 		info.Signatures = in.signatures(ctx, f, size, signaturesInParse(pctx.XRefTable, found.sigs), nil)
 		return info
 	}
@@ -141,14 +144,15 @@ type parseFindings struct {
 }
 
 // walkParse makes one pass over every object that pdfcpu loaded (object
-// streams included), in memory: it reads nothing from the file. It finds
+// streams included), in memory: it reads nothing from the file, and parses
+// only the objects of object streams that pdfcpu's validation left unparsed. It finds
 // actions that run code and embedded files, walking direct dictionaries nested
 // in objects too (an /OpenAction is often written in place), and the objects
 // that are signature dictionaries (isSigDict). The signature fields of the
 // AcroForm name most signatures, but a damaged file, or an incremental update
 // that dropped a field, can hold a signature dictionary no field refers to; it
 // is found here all the same, and judged like any other.
-func walkParse(xt *model.XRefTable) parseFindings {
+func walkParse(ctx context.Context, xt *model.XRefTable) parseFindings {
 	found := map[string]bool{}
 	var walk func(o types.Object, depth int)
 	walk = func(o types.Object, depth int) {
@@ -177,10 +181,19 @@ func walkParse(xt *model.XRefTable) parseFindings {
 		if e == nil || e.Free || e.Object == nil {
 			continue
 		}
-		if d, ok := e.Object.(types.Dict); ok && isSigDict(d) {
+		o := e.Object
+		if lazy, ok := o.(types.LazyObjectStreamObject); ok {
+			// An object of an object stream that validation did not reach:
+			// pdfcpu has its bytes but has not parsed them yet. One that does
+			// not parse holds nothing that could run.
+			if o, _ = lazy.DecodedObject(ctx); o == nil {
+				continue
+			}
+		}
+		if d, ok := o.(types.Dict); ok && isSigDict(d) {
 			out.sigs = append(out.sigs, nr)
 		}
-		walk(e.Object, 0)
+		walk(o, 0)
 	}
 	slices.Sort(out.sigs)
 	for _, k := range []string{ActiveJavaScript, ActiveLaunch, ActiveEmbeddedFile} {

@@ -444,7 +444,7 @@ func signaturesInParse(xt *model.XRefTable, objs []int) []rawSig {
 			if !ok || e == nil {
 				continue
 			}
-			field, ok := e.Object.(types.Dict)
+			field, ok := resolved(e.Object).(types.Dict)
 			if !ok {
 				continue
 			}
@@ -461,11 +461,21 @@ func signaturesInParse(xt *model.XRefTable, objs []int) []rawSig {
 		if !ok || e == nil || e.Free {
 			continue
 		}
-		if d, ok := e.Object.(types.Dict); ok {
+		if d, ok := resolved(e.Object).(types.Dict); ok {
 			out = append(out, sigFromDict(d))
 		}
 	}
 	return out
+}
+
+// resolved is o, or the object it stands for when o is an object of an object
+// stream that pdfcpu has not parsed yet (nil when it does not parse).
+func resolved(o types.Object) types.Object {
+	if lazy, ok := o.(types.LazyObjectStreamObject); ok {
+		d, _ := lazy.DecodedObject(context.Background())
+		return d
+	}
+	return o
 }
 
 // sigFromDict reads one signature dictionary: its byte range, sub-filter,
