@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,30 @@ func TestParseCatalogueReportsEveryProblem(t *testing.T) {
 	}
 	if _, err := ParseCatalogue([]byte(`{"schema":1,"typo":true}`)); err == nil {
 		t.Error("unknown field accepted")
+	}
+}
+
+func TestSynonyms(t *testing.T) {
+	g := DefaultSynonyms()
+	if len(g) < 5 {
+		t.Fatalf("%d built-in groups", len(g))
+	}
+	found := false
+	for _, grp := range g {
+		if slices.Contains(grp, "拆迁") && slices.Contains(grp, "征收") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no group holds 拆迁 and 征收")
+	}
+	for _, bad := range []string{"征收\n", "a\xff b", "征收 " + strings.Repeat("字", 21)} {
+		if _, err := ParseSynonyms(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	got, err := ParseSynonyms("# comment\n\n 棚改  棚户区改造 # trailing\n")
+	if err != nil || len(got) != 1 || !slices.Equal(got[0], []string{"棚改", "棚户区改造"}) {
+		t.Errorf("got %q, %v", got, err)
 	}
 }
