@@ -48,7 +48,7 @@ var subjectKinds = []subjectSpec{
 	{SubjectAccount, "accounts/", validGenericID, false},
 	{SubjectHousehold, "households/", validGenericID, false},
 	{SubjectHold, "holds/", validGenericID, false},
-	{SubjectPublication, "publications/", validGenericID, false},
+	{SubjectPublication, "publications/", ValidRecordID, false}, // the id is the record's
 	{SubjectRequest, "requests/", validGenericID, false},
 }
 

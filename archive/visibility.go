@@ -194,6 +194,11 @@ type RecordState struct {
 	// Disposed: the record's content was disposed of at the end of its retention
 	// period; its tombstone remains.
 	Disposed bool
+	// PublishedAt is when the publication in force began (zero when none);
+	// FirstPublishedAt when the record was first published (zero: never). Not
+	// read by Visibility: for the pages that show them and the clocks.
+	PublishedAt      time.Time
+	FirstPublishedAt time.Time
 }
 
 // Grant is what one audience may see of a record.
