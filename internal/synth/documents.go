@@ -289,6 +289,17 @@ func (pl *plan) finish(it *Item, k int) {
 	it.Record.FiledAt = filed
 	it.Project = pl.p
 	it.State = pl.state(rec)
+	if it.State.Publication != archive.NotPublished {
+		// Published a few days after filing (a withdrawn record was published first).
+		at := filed.Add(time.Duration(1+r.IntN(5*24)) * time.Hour)
+		if at.After(pl.s.g.now) {
+			at = pl.s.g.now
+		}
+		it.State.FirstPublishedAt = at
+		if it.State.Publication == archive.Published {
+			it.State.PublishedAt = at
+		}
+	}
 	it.pending = doc{}
 }
 
