@@ -1,0 +1,165 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gongshi-archive/gongshi/archive"
+)
+
+// Searcher answers searches. *Index answers from the index it holds; Client asks
+// a running server that holds one (the portal's /api/v1/search). The CLI and the
+// portal take a Searcher, so that neither needs to know which.
+type Searcher interface {
+	Search(ctx context.Context, req Request) (Result, error)
+}
+
+// Sort orders the hits.
+type Sort string
+
+// The orders.
+const (
+	// SortRelevance (the default): records with every word of the query in the
+	// title first, then with every word anywhere, then with all the query's
+	// characters but not its words; newest first within each.
+	SortRelevance Sort = ""
+	// SortNewest and SortOldest order by the document's date (成文日期).
+	SortNewest Sort = "newest"
+	SortOldest Sort = "oldest"
+	// SortPublished orders by when the publication in force began, latest first
+	// (the latest disclosures); records not published come last.
+	SortPublished Sort = "published"
+	// SortFiled orders by when the record's latest version was filed, latest
+	// first.
+	SortFiled Sort = "filed"
+)
+
+// Limits on a request. Longer queries are cut, not refused: whatever is typed
+// into a search box gives results or none, never an error.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+	MaxOffset    = 10000
+	maxQueryRune = 256
+)
+
+// Request is one search. Query is the user's text, never syntax; the filters
+// are separate fields. A filter with several values matches any of them.
+type Request struct {
+	Query    string
+	Viewer   archive.Viewer
+	Project  []string
+	Type     []string
+	City     []string
+	District []string
+	Class    []archive.Disclosure
+	Year     []int
+	// From and To bound the document's date, both included; zero leaves a side open.
+	From, To archive.Date
+	Sort     Sort
+	// Offset and Limit choose the page; Limit 0 means DefaultLimit.
+	Offset, Limit int
+}
+
+// Result is one page of hits with the counts of everything that matched.
+type Result struct {
+	// Total is how many records match (all of them, not just this page).
+	Total int
+	// Exact is how many of them hold the query's words as written; the others
+	// hold all its characters, but apart.
+	Exact int
+	// Offset is where the page starts (the request's, bounded).
+	Offset int
+	Hits   []Hit
+	// Facets count the matching records by value: project, type, city,
+	// district, class, year, and for staff the publication status.
+	Facets Facets
+	// Took is how long the search took.
+	Took time.Duration
+}
+
+// Facets are the counts of the matching records by each filter's values, the
+// largest first (at most MaxFacetValues a facet; the rest are left off).
+type Facets struct {
+	Project     []FacetValue
+	Type        []FacetValue
+	City        []FacetValue
+	District    []FacetValue
+	Class       []FacetValue
+	Year        []FacetValue
+	Publication []FacetValue // staff only
+}
+
+// MaxFacetValues bounds the values listed for one facet.
+const MaxFacetValues = 50
+
+// FacetValue is one value of a facet and how many matching records have it.
+type FacetValue struct {
+	Value string
+	// Label is the value's name for people where it has one (a type's Chinese
+	// name, a project's name).
+	Label string
+	Count int
+}
+
+// Match says how a hit matched.
+type Match string
+
+// The kinds of match, in rank order.
+const (
+	MatchTitle      Match = "title"      // every word of the query in the title
+	MatchWords      Match = "words"      // every word somewhere
+	MatchCharacters Match = "characters" // all the characters, not as words
+	MatchFilter     Match = "filter"     // no query text: the filters alone
+)
+
+// Hit is one matching record as the viewer may see it. Fields the viewer's
+// access does not reach are empty: with archive.AccessCatalogue, the catalogue
+// entry alone (no abstract, keywords, household or pages).
+type Hit struct {
+	ID           string
+	Version      int
+	Project      string
+	ProjectName  string
+	City         string
+	District     string
+	Type         string
+	TypeName     string
+	Title        string
+	DocNumber    string
+	Issuer       string
+	Date         archive.Date
+	Class        archive.Disclosure
+	ArchivalCode string
+	Access       archive.Access
+	Abstract     string
+	Keywords     []string
+	Household    string
+	Pages        int
+	// Publication is shown to staff only.
+	Publication archive.PublicationStatus
+	Match       Match
+	// TitleHighlight and AbstractHighlight are the title and (a window of) the
+	// abstract cut where the query matched; concatenated they give the text.
+	TitleHighlight    []Fragment
+	AbstractHighlight []Fragment
+}
+
+// Fragment is a piece of a highlighted text.
+type Fragment struct {
+	Text  string
+	Match bool
+}
+
+// Sentinel errors, wrapped with the operation; test with errors.Is.
+var (
+	// ErrBusy: another process holds the index (a running gongshi serve); ask it
+	// through its API instead (Client), or stop it.
+	ErrBusy = errors.New("the search index is in use by another process")
+	// ErrClosed: the index was closed.
+	ErrClosed = errors.New("search index closed")
+	// ErrBadRequest: a filter's value is not valid (an unknown class, a year out
+	// of range). The query text never is.
+	ErrBadRequest = errors.New("invalid search request")
+)
