@@ -91,7 +91,7 @@ func TestRequestChecks(t *testing.T) {
 
 // Pages in every order concatenate to the whole list, each record once.
 func TestPagination(t *testing.T) {
-	ix, _ := openSynth(t, 11, 3000)
+	ix, _ := openSynth(t, 11, 1500)
 	ctx := context.Background()
 	for _, req := range []Request{
 		{Query: "征收", Viewer: archivist},

@@ -193,7 +193,7 @@ func TestBusy(t *testing.T) {
 // searches keep being answered, none failing and none seeing a partial index.
 func TestRebuildWhileSearching(t *testing.T) {
 	ctx := context.Background()
-	ix, opts := openSynth(t, 3, 2500)
+	ix, opts := openSynth(t, 3, 1500)
 	src, dir := opts.Source.(*memSource), opts.Dir
 	want := search(t, ix, "征收", archivist).Total
 	gen := ix.Status().Generation
@@ -221,7 +221,7 @@ func TestRebuildWhileSearching(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Docs != 2500 || rep.Position != int64(len(src.changes)) {
+	if rep.Docs != 1500 || rep.Position != int64(len(src.changes)) {
 		t.Errorf("rebuild report %+v", rep)
 	}
 	if _, err := ix.Poll(ctx); err != nil { // the holder's next poll swaps it in
@@ -261,7 +261,7 @@ func TestCrashMidRebuild(t *testing.T) {
 		return
 	}
 	ctx := context.Background()
-	ix, opts := openSynth(t, 4, 3000)
+	ix, opts := openSynth(t, 4, 1500)
 	dir := opts.Dir
 	want := search(t, ix, "征收", archivist).Total
 	live := ix.Status().Generation
@@ -322,7 +322,7 @@ func TestCrashMidRebuild(t *testing.T) {
 // when it is a third of the way, and waits there to be killed.
 func crashChild() {
 	dir := os.Getenv("GONGSHI_SEARCH_CRASH_CHILD")
-	src := synthSource(4, 3000)
+	src := synthSource(4, 1500)
 	said := false
 	_, err := Reindex(context.Background(), Options{Dir: dir, Source: src, Shards: 2,
 		Progress: func(done, total int) {

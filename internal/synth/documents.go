@@ -207,7 +207,7 @@ func (pl *plan) generate() {
 			abstract: fmt.Sprintf("用于产权调换的安置房位于%s，共%d套，预计交付时间为%d年。", pl.d.name+oneOf(r, placeNames...), n/2+r.IntN(n/2+1), decision.Year+2+r.IntN(2)),
 			keywords: []string{"产权调换", "安置房"}})
 	}
-	if r.IntN(30) == 0 {
+	if r.IntN(8) == 0 {
 		pl.add(doc{typ: "misconduct_record", date: pl.days(decision, 60, 300), issuer: pl.c.name + "住房和城乡建设局",
 			title:    "关于" + pl.appraise + "评估活动中不良行为的记录",
 			abstract: "该估价机构在" + p.Name + "评估中出具不实估价报告，记入不良行为记录。",

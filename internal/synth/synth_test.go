@@ -26,7 +26,7 @@ func TestDeterministic(t *testing.T) {
 		}
 		return fmt.Sprintf("%x", h.Sum(nil))
 	}
-	a, b, c := digest(7, 3000), digest(7, 3000), digest(8, 3000)
+	a, b, c := digest(7, 1500), digest(7, 1500), digest(8, 1500)
 	if a != b {
 		t.Error("two streams of seed 7 differ")
 	}
@@ -39,7 +39,7 @@ func TestDeterministic(t *testing.T) {
 // every type of the catalogue appears; ids and project codes are unique; a
 // project's decision comes after its draft plan; numbers have no gaps.
 func TestRecordsAreRealistic(t *testing.T) {
-	const n = 60000
+	const n = 15000
 	g := New(Options{Seed: 1})
 	cat := archive.DefaultCatalogue()
 	types := map[string]int{}
@@ -137,7 +137,7 @@ func TestRecordsAreRealistic(t *testing.T) {
 // Document numbers come in the bracket styles people use, and are valid numbers.
 func TestDocNumberStyles(t *testing.T) {
 	styles := map[string]int{}
-	err := New(Options{Seed: 3}).Each(40000, func(it Item) error {
+	err := New(Options{Seed: 3}).Each(15000, func(it Item) error {
 		for _, b := range []string{"〔", "[", "（", "(", "［"} {
 			if len(it.Record.DocNumber) > 0 && it.Record.Type != "enforcement" && containsRune(it.Record.DocNumber, b) {
 				styles[b]++
