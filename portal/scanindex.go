@@ -61,10 +61,17 @@ func NewScanIndex(src RecordSource, l Ledger, state StateFunc, now func() time.T
 	return &ScanIndex{src: src, led: l, state: state, now: now, projects: map[string]archive.Project{}}
 }
 
-// scanned is one record with its state.
+// scanned is one record with its state and what each query would otherwise
+// compute again: its visibility (until it changes), the text to match, its step.
 type scanned struct {
-	rec archive.Record
-	st  archive.RecordState
+	rec  archive.Record
+	st   archive.RecordState
+	vis  archive.Visible
+	hay  string // lower-case catalogue text
+	body string // lower-case content text (abstract, keywords)
+	step string
+	// Facet values.
+	city, district, year string
 }
 
 // Refresh rereads the archive when the ledger has grown since the last read.
@@ -79,18 +86,6 @@ func (x *ScanIndex) Refresh(ctx context.Context) error {
 	if same {
 		return nil
 	}
-	var recs []scanned
-	err = x.src.Records(ctx, func(r archive.Record) error {
-		st, err := x.state(ctx, r)
-		if err != nil {
-			return err
-		}
-		recs = append(recs, scanned{r, st})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
 	ps, err := x.src.Projects(ctx)
 	if err != nil {
 		return err
@@ -98,6 +93,28 @@ func (x *ScanIndex) Refresh(ctx context.Context) error {
 	projects := make(map[string]archive.Project, len(ps))
 	for _, p := range ps {
 		projects[p.Code] = p
+	}
+	cat := x.src.Catalogue()
+	stepOf := map[string]string{}
+	for _, t := range cat.Types() {
+		stepOf[t.Code] = t.Step
+	}
+	now := x.now()
+	var recs []scanned
+	err = x.src.Records(ctx, func(r archive.Record) error {
+		st, err := x.state(ctx, r)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, scanned{rec: r, st: st, vis: archive.Visibility(r, st, now), step: stepOf[r.Type],
+			hay: strings.ToLower(strings.Join([]string{r.Title, r.DocNumber, r.Issuer, r.ArchivalCode, projects[r.Project].Name,
+				typeName(LangZh, cat, r.Type), typeName(LangEn, cat, r.Type)}, " ")),
+			body: strings.ToLower(r.Abstract + " " + strings.Join(r.Keywords, " ")),
+			city: projects[r.Project].City, district: projects[r.Project].District, year: strconv.Itoa(r.Date.Year)})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	slices.SortStableFunc(recs, func(a, b scanned) int {
 		if c := b.rec.FiledAt.Compare(a.rec.FiledAt); c != 0 {
@@ -159,44 +176,50 @@ func CatalogueOnly(r archive.Record) archive.Record {
 		DocNumber: r.DocNumber, Issuer: r.Issuer, Date: r.Date, Disclosure: r.Disclosure, ArchivalCode: r.ArchivalCode}
 }
 
-// Search scans every record.
+// Search scans every record: the cost is a few comparisons per record, and a
+// Hit is made only for the page of hits returned.
 func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	terms := strings.Fields(strings.ToLower(q.Text))
-	cat := x.src.Catalogue()
-	stepOf := map[string]string{}
-	for _, t := range cat.Types() {
-		stepOf[t.Code] = t.Step
-	}
-	var hits []Hit
 	now := x.now()
-	facets := map[string]map[string]int{"project": {}, "type": {}, "step": {}, "city": {}, "year": {}}
-	for _, sr := range x.recs {
-		r := sr.rec
-		access := v.AccessTo(archive.Visibility(r, sr.st, now))
-		if access == archive.AccessNone {
-			continue
+	type hit struct {
+		i      int32
+		access archive.Access
+	}
+	var hits []hit
+	var facets [5]map[string]int // project, type, step, city, year
+	if q.Facets {
+		for k := range facets {
+			facets[k] = map[string]int{}
 		}
-		if access == archive.AccessCatalogue {
-			r = CatalogueOnly(r)
-		}
-		p := x.projects[r.Project]
+	}
+	for i := range x.recs {
+		sr := &x.recs[i]
+		r := &sr.rec
 		switch {
 		case q.Project != "" && r.Project != q.Project,
 			q.Type != "" && r.Type != q.Type,
-			q.Step != "" && stepOf[r.Type] != q.Step,
-			q.City != "" && p.City != q.City,
-			q.District != "" && p.District != q.District,
+			q.Step != "" && sr.step != q.Step,
+			q.City != "" && sr.city != q.City,
+			q.District != "" && sr.district != q.District,
 			q.Year != 0 && r.Date.Year != q.Year:
 			continue
 		}
+		vis := sr.vis
+		if !vis.Until.IsZero() && !now.Before(vis.Until) {
+			vis = archive.Visibility(*r, sr.st, now) // a window opened or closed
+		}
+		access := v.AccessTo(vis)
+		if access == archive.AccessNone {
+			continue
+		}
 		if len(terms) > 0 {
-			hay := strings.ToLower(strings.Join(append([]string{r.Title, r.DocNumber, r.Issuer, r.ArchivalCode, r.Abstract, p.Name,
-				typeName(LangZh, cat, r.Type), typeName(LangEn, cat, r.Type)}, r.Keywords...), " "))
 			all := true
 			for _, t := range terms {
-				if !strings.Contains(hay, t) {
+				// The abstract and keywords are content: they match only
+				// for a viewer who may read them.
+				if !strings.Contains(sr.hay, t) && (access < archive.AccessContent || !strings.Contains(sr.body, t)) {
 					all = false
 					break
 				}
@@ -205,29 +228,24 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 				continue
 			}
 		}
-		h := Hit{Record: r, Access: access}
-		if sr.st.Publication == archive.Published {
-			// The stand-in knows no publication day: the filing day stands for it.
-			h.Published = archive.DateOf(sr.rec.FiledAt)
-		}
-		hits = append(hits, h)
+		hits = append(hits, hit{int32(i), access})
 		if q.Facets {
-			facets["project"][r.Project]++
-			facets["type"][r.Type]++
-			facets["step"][stepOf[r.Type]]++
-			facets["city"][p.City]++
-			facets["year"][strconv.Itoa(r.Date.Year)]++
+			facets[0][r.Project]++
+			facets[1][r.Type]++
+			facets[2][sr.step]++
+			facets[3][sr.city]++
+			facets[4][sr.year]++
 		}
 	}
 	if q.Sort == "date" {
-		slices.SortStableFunc(hits, func(a, b Hit) int { return b.Record.Date.Compare(a.Record.Date) })
+		slices.SortStableFunc(hits, func(a, b hit) int { return x.recs[b.i].rec.Date.Compare(x.recs[a.i].rec.Date) })
 	}
 	res := Result{Total: len(hits)}
 	if q.Facets {
 		res.Facets = map[string][]Facet{}
-		for name, m := range facets {
-			fs := make([]Facet, 0, len(m))
-			for val, n := range m {
+		for k, name := range []string{"project", "type", "step", "city", "year"} {
+			fs := make([]Facet, 0, len(facets[k]))
+			for val, n := range facets[k] {
 				fs = append(fs, Facet{Value: val, Count: n})
 			}
 			slices.SortFunc(fs, func(a, b Facet) int {
@@ -241,6 +259,17 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 		limit = 20
 	}
 	off := min(max(q.Offset, 0), len(hits))
-	res.Hits = slices.Clone(hits[off:min(off+limit, len(hits))])
+	for _, h := range hits[off:min(off+limit, len(hits))] {
+		sr := &x.recs[h.i]
+		out := Hit{Record: sr.rec, Access: h.access}
+		if h.access == archive.AccessCatalogue {
+			out.Record = CatalogueOnly(sr.rec)
+		}
+		if sr.st.Publication == archive.Published {
+			// The stand-in knows no publication day: the filing day stands for it.
+			out.Published = archive.DateOf(sr.rec.FiledAt)
+		}
+		res.Hits = append(res.Hits, out)
+	}
 	return res, nil
 }

@@ -44,6 +44,16 @@ func TestSearchPage(t *testing.T) {
 			t.Errorf("%s: %d, want 400", bad, w.Code)
 		}
 	}
+	// The abstract of an on-request record is content: searching its words must
+	// not find the record (a search would otherwise answer what it says).
+	f.file(archive.Record{Project: "JL-2026-003", Type: "risk_assessment", Title: "站前片区风险评估", Abstract: "秘密的结论"}, "e")
+	f.refresh()
+	if body := f.mustGet("/search?q=秘密的结论", 200); strings.Contains(body, "站前片区风险评估") {
+		t.Error("searching an on-request record's abstract finds it")
+	}
+	if body := f.mustGet("/search?q=站前片区风险评估", 200); !strings.Contains(body, "站前片区风险评估") {
+		t.Error("an on-request record's catalogue entry is not searchable")
+	}
 	if w := f.get("/search?q=%ff"); w.Code != 400 && w.Code != 200 {
 		t.Errorf("invalid UTF-8: %d", w.Code)
 	}

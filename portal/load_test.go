@@ -1,0 +1,375 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/synth"
+)
+
+// The load test (docs/benchmarks.md, "Portal"): 100,000 synthetic records, 50
+// keep-alive clients on loopback (vegeta as a library), each page side by side
+// with the same server sending that page's bytes from memory through the same
+// middleware: the ceiling. Bounded in time (GONGSHI_LOAD_SECONDS per target,
+// default 10) and so in count. Run it with
+//
+//	GONGSHI_LOAD=1 go test -run TestLoad -v -timeout 30m ./portal
+//
+// It is skipped otherwise: it takes minutes and wants a quiet machine.
+
+// memArchive is the portal's Archive held in memory, so that 100,000 records
+// cost seconds to set up; the portal reads it through the same interfaces as
+// the real store.
+type memArchive struct {
+	cat      *archive.Catalogue
+	mu       sync.RWMutex
+	projects map[string]archive.Project
+	recs     map[string]archive.Record
+	ids      []string
+	content  map[archive.Hash][]byte
+	byHash   map[archive.Hash][]string
+}
+
+func newMemArchive() *memArchive {
+	return &memArchive{cat: archive.DefaultCatalogue(), projects: map[string]archive.Project{},
+		recs: map[string]archive.Record{}, content: map[archive.Hash][]byte{}, byHash: map[archive.Hash][]string{}}
+}
+
+func (m *memArchive) add(r archive.Record, p archive.Project, content []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.projects[p.Code] = p
+	if _, ok := m.recs[r.ID]; !ok {
+		m.ids = append(m.ids, r.ID)
+	}
+	m.recs[r.ID] = r
+	m.content[r.Content.SHA256] = content
+	m.byHash[r.Content.SHA256] = append(m.byHash[r.Content.SHA256], r.ID)
+}
+
+func (m *memArchive) Catalogue() *archive.Catalogue { return m.cat }
+func (m *memArchive) Projects(context.Context) ([]archive.Project, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]archive.Project, 0, len(m.projects))
+	for _, p := range m.projects {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b archive.Project) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
+}
+func (m *memArchive) Project(_ context.Context, code string) (archive.Project, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if p, ok := m.projects[code]; ok {
+		return p, nil
+	}
+	return archive.Project{}, archive.ErrNotFound
+}
+func (m *memArchive) Record(_ context.Context, id string) (archive.Record, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if r, ok := m.recs[id]; ok {
+		return r, nil
+	}
+	return archive.Record{}, archive.ErrNotFound
+}
+func (m *memArchive) RecordVersions(ctx context.Context, id string) ([]archive.Record, error) {
+	r, err := m.Record(ctx, id)
+	return []archive.Record{r}, err
+}
+func (m *memArchive) RecordVersionBytes(ctx context.Context, id string, n int) ([]byte, error) {
+	r, err := m.Record(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return archive.EncodeRecord(r)
+}
+func (m *memArchive) RecordsByContent(_ context.Context, h archive.Hash) ([]string, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return slices.Clone(m.byHash[h]), nil
+}
+func (m *memArchive) OpenContent(_ context.Context, h archive.Hash) (io.ReadCloser, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if b, ok := m.content[h]; ok {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	}
+	return nil, archive.ErrNotFound
+}
+func (m *memArchive) Records(ctx context.Context, fn func(archive.Record) error) error {
+	m.mu.RLock()
+	ids := slices.Clone(m.ids)
+	m.mu.RUnlock()
+	for _, id := range ids {
+		r, _ := m.Record(ctx, id)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memLedger is a ledger of n entries that has every record at one index.
+type memLedger struct{ size atomic.Int64 }
+
+func (l *memLedger) Latest(context.Context) ([]byte, ledger.Checkpoint, error) {
+	return []byte("bench\n"), ledger.Checkpoint{Origin: "bench", Size: l.size.Load()}, nil
+}
+func (l *memLedger) Lookup(context.Context, string, int) ([]ledger.Located, error) {
+	return []ledger.Located{{Kind: archive.EventFile, Index: 1}}, nil
+}
+func (l *memLedger) Receipt(context.Context, ledger.Located) (ledger.Receipt, error) {
+	return ledger.Receipt{}, ledger.ErrNotFound
+}
+
+type loadRow struct {
+	name               string
+	rate, p50, p99     float64 // requests/s, ms
+	bytes              int
+	success            float64
+	ceilingName        string
+	ceilRate, ceilP99  float64
+	ratio              float64
+	statusCodes        map[string]int
+}
+
+func TestLoad(t *testing.T) {
+	if os.Getenv("GONGSHI_LOAD") != "1" {
+		t.Skip("the load test runs with GONGSHI_LOAD=1 (see docs/benchmarks.md)")
+	}
+	seconds := 10
+	if s := os.Getenv("GONGSHI_LOAD_SECONDS"); s != "" {
+		fmt.Sscan(s, &seconds)
+	}
+	const records = 100000
+	up, _ := exec.Command("uptime").Output()
+	t.Logf("before: %s", strings.TrimSpace(string(up)))
+
+	// The archive.
+	start := time.Now()
+	ma := newMemArchive()
+	states := map[string]archive.RecordState{}
+	var someRecord archive.Record
+	projectDocs := map[string]int{}
+	now := time.Date(2026, 11, 30, 4, 0, 0, 0, time.UTC)
+	err := synth.New(synth.Options{Seed: 1, Now: now}).Each(records, func(it synth.Item) error {
+		ma.add(it.Record, *it.Project, it.Content)
+		states[it.Record.ID] = it.State
+		if it.Record.Disclosure == archive.Public && it.State.Publication == archive.Published {
+			projectDocs[it.Record.Project]++
+			if someRecord.ID == "" && it.Record.Type == "decision" {
+				someRecord = it.Record
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stateMu sync.RWMutex
+	stateOf := func(_ context.Context, r archive.Record) (archive.RecordState, error) {
+		stateMu.RLock()
+		defer stateMu.RUnlock()
+		return states[r.ID], nil
+	}
+	led := &memLedger{}
+	led.size.Store(int64(records))
+	clock := func() time.Time { return now }
+	idx := NewScanIndex(ma, led, stateOf, clock)
+	if err := idx.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bigProject := ""
+	for code, n := range projectDocs {
+		if bigProject == "" || n > projectDocs[bigProject] {
+			bigProject = code
+		}
+	}
+	projects, _ := ma.Projects(context.Background())
+	t.Logf("%d records in %d projects, %d public in the largest (%s); set up in %s",
+		records, len(projects), projectDocs[bigProject], bigProject, time.Since(start).Round(time.Millisecond))
+
+	// The server, with logging to a discarding handler at the level the CLI uses.
+	srv, err := New(Options{Archive: ma, Ledger: led, Index: idx, Now: clock,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), VerifierKey: "bench+00000000+AQ=="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	// The ceiling: the same server and middleware, sending the bytes of a page
+	// from memory, with no cache lookup and no rendering.
+	pages := map[string]string{
+		"home":    "/",
+		"project": "/projects/" + bigProject,
+		"record":  "/records/" + someRecord.ID,
+	}
+	memory := map[string][]byte{}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 100}}
+	for name, path := range pages {
+		resp, err := client.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		memory[name] = b
+		body := b
+		srv.e.GET("/bench/memory/"+name, func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, body) })
+	}
+	// The render per request, for the record: what the cache saves.
+	srv.e.GET("/bench/render/:id", func(c echo.Context) error {
+		return srv.servePage(c, srv.recordPage, uncached)
+	})
+
+	// attack runs 50 clients as fast as they go for the given seconds, or until
+	// stop returns true (checked after each answer) when stop is not nil.
+	attackUntil := func(name string, targets []vegeta.Target, seconds int, check func(*vegeta.Result), stop func() bool) loadRow {
+		a := vegeta.NewAttacker(vegeta.Workers(50), vegeta.MaxWorkers(50), vegeta.KeepAlive(true),
+			vegeta.Connections(100), vegeta.MaxBody(-1), vegeta.Timeout(30*time.Second))
+		var m vegeta.Metrics
+		for res := range a.Attack(vegeta.NewStaticTargeter(targets...), vegeta.Rate{Freq: 0}, time.Duration(seconds)*time.Second, name) {
+			if check != nil {
+				check(res)
+			}
+			if stop != nil && stop() {
+				a.Stop()
+			}
+			res.Body = nil
+			m.Add(res)
+		}
+		m.Close()
+		return loadRow{name: name, rate: m.Throughput, p50: ms(m.Latencies.P50), p99: ms(m.Latencies.P99),
+			bytes: int(m.BytesIn.Mean), success: m.Success, statusCodes: m.StatusCodes}
+	}
+	attack := func(name string, targets []vegeta.Target, check func(*vegeta.Result)) loadRow {
+		return attackUntil(name, targets, seconds, check, nil)
+	}
+	get := func(path string, hdr ...string) vegeta.Target {
+		h := http.Header{}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			h.Set(hdr[i], hdr[i+1])
+		}
+		return vegeta.Target{Method: "GET", URL: hs.URL + path, Header: h}
+	}
+
+	var rows []loadRow
+	for _, name := range []string{"home", "project", "record"} {
+		ceil := attack("memory "+name, []vegeta.Target{get("/bench/memory/" + name)}, nil)
+		row := attack(name, []vegeta.Target{get(pages[name])}, nil)
+		row.ceilingName, row.ceilRate, row.ceilP99, row.ratio = ceil.name, ceil.rate, ceil.p99, row.rate/ceil.rate
+		rows = append(rows, row)
+	}
+	// Many record pages: each rendered once, then served from memory.
+	var recTargets []vegeta.Target
+	ma.mu.RLock()
+	for _, id := range ma.ids {
+		r := ma.recs[id]
+		if r.Disclosure == archive.Public && states[id].Publication == archive.Published {
+			recTargets = append(recTargets, get("/records/"+id))
+			if len(recTargets) == 2000 {
+				break
+			}
+		}
+	}
+	ma.mu.RUnlock()
+	rows = append(rows, attack("2,000 record pages", recTargets, nil))
+	rows = append(rows, attack("record, rendered per request", []vegeta.Target{get("/bench/render/" + someRecord.ID)}, nil))
+	rows = append(rows, attack("home, gzip", []vegeta.Target{get("/", "Accept-Encoding", "gzip")}, nil))
+	// Search: a mix of words people type, each query different from the last.
+	var searchTargets []vegeta.Target
+	for _, q := range []string{"补偿方案", "征收决定", "评估", "长春", "吉林", "棚户区改造", "审计", "公告", "安置", "奖励"} {
+		for _, extra := range []string{"", "&sort=newest", "&page=2", "&type=decision", "&year=2025"} {
+			searchTargets = append(searchTargets, get("/search?q="+q+extra))
+		}
+	}
+	rows = append(rows, attack("search (50 queries)", searchTargets, nil))
+
+	// No stale page under load: while clients read the home page, a record is
+	// published; every answer that began after the index had it shows it.
+	title := "负载测试中公开的决定"
+	var refreshed atomic.Int64 // unix nanos when the index had the record
+	var stale, fresh, before atomic.Int64
+	staleCheck := func(res *vegeta.Result) {
+		at := refreshed.Load()
+		switch {
+		case at == 0 || res.Timestamp.UnixNano() < at:
+			before.Add(1)
+		case bytes.Contains(res.Body, []byte(title)):
+			fresh.Add(1)
+		default:
+			stale.Add(1)
+		}
+	}
+	go func() {
+		time.Sleep(time.Second)
+		r := someRecord
+		r.ID, r.Title, r.FiledAt = "zzzzzzzzzzzzzzzzzzzzzzzzzz", title, now.Add(time.Hour)
+		ma.add(r, projects[0], []byte("new"))
+		stateMu.Lock()
+		states[r.ID] = archive.RecordState{Publication: archive.Published}
+		stateMu.Unlock()
+		led.size.Add(1)
+		t0 := time.Now()
+		if err := idx.Refresh(context.Background()); err != nil {
+			t.Error(err)
+		}
+		t.Logf("publish under load: the index had it %s after the ledger entry", time.Since(t0).Round(time.Millisecond))
+		refreshed.Store(time.Now().UnixNano())
+	}()
+	// Clients read on until `seconds` after the index had the record (at most
+	// ten minutes: the stand-in index rereads the whole archive).
+	pub := attackUntil("home, with a publish", []vegeta.Target{get("/")}, 600, staleCheck, func() bool {
+		at := refreshed.Load()
+		return at != 0 && time.Since(time.Unix(0, at)) > time.Duration(seconds)*time.Second
+	})
+	rows = append(rows, pub)
+	if stale.Load() != 0 || fresh.Load() == 0 {
+		t.Errorf("publish under load: %d stale answers, %d fresh, %d before", stale.Load(), fresh.Load(), before.Load())
+	}
+	t.Logf("publish under load: %d answers before the index had it, %d after, all fresh (%d stale)", before.Load(), fresh.Load(), stale.Load())
+
+	up, _ = exec.Command("uptime").Output()
+	t.Logf("after: %s", strings.TrimSpace(string(up)))
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| target | req/s | p50 ms | p99 ms | bytes | ceiling req/s | ceiling p99 ms | ratio |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		ceil := ""
+		if r.ceilingName != "" {
+			ceil = fmt.Sprintf("%.0f | %.1f | %.2f", r.ceilRate, r.ceilP99, r.ratio)
+		} else {
+			ceil = "| |"
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %.1f | %.1f | %d | %s |\n", r.name, r.rate, r.p50, r.p99, r.bytes, ceil)
+		if r.success < 1 {
+			t.Errorf("%s: success %.3f, codes %v", r.name, r.success, r.statusCodes)
+		}
+	}
+	t.Log(b.String())
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
