@@ -42,9 +42,10 @@ type ScanIndex struct {
 // visibility reads.
 type StateFunc func(ctx context.Context, r archive.Record) (archive.RecordState, error)
 
-// PublishedByClass is the stand-in state until publication is recorded: every
-// record counts as published, so its class alone decides (public to anyone, area
-// to its project's households, on_request as a catalogue entry).
+// PublishedByClass is a state for tests and archives without publication
+// records: every record counts as published, so its class alone decides (public
+// to anyone, area to its project's households, on_request as a catalogue entry).
+// gongshi serve passes the archive's own state (Archive.RecordState).
 func PublishedByClass(context.Context, archive.Record) (archive.RecordState, error) {
 	return archive.RecordState{Publication: archive.Published}, nil
 }
@@ -265,8 +266,11 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 		if h.access == archive.AccessCatalogue {
 			out.Record = CatalogueOnly(sr.rec)
 		}
-		if sr.st.Publication == archive.Published {
-			// The stand-in knows no publication day: the filing day stands for it.
+		switch {
+		case !sr.st.FirstPublishedAt.IsZero():
+			out.Published = archive.DateOf(sr.st.FirstPublishedAt)
+		case sr.st.Publication == archive.Published:
+			// A state without its day (PublishedByClass): the filing day stands for it.
 			out.Published = archive.DateOf(sr.rec.FiledAt)
 		}
 		res.Hits = append(res.Hits, out)

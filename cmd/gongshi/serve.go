@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/portal"
 )
 
@@ -75,7 +76,9 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	idx := portal.NewScanIndex(a, l, nil, e.now)
+	idx := portal.NewScanIndex(a, l, func(ctx context.Context, r archive.Record) (archive.RecordState, error) {
+		return a.RecordState(ctx, r.ID)
+	}, e.now)
 	srv, err := portal.New(portal.Options{
 		Archive: a, Ledger: l, Tiles: st, Index: idx, Logger: log, Now: e.now, HSTS: fl.hsts,
 		VerifierKey: k.VerifierKey, BaseURL: base,
