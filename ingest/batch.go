@@ -67,6 +67,9 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 	commits := make(chan ready, workers)
 	var mu sync.Mutex
 	done := func(i int, res Result) {
+		if res.Status == Failed && ctx.Err() != nil {
+			return // stopped, not decided: the next run files it
+		}
 		res.Path = rows[i].File
 		results[i] = res
 		if p != nil {
@@ -94,6 +97,9 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 	}
 	jobs := make([]job, 0, len(rows))
 	for i, row := range rows {
+		if ctx.Err() != nil {
+			break // stopped before it began: the rows left are not started
+		}
 		j := job{row: i}
 		if len(row.Problems) == 0 {
 			if g, err := open(row.File); err == nil {
