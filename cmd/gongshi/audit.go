@@ -211,7 +211,7 @@ func printAudit(w io.Writer, rep audit.Report, path string) {
 		}
 	}
 	fmt.Fprintf(w, "  re-read: %d objects, %s (sample %g%%%s)\n", rep.Read, humanBytes(rep.ReadBytes), rep.Sample*100, resumed)
-	fmt.Fprintf(w, "  report:  %s\n", path)
+	fmt.Fprintf(w, "  report:  %s\n", termsafe.Escape(path))
 }
 
 // printFailures lists fs, at most printedPerKind of each kind.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/ingest/pdftest"
+	"github.com/gongshi-archive/gongshi/internal/termsafe"
 )
 
 // demoProjects are realistic projects of Jilin Province, fictitious in every detail.
@@ -141,7 +142,7 @@ func runDemo(ctx context.Context, e env, cfg *config, seedOnly bool) error {
 
 // demoStep runs one gongshi command line as the demo's step, printing it first.
 func demoStep(ctx context.Context, e env, title string, args []string) error {
-	fmt.Fprintf(e.stdout, "\n== %s\n$ gongshi %s\n", title, strings.Join(args, " "))
+	fmt.Fprintf(e.stdout, "\n== %s\n$ gongshi %s\n", title, termsafe.Escape(strings.Join(args, " ")))
 	if code := run(ctx, args, e); code != exitOK {
 		return &exitError{code: code, err: fmt.Errorf("demo: 'gongshi %s' ended with exit code %d", args[0], code)}
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gongshi-archive/gongshi/ingest"
+	"github.com/gongshi-archive/gongshi/internal/termsafe"
 )
 
 type ingestFlags struct {
@@ -259,11 +260,11 @@ func statusLabel(s ingest.Status) string {
 }
 
 func printResult(w io.Writer, res ingest.Result) {
-	fmt.Fprintf(w, "%s: %s\n", statusLabel(res.Status), res.Path)
+	fmt.Fprintf(w, "%s: %s\n", statusLabel(res.Status), termsafe.Escape(res.Path))
 	if r := res.Record; r.ID != "" {
 		fmt.Fprintf(w, "  记录 record:    %s (version %d)\n", r.ID, r.Version)
 		if r.ArchivalCode != "" {
-			fmt.Fprintf(w, "  档号 code:      %s\n", r.ArchivalCode)
+			fmt.Fprintf(w, "  档号 code:      %s\n", termsafe.Escape(r.ArchivalCode))
 		}
 		fmt.Fprintf(w, "  SHA-256:        %s\n  SM3:            %s\n  大小 size:      %d bytes, %d pages\n",
 			r.Content.SHA256, r.Content.SM3, r.Content.Size, r.Pages)
@@ -273,7 +274,7 @@ func printResult(w io.Writer, res ingest.Result) {
 		for _, p := range ingest.Properties() {
 			for _, it := range rep.Items {
 				if it.Property == p {
-					fmt.Fprintf(w, "  %s: %s — %s\n", p.Label(), it.Outcome.Label(), it.Reason)
+					fmt.Fprintf(w, "  %s: %s — %s\n", p.Label(), it.Outcome.Label(), termsafe.Escape(it.Reason))
 				}
 			}
 		}
@@ -281,7 +282,7 @@ func printResult(w io.Writer, res ingest.Result) {
 	if res.Status == ingest.RejectedDoc {
 		fmt.Fprintf(w, "拒收原因 reasons for the rejection (nothing was stored):\n")
 		for _, r := range res.Reasons {
-			fmt.Fprintf(w, "  - %s\n", r)
+			fmt.Fprintf(w, "  - %s\n", termsafe.Escape(r))
 		}
 	}
 }
@@ -297,13 +298,13 @@ func printSummary(w io.Writer, s ingest.Summary, reportPath string) {
 	}
 	for _, r := range s.Results {
 		if r.Status == ingest.RejectedDoc || r.Status == ingest.Failed {
-			fmt.Fprintf(w, "%s: %s\n", statusLabel(r.Status), r.Path)
+			fmt.Fprintf(w, "%s: %s\n", statusLabel(r.Status), termsafe.Escape(r.Path))
 			for _, why := range r.Reasons {
-				fmt.Fprintf(w, "  - %s\n", why)
+				fmt.Fprintf(w, "  - %s\n", termsafe.Escape(why))
 			}
 		}
 	}
-	fmt.Fprintf(w, "报告 report: %s\n", reportPath)
+	fmt.Fprintf(w, "报告 report: %s\n", termsafe.Escape(reportPath))
 }
 
 // progress shows a bar on a terminal and one plain line per document otherwise
@@ -338,7 +339,7 @@ func (p *progress) Done(res ingest.Result, size int64) {
 		p.bar.Add(1)
 		return
 	}
-	fmt.Fprintf(p.w, "[%d/%d] %s %s (%.1f docs/s, %.1f MB/s)\n", p.n, p.total, res.Status, res.Path,
+	fmt.Fprintf(p.w, "[%d/%d] %s %s (%.1f docs/s, %.1f MB/s)\n", p.n, p.total, res.Status, termsafe.Escape(res.Path),
 		float64(p.n)/secs, float64(p.bytes)/1e6/secs)
 }
 

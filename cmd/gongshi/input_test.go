@@ -218,3 +218,88 @@ func TestOutputFiles(t *testing.T) {
 		t.Errorf("output folder holds %q: a temporary file was left behind?", names)
 	}
 }
+
+// Control characters, ANSI escapes and bidirectional overrides in file names
+// and metadata are escaped in every line the CLI prints (progress, results,
+// summaries, errors, tables); JSON output stays JSON with the same values.
+func TestTerminalOutputEscaped(t *testing.T) {
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	createProject(t, c)
+	fx := makeIngestFixtures(t)
+	evil := "evil\x1b[31m\n已归档 filed: fake.pdf"
+	fx.signed(t, evil, "evil")
+	// The catalogue refuses control characters in titles and file names (the
+	// batch row below is rejected for them); a bidirectional override is not a
+	// control character, and is filed.
+	title := "关于\u202efdp.exe的决定"
+	manifest := filepath.Join(t.TempDir(), "m.json")
+	rows := []map[string]string{
+		{"file": evil, "project": "CC-2026-001", "type": "decision", "title": title + "\x1b]0;owned\x07", "doc_number": "长征补〔2026〕12号", "date": "2026-03-18", "issuer": "长春市南关区人民政府"},
+		{"file": "missing\u202e.pdf", "project": "CC-2026-001", "type": "decision", "title": "t", "doc_number": "长征补〔2026〕13号", "date": "2026-03-18", "issuer": "x"},
+	}
+	b, _ := json.Marshal(rows)
+	os.WriteFile(manifest, b, 0o644)
+	clean := func(what, s string) {
+		t.Helper()
+		for _, bad := range []string{"\x1b", "\u202e", "\x07", "\n已归档 filed: fake.pdf"} {
+			if strings.Contains(s, bad) {
+				t.Errorf("%s holds %q raw:\n%s", what, bad, s)
+			}
+		}
+	}
+	out, errOut, code := c.run("ingest", fx.dir, "--manifest", manifest, "--trust-roots", fx.roots)
+	if code != exitOperator || !strings.Contains(out, "拒收 rejected:              1") { // the missing file is an error
+		t.Fatalf("batch: code %d\n%s\n%s", code, out, errOut)
+	}
+	clean("batch output", out)
+	clean("batch progress", errOut)
+	for _, want := range []string{`evil\x1b[31m\n已归档 filed: fake.pdf`, `missing\u202e.pdf`} {
+		if !strings.Contains(out, want) && !strings.Contains(errOut, want) {
+			t.Errorf("the batch's output lacks %s:\n%s\n%s", want, out, errOut)
+		}
+	}
+	doc := filepath.Join(fx.dir, evil)
+	single := []string{"ingest", doc, "--file-name", "决定.pdf", "--project", "CC-2026-001", "--type", "decision", "--title", title,
+		"--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18", "--issuer", "长春市南关区人民政府", "--trust-roots", fx.roots}
+	out, errOut, code = c.run(single...)
+	if code != exitOK || !strings.Contains(out, `已归档 filed: `+fx.dir+`/evil\x1b[31m\n已归档 filed: fake.pdf`) {
+		t.Fatalf("single: code %d\n%s\n%s", code, out, errOut)
+	}
+	clean("single output", out)
+	// JSON: the same values, the characters escaped the JSON way.
+	out, _, code = c.run(append(single, "--json")...)
+	var res struct {
+		Path   string `json:"path"`
+		Record struct {
+			Title string `json:"title"`
+		} `json:"record"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil || res.Path != doc || res.Record.Title != title {
+		t.Fatalf("--json: code %d, %+v\n%s", code, res, out)
+	}
+	clean("JSON output", out)
+	if !strings.Contains(out, `\u202e`) {
+		t.Errorf("JSON output lacks the escaped override:\n%s", out)
+	}
+	out, errOut, code = c.run("verify", doc)
+	if code != exitOK || !strings.Contains(out, `title:      关于\u202efdp.exe的决定`) {
+		t.Errorf("verify: code %d\n%s\n%s", code, out, errOut)
+	}
+	clean("verify output", out)
+	// Errors: one line, escaped.
+	_, errOut, code = c.run("ingest", filepath.Join(fx.dir, "nothing\x1b[2J\n.pdf"), "--project", "CC-2026-001", "--type", "decision", "--title", "t")
+	if code != exitOperator || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, `nothing\x1b[2J\n.pdf`) {
+		t.Errorf("error: code %d %q", code, errOut)
+	}
+	clean("error", errOut)
+	// Tables of metadata.
+	if _, errOut, code := c.run("project", "create", "--code", "CC-2026-009", "--name", "项目\u202e名称\x1b[0m", "--city", "长春市"); code != exitOK {
+		_, _ = errOut, code
+		clean("project create error", errOut)
+	} else {
+		out, _, _ = c.run("project", "list")
+		clean("project list", out)
+		out, _, _ = c.run("project", "show", "CC-2026-009")
+		clean("project show", out)
+	}
+}

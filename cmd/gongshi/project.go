@@ -205,12 +205,11 @@ func explain(err error) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "invalid %s (请更正以下问题):", ve.What)
+	le := &linesError{head: fmt.Sprintf("invalid %s (请更正以下问题):", ve.What)}
 	for _, p := range ve.Problems {
-		fmt.Fprintf(&b, "\n  - %s", p)
+		le.lines = append(le.lines, fmt.Sprint(p))
 	}
-	return errors.New(b.String())
+	return le
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gongshi-archive/gongshi/internal/safefile"
+	"github.com/gongshi-archive/gongshi/internal/termsafe"
 )
 
 // Exit codes, the same for every command.
@@ -58,9 +60,36 @@ func run(ctx context.Context, args []string, e env) int {
 		code = ee.code
 	}
 	if !errors.Is(err, errSilent) {
-		fmt.Fprintf(e.stderr, "gongshi: %v\n", err)
+		fmt.Fprintf(e.stderr, "gongshi: %s\n", errorText(err))
 	}
 	return code
+}
+
+// errorText is err as printed: its message escaped for the terminal (termsafe),
+// so that a file name or a value quoted in it cannot start a line, recolour
+// the screen or turn text around. An error is one line; a list of problems
+// (*linesError) is one line each, each escaped.
+func errorText(err error) string {
+	if le, ok := err.(*linesError); ok {
+		var b strings.Builder
+		b.WriteString(termsafe.Escape(le.head))
+		for _, l := range le.lines {
+			b.WriteString("\n  - " + termsafe.Escape(l))
+		}
+		return b.String()
+	}
+	return termsafe.Escape(err.Error())
+}
+
+// linesError is an error of several lines: what is wrong, then one problem a
+// line (what to fix).
+type linesError struct {
+	head  string
+	lines []string
+}
+
+func (e *linesError) Error() string {
+	return e.head + "\n  - " + strings.Join(e.lines, "\n  - ")
 }
 
 // errSilent marks an error whose message the command has already printed.

@@ -16,6 +16,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
+	"github.com/gongshi-archive/gongshi/internal/termsafe"
 )
 
 type verifyFlags struct {
@@ -309,11 +310,11 @@ func saveReceipt(path string, force bool, rep verifyReport) error {
 
 func printVerify(w io.Writer, rep verifyReport) {
 	if rep.Verified {
-		fmt.Fprintf(w, "VERIFIED: %s is exactly the filed document\n", rep.File)
+		fmt.Fprintf(w, "VERIFIED: %s is exactly the filed document\n", termsafe.Escape(rep.File))
 	} else {
-		fmt.Fprintf(w, "NOT VERIFIED: %s\n", rep.File)
+		fmt.Fprintf(w, "NOT VERIFIED: %s\n", termsafe.Escape(rep.File))
 		if rep.Reason != "" {
-			fmt.Fprintf(w, "  reason:     %s\n", rep.Reason)
+			fmt.Fprintf(w, "  reason:     %s\n", termsafe.Escape(rep.Reason))
 		}
 	}
 	fmt.Fprintf(w, "  sha256:     %s\n  sm3:        %s\n  size:       %d bytes\n", rep.SHA256, rep.SM3, rep.Size)
@@ -326,20 +327,20 @@ func printVerify(w io.Writer, rep verifyReport) {
 			fmt.Fprintf(w, "  record:     %s version %d (%s)\n", m.Record, m.Version, verdict)
 		}
 		if !m.Verified {
-			fmt.Fprintf(w, "  reason:     %s\n", m.Reason)
+			fmt.Fprintf(w, "  reason:     %s\n", termsafe.Escape(m.Reason))
 		}
 		if m.Title != "" {
-			fmt.Fprintf(w, "  title:      %s\n", m.Title)
+			fmt.Fprintf(w, "  title:      %s\n", termsafe.Escape(m.Title))
 		}
 		if m.Project != "" {
 			dept := m.Department
 			if dept == "" {
 				dept = "(department not known)"
 			}
-			fmt.Fprintf(w, "  filed by:   %s, project %s\n", dept, m.Project)
+			fmt.Fprintf(w, "  filed by:   %s, project %s\n", termsafe.Escape(dept), termsafe.Escape(m.Project))
 		}
 		if m.Issuer != "" {
-			fmt.Fprintf(w, "  issuer:     %s\n", m.Issuer)
+			fmt.Fprintf(w, "  issuer:     %s\n", termsafe.Escape(m.Issuer))
 		}
 		if m.FiledAt != "" {
 			fmt.Fprintf(w, "  filed at:   %s\n", m.FiledAt)
@@ -481,10 +482,10 @@ func reportConsistency(e env, fl *verifyFlags, rep consistencyReport) error {
 		fmt.Fprintf(e.stdout, "CONSISTENT: the ledger %s has %d entries and extends the saved checkpoint of %d entries\n", rep.Origin, rep.NewSize, rep.OldSize)
 		fmt.Fprintf(e.stdout, "  saved:  size %d, root %s\n  now:    size %d, root %s\n  key:    %s\n", rep.OldSize, rep.OldRoot, rep.NewSize, rep.NewRoot, rep.Key)
 		if fl.saveCheckpoint != "" {
-			fmt.Fprintf(e.stdout, "  saved the new checkpoint to %s\n", fl.saveCheckpoint)
+			fmt.Fprintf(e.stdout, "  saved the new checkpoint to %s\n", termsafe.Escape(fl.saveCheckpoint))
 		}
 	} else {
-		fmt.Fprintf(e.stdout, "NOT CONSISTENT: %s\n", rep.Reason)
+		fmt.Fprintf(e.stdout, "NOT CONSISTENT: %s\n", termsafe.Escape(rep.Reason))
 		if rep.OldSize > 0 || rep.NewSize > 0 {
 			fmt.Fprintf(e.stdout, "  saved:  size %d, root %s\n  now:    size %d, root %s\n", rep.OldSize, rep.OldRoot, rep.NewSize, rep.NewRoot)
 		}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gongshi-archive/gongshi/internal/termsafe"
 )
 
 // version is set at release builds with -ldflags "-X main.version=v1.2.3".
@@ -65,9 +69,16 @@ func newVersionCmd(e env) *cobra.Command {
 	return c
 }
 
-func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
-	enc := json.NewEncoder(w)
+// writeJSON writes v as indented JSON, with the characters that could act on a
+// terminal escaped the JSON way (termsafe.EscapeJSON): the same JSON value.
+func writeJSON(w io.Writer, v any) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(termsafe.EscapeJSON(b.Bytes()))
+	return err
 }

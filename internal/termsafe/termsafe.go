@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -62,4 +63,38 @@ func needsEscape(r rune) bool {
 		return r < 0x20 || r == 0x7f
 	}
 	return !unicode.IsGraphic(r) && !unicode.Is(unicode.Co, r)
+}
+
+// EscapeJSON returns the JSON text b with the same characters escaped the JSON
+// way (\u202e), so that JSON printed to a terminal cannot act on it either and
+// stays the same JSON value. encoding/json already escapes the C0 controls (and
+// U+2028, U+2029) but writes DEL, the C1 controls and the bidirectional and
+// other format characters as they are. Outside its strings JSON text has only
+// ASCII, whose line breaks and indentation are kept.
+func EscapeJSON(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if (r < 0x80 && r != 0x7f) || (r == utf8.RuneError && n == 1) || !needsEscape(r) {
+			if out != nil {
+				out = append(out, b[i:i+n]...)
+			}
+			i += n
+			continue
+		}
+		if out == nil {
+			out = append(make([]byte, 0, len(b)+16), b[:i]...)
+		}
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += n
+	}
+	if out == nil {
+		return b
+	}
+	return out
 }

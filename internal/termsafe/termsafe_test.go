@@ -1,6 +1,8 @@
 package termsafe
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -54,4 +56,28 @@ func FuzzEscape(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestEscapeJSON(t *testing.T) {
+	v := map[string]string{"name": "report\u202efdp.exe\x7f\u0085\U000e0080 征收\x1b[31m\n"}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := EscapeJSON(b)
+	for _, r := range string(out) {
+		if r != '\n' && needsEscape(r) {
+			t.Errorf("EscapeJSON kept %U: %s", r, out)
+		}
+	}
+	var back map[string]string
+	if err := json.Unmarshal(out, &back); err != nil || back["name"] != v["name"] {
+		t.Errorf("EscapeJSON changed the value: %s → %q (%v)", out, back, err)
+	}
+	if !strings.Contains(string(out), `\u202e`) || !strings.Contains(string(out), "\n  \"name\"") {
+		t.Errorf("EscapeJSON(%s) = %s", b, out)
+	}
+	if plain := []byte(`{"a": "征收"}`); &EscapeJSON(plain)[0] != &plain[0] {
+		t.Error("EscapeJSON copied text that needs nothing")
+	}
 }
