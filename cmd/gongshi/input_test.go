@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -301,5 +302,43 @@ func TestTerminalOutputEscaped(t *testing.T) {
 		clean("project list", out)
 		out, _, _ = c.run("project", "show", "CC-2026-009")
 		clean("project show", out)
+	}
+}
+
+// verify reads only regular files too: a named pipe given as the file, the
+// receipt, the checkpoint or the key file is refused at once.
+func TestVerifyRefusesPipes(t *testing.T) {
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	fifo := filepath.Join(t.TempDir(), "x.pdf")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"verify", fifo, "--key", mustKey(t).VerifierKey},
+		{"verify", "--consistency", fifo, "--key", mustKey(t).VerifierKey},
+		{"verify", fifo, "--key-file", fifo},
+	} {
+		done := make(chan string, 1)
+		go func() {
+			_, errOut, code := c.run(args...)
+			done <- fmt.Sprintf("%d %s", code, errOut)
+		}()
+		select {
+		case got := <-done:
+			if !strings.HasPrefix(got, "2 ") || !strings.Contains(got, "a named pipe (FIFO), not a regular file") {
+				t.Errorf("%q: %s", args, got)
+			}
+		case <-time.After(20 * time.Second):
+			for { // release the blocked open, then fail
+				if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+					w.Close()
+				}
+				select {
+				case <-done:
+					t.Fatalf("%q blocked on a named pipe", args)
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+		}
 	}
 }

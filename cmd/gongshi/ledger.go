@@ -13,6 +13,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // defaultOrigin names the ledger when --ledger-origin is not given. A deployment
@@ -78,7 +79,7 @@ func (c *config) verifier(keyText, keyFile string) (note.Verifier, error) {
 		}
 		return v, nil
 	case keyFile != "":
-		b, err := os.ReadFile(keyFile)
+		b, err := safefile.ReadFile(keyFile)
 		if err != nil {
 			return nil, fmt.Errorf("--key-file: %v", unwrapPath(err))
 		}

@@ -204,9 +204,19 @@ func checkOutput(flag, path string, replace bool) error {
 func outputError(flag, path string, err error) error {
 	switch {
 	case errors.Is(err, safefile.ErrExists):
-		return fmt.Errorf("%s %s: the file exists: give another name, or --force to replace it: %w", flag, path, safefile.ErrExists)
+		return &wrapped{fmt.Sprintf("%s %s: the file exists: give another name, or --force to replace it", flag, path), err}
 	case errors.Is(err, safefile.ErrLink):
-		return fmt.Errorf("%s %s: is a symbolic link, which Gongshi does not write through nor replace: give the path of the file itself", flag, path)
+		return &wrapped{fmt.Sprintf("%s %s: is a symbolic link, which Gongshi does not write through nor replace: give the path of the file itself", flag, path), err}
 	}
-	return fmt.Errorf("%s %s: %v", flag, path, unwrapPath(err))
+	return &wrapped{fmt.Sprintf("%s %s: %v", flag, path, unwrapPath(err)), err}
 }
+
+// wrapped is an error with a message of its own that still matches the error
+// it explains (errors.Is).
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return w.msg }
+func (w *wrapped) Unwrap() error { return w.err }
