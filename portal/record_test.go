@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
 )
 
 // pageShape is a page with the record id in its address taken out, so that two
@@ -63,11 +64,11 @@ func TestRecordReceiptVerifiesOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := pub.Content
-	got, err := ledger.VerifyReceipt(r, v, &d)
+	got, err := proof.VerifyReceipt(r, v, ledger.ProofDigests(&d))
 	if err != nil {
 		t.Fatalf("the portal's receipt does not verify: %v", err)
 	}
-	if got.Record == nil || got.Record.ID != pub.ID || got.Project == nil || got.Project.Code != "CC-2026-001" {
+	if got.Record == nil || got.Record.String("id") != pub.ID || got.Project == nil || got.Project.String("code") != "CC-2026-001" {
 		t.Fatalf("receipt names %+v", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
 )
 
 // The verify page (/verify). With JavaScript, the chosen file is hashed in the
@@ -186,7 +187,9 @@ func (s *Server) verifyUpload(c echo.Context) error {
 	switch {
 	case rcpt != nil:
 		res.Receipt = true
-		got, err := ledger.VerifyReceipt(*rcpt, v, digests)
+		// proof decodes the receipt's record leniently, for display: a receipt
+		// made by any release is shown by this one.
+		got, err := proof.VerifyReceipt(*rcpt, v, ledger.ProofDigests(digests))
 		if err != nil && !errors.Is(err, ledger.ErrNotVerified) && !errors.Is(err, ledger.ErrMalformed) {
 			return err
 		}
@@ -194,9 +197,9 @@ func (s *Server) verifyUpload(c echo.Context) error {
 		if err != nil {
 			res.Reason = err.Error()
 		}
-		if got.Record != nil {
-			res.Matches = []verifyMatch{{Record: got.Record.ID, Version: got.Record.Version, Title: got.Record.Title,
-				Project: got.Record.Project, Date: got.Record.Date.String(), Verified: res.Verified}}
+		if rec := got.Record; rec != nil {
+			res.Matches = []verifyMatch{{Record: rec.String("id"), Version: rec.Int("version"), Title: rec.String("title"),
+				Project: rec.String("project"), Date: rec.String("date"), Verified: res.Verified}}
 		}
 	default:
 		ms, err := s.matches(ctx, rq.Viewer, digests.SHA256)

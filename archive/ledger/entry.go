@@ -21,9 +21,6 @@ const (
 // timeLayout is the archive's one spelling of an instant: UTC, milliseconds always.
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-// ErrMalformed reports an entry, checkpoint or receipt that is not in its form.
-var ErrMalformed = errors.New("malformed")
-
 // v1Kinds are the event kinds an entry of the first form can have: those that
 // existed when it was the only form.
 var v1Kinds = []archive.EventKind{archive.EventFile, archive.EventNewVersion, archive.EventPublish,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
 )
 
 // Sentinel errors, wrapped with the operation; test with errors.Is.
@@ -885,20 +886,26 @@ func (l *Log) ProveConsistency(ctx context.Context, old int64) ([]byte, Checkpoi
 	if old <= 0 || old >= cp.Size {
 		return signed, cp, nil, nil
 	}
-	proof, err := tlog.ProveTree(cp.Size, old, l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root}))
+	tp, err := tlog.ProveTree(cp.Size, old, l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root}))
 	if err != nil {
 		var se *storeError
 		if errors.As(err, &se) && !errors.Is(err, blob.ErrNotFound) {
 			return nil, Checkpoint{}, nil, fmt.Errorf("ledger: consistency proof %d→%d: %w", old, cp.Size, err)
 		}
-		return signed, cp, nil, notVerified("the ledger's stored hashes do not match its own latest checkpoint (size %d): %v", cp.Size, err)
+		return signed, cp, nil, proof.NotVerified(proof.HashesDisagree, "size", strconv.FormatInt(cp.Size, 10), "detail", err.Error())
 	}
-	return signed, cp, proof, nil
+	return signed, cp, tp, nil
 }
 
 // Entries calls fn with every entry of the log in order, those beyond the latest
 // checkpoint included, and stops at the first error fn returns (returned as is).
 func (l *Log) Entries(ctx context.Context, fn func(index int64, entry []byte) error) error {
+	return l.entries(ctx, func(loc Located, e []byte) error { return fn(loc.Index, e) })
+}
+
+// entries is Entries with each entry's place: its index and its batch (Kind is
+// not set).
+func (l *Log) entries(ctx context.Context, fn func(loc Located, entry []byte) error) error {
 	var starts []int64
 	err := l.store.List(ctx, batchPrefix, "", func(info blob.Info) error {
 		if n, ok := parseIndexKey(info.Key, batchPrefix); ok {
@@ -926,7 +933,7 @@ func (l *Log) Entries(ctx context.Context, fn func(index int64, entry []byte) er
 				return fmt.Errorf("ledger: entries: %w", errs[k])
 			}
 			for i, e := range batches[k] {
-				if err := fn(start+int64(i), e); err != nil {
+				if err := fn(Located{Index: start + int64(i), batch: start}, e); err != nil {
 					return err
 				}
 			}

@@ -1,22 +1,23 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
 	"github.com/gongshi-archive/gongshi/internal/termsafe"
+	"github.com/gongshi-archive/gongshi/verify"
 )
 
 type verifyFlags struct {
@@ -46,7 +47,9 @@ was rewritten. Keep the checkpoints you have checked (--save-checkpoint): each i
 the evidence for the next check.
 
 The key is --key (the verifier key that 'gongshi keys show' prints), or
---key-file, or the data directory's own key.
+--key-file, or the data directory's own key. Files are written with mode 0600 and
+never replace an existing one, except --save-checkpoint onto the --consistency
+file it updates, or with --force.
 
 Exit codes: 0 verified, 1 not verified (the reason is printed), 2 error.`,
 		Example: `  gongshi verify 征收决定.pdf
@@ -69,14 +72,14 @@ Exit codes: 0 verified, 1 not verified (the reason is printed), 2 error.`,
 			if err := fl.checkSaveCheckpoint(); err != nil {
 				return err
 			}
-			v, err := cfg.verifier(fl.key, fl.keyFile)
+			key, err := cfg.verifier(fl.key, fl.keyFile)
 			if err != nil {
 				return err
 			}
 			if fl.consistency != "" {
-				return runConsistency(cmd.Context(), e, cfg, fl, v)
+				return runConsistency(cmd.Context(), e, cfg, fl, key)
 			}
-			return runVerify(cmd.Context(), e, cfg, fl, v, args[0])
+			return runVerify(cmd.Context(), e, cfg, fl, key, args[0])
 		},
 	}
 	f := c.Flags()
@@ -91,91 +94,71 @@ Exit codes: 0 verified, 1 not verified (the reason is printed), 2 error.`,
 	return c
 }
 
-// verifyMatch is the verdict on one record version whose content the file is.
-type verifyMatch struct {
-	Verified   bool   `json:"verified"`
-	Reason     string `json:"reason,omitempty"`
-	Record     string `json:"record"`
-	Version    int    `json:"version"`
-	Event      string `json:"event,omitempty"`
-	Title      string `json:"title,omitempty"`
-	Project    string `json:"project,omitempty"`
-	Department string `json:"department,omitempty"`
-	Issuer     string `json:"issuer,omitempty"`
-	FiledAt    string `json:"filed_at,omitempty"`
-	Index      int64  `json:"ledger_index"`
-	TreeSize   int64  `json:"tree_size,omitempty"`
-
-	receipt *ledger.Receipt
-}
-
+// verifyReport is what verify FILE prints: the file's name and the verdict.
 type verifyReport struct {
-	Verified bool          `json:"verified"`
-	File     string        `json:"file"`
-	SHA256   string        `json:"sha256"`
-	SM3      string        `json:"sm3"`
-	Size     int64         `json:"size"`
-	Key      string        `json:"key"`
-	Offline  bool          `json:"offline"`
-	Reason   string        `json:"reason,omitempty"`
-	Matches  []verifyMatch `json:"matches"`
+	File string `json:"file"`
+	*verify.Result
 }
 
 func digestFile(ctx context.Context, path string) (archive.Digests, error) {
 	f, err := safefile.Open(path)
 	if err != nil {
-		return archive.Digests{}, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+		return archive.Digests{}, fmt.Errorf("cannot read %s: %v", termsafe.Escape(path), unwrapPath(err))
 	}
 	defer f.Close()
 	d := archive.NewDigester()
 	if _, err := io.Copy(d, f); err != nil {
-		return archive.Digests{}, fmt.Errorf("cannot read %s: %v", path, err)
+		return archive.Digests{}, fmt.Errorf("cannot read %s: %v", termsafe.Escape(path), err)
 	}
 	return d.Sum(), ctx.Err()
 }
 
-func keyName(v note.Verifier) string { return fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash()) }
-
-func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, v note.Verifier, file string) error {
+func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, key note.Verifier, file string) error {
 	sum, err := digestFile(ctx, file)
 	if err != nil {
 		return err
 	}
-	rep := verifyReport{File: file, SHA256: sum.SHA256.String(), SM3: sum.SM3.String(), Size: sum.Size,
-		Key: keyName(v), Offline: fl.receipt != "", Matches: []verifyMatch{}}
+	var res *verify.Result
 	if fl.receipt != "" {
 		b, err := safefile.ReadFile(fl.receipt)
 		if err != nil {
 			return fmt.Errorf("--receipt: %v", unwrapPath(err))
 		}
-		r, err := ledger.ParseReceipt(b)
+		r, err := proof.ParseReceipt(b)
 		if err != nil {
-			return fmt.Errorf("--receipt %s: %w", fl.receipt, err)
+			return fmt.Errorf("--receipt %s: %w", termsafe.Escape(fl.receipt), err)
 		}
-		m, err := checkReceipt(r, v, sum)
-		if err != nil {
-			return err
+		if res, err = verify.Offline(r, key, sum); err != nil {
+			return fmt.Errorf("--receipt %s: %w", termsafe.Escape(fl.receipt), err)
 		}
-		rep.Matches = append(rep.Matches, m)
 	} else {
-		if err := verifyInArchive(ctx, e, cfg, v, sum, &rep); err != nil {
+		st, err := cfg.openStore(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		// Only the verifier: verify reads the ledger as its checkpoints say, and
+		// checks them with the key it was given, not with whatever key is at hand.
+		v := verify.New(archive.New(st, archive.Options{Now: e.now}),
+			ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key}}), key, verify.Options{Now: e.now})
+		if res, err = v.File(ctx, sum); err != nil {
 			return err
 		}
 	}
-	// The file is a filed document when one record version with its content
-	// verifies; others that do not are listed with their reasons (an archive
-	// problem for the audit, not a property of the file).
-	for _, m := range rep.Matches {
-		rep.Verified = rep.Verified || m.Verified
-	}
-	if len(rep.Matches) == 0 && rep.Reason == "" {
-		rep.Reason = "no record in the archive has this content (SHA-256 " + rep.SHA256 + ")"
-	}
-	if fl.saveReceipt != "" {
-		if err := saveReceipt(fl.saveReceipt, fl.force, rep); err != nil {
+	if r := res.Receipt(); fl.saveReceipt != "" && r != nil {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return err
+		}
+		// A receipt carries the record's metadata: readable by its owner only.
+		if err := writePrivate("--save-receipt", fl.saveReceipt, fl.force, func(w io.Writer) error {
+			_, err := w.Write(append(b, '\n'))
+			return err
+		}); err != nil {
 			return err
 		}
 	}
+	rep := verifyReport{File: file, Result: res}
 	if fl.asJSON {
 		if err := writeJSON(e.stdout, rep); err != nil {
 			return err
@@ -183,171 +166,89 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, v note.
 	} else {
 		printVerify(e.stdout, rep)
 	}
-	if !rep.Verified {
+	if !res.Verified {
 		return &exitError{code: exitNo, err: errSilent}
 	}
 	return nil
 }
 
-// checkReceipt verifies r against the file's digests; a "no" is a match that is
-// not verified, anything else an error.
-func checkReceipt(r ledger.Receipt, v note.Verifier, sum archive.Digests) (verifyMatch, error) {
-	got, err := ledger.VerifyReceipt(r, v, &sum)
-	m := verifyMatch{Verified: err == nil, Record: got.Event.RecordID, Version: got.Event.Version,
-		Event: string(got.Event.Kind), Index: r.Index, TreeSize: got.Checkpoint.Size, receipt: &r}
-	if err != nil {
-		if !errors.Is(err, ledger.ErrNotVerified) {
-			return m, err
-		}
-		m.Reason = strings.TrimPrefix(err.Error(), ledger.ErrNotVerified.Error()+": ")
-	}
-	if !got.Event.Time.IsZero() {
-		m.FiledAt = got.Event.Time.In(chinaTime).Format("2006-01-02 15:04:05 MST")
-	}
-	if got.Record != nil {
-		m.Title, m.Project, m.Issuer = got.Record.Title, got.Record.Project, got.Record.Issuer
-	}
-	if got.Project != nil {
-		m.Department = got.Project.Department
-	}
-	return m, nil
-}
-
-// verifyInArchive finds the record versions whose content has the file's SHA-256
-// and checks each one's ledger entry.
-func verifyInArchive(ctx context.Context, e env, cfg *config, v note.Verifier, sum archive.Digests, rep *verifyReport) error {
-	st, err := cfg.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	a := archive.New(st, archive.Options{Now: e.now})
-	// Only the verifier: verify reads the ledger as its checkpoints say, and
-	// checks them with the key it was given, not with whatever key is at hand.
-	l := ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: v}})
-	ids, err := a.RecordsByContent(ctx, sum.SHA256)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		versions, err := a.RecordVersions(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, rec := range versions {
-			if rec.Content.SHA256 != sum.SHA256 {
-				continue
-			}
-			m, err := verifyVersion(ctx, a, l, v, rec, sum)
-			if err != nil {
-				return err
-			}
-			rep.Matches = append(rep.Matches, m)
-		}
-	}
-	return nil
-}
-
-func verifyVersion(ctx context.Context, a *archive.Archive, l *ledger.Log, v note.Verifier, rec archive.Record, sum archive.Digests) (verifyMatch, error) {
-	no := func(format string, args ...any) (verifyMatch, error) {
-		return verifyMatch{Record: rec.ID, Version: rec.Version, Title: rec.Title, Project: rec.Project,
-			Issuer: rec.Issuer, Index: -1, Reason: fmt.Sprintf(format, args...)}, nil
-	}
-	kind := archive.EventFile
-	if rec.Version > 1 {
-		kind = archive.EventNewVersion
-	}
-	locs, err := l.Lookup(ctx, rec.ID, rec.Version)
-	if err != nil {
-		return verifyMatch{}, err
-	}
-	var loc *ledger.Located
-	for i := range locs {
-		if locs[i].Kind == kind {
-			loc = &locs[i]
-		}
-	}
-	if loc == nil {
-		return no("record %s version %d is not in the ledger", rec.ID, rec.Version)
-	}
-	r, err := l.Receipt(ctx, *loc)
-	switch {
-	case errors.Is(err, ledger.ErrNotVerified):
-		return no("%s", strings.TrimPrefix(err.Error(), "ledger: "))
-	case errors.Is(err, ledger.ErrNotFound):
-		return no("record %s version %d is in ledger entry %d, which no signed checkpoint covers yet", rec.ID, rec.Version, loc.Index)
-	case err != nil:
-		return verifyMatch{}, err
-	}
-	b, err := a.RecordVersionBytes(ctx, rec.ID, rec.Version)
-	if err != nil {
-		return verifyMatch{}, err
-	}
-	r.Record = string(b)
-	if p, err := a.Project(ctx, rec.Project); err == nil {
-		if pb, err := archive.EncodeProject(p); err == nil {
-			r.Project = string(pb)
-		}
-	}
-	return checkReceipt(r, v, sum)
-}
-
-func saveReceipt(path string, force bool, rep verifyReport) error {
-	for _, m := range rep.Matches {
-		if m.Verified && m.receipt != nil {
-			b, err := json.MarshalIndent(m.receipt, "", "  ")
-			if err != nil {
-				return err
-			}
-			return writePrivate("--save-receipt", path, force, func(w io.Writer) error {
-				_, err := w.Write(append(b, '\n'))
-				return err
-			})
-		}
-	}
-	return nil // nothing verified, nothing to save
-}
-
 func printVerify(w io.Writer, rep verifyReport) {
+	line := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "  %-11s %s\n", label+":", termsafe.Escape(fmt.Sprintf(format, args...)))
+	}
+	file := termsafe.Escape(rep.File)
 	if rep.Verified {
-		fmt.Fprintf(w, "VERIFIED: %s is exactly the filed document\n", termsafe.Escape(rep.File))
+		fmt.Fprintf(w, "VERIFIED: %s is exactly the filed document\n", file)
 	} else {
-		fmt.Fprintf(w, "NOT VERIFIED: %s\n", termsafe.Escape(rep.File))
-		if rep.Reason != "" {
-			fmt.Fprintf(w, "  reason:     %s\n", termsafe.Escape(rep.Reason))
+		fmt.Fprintf(w, "NOT VERIFIED: %s\n", file)
+		for _, r := range rep.Reasons {
+			line("reason", "%s", r)
+			line("原因", "%s", r.Chinese())
 		}
 	}
-	fmt.Fprintf(w, "  sha256:     %s\n  sm3:        %s\n  size:       %d bytes\n", rep.SHA256, rep.SM3, rep.Size)
+	line("sha256", "%s", rep.SHA256)
+	line("sm3", "%s", rep.SM3)
+	line("size", "%d bytes", rep.Size)
 	for _, m := range rep.Matches {
 		verdict := "verified"
 		if !m.Verified {
 			verdict = "NOT verified"
 		}
 		if m.Record != "" {
-			fmt.Fprintf(w, "  record:     %s version %d (%s)\n", m.Record, m.Version, verdict)
+			superseded := ""
+			if m.Latest > m.Version {
+				superseded = fmt.Sprintf(", superseded by version %d", m.Latest)
+			}
+			line("record", "%s version %d (%s%s)", m.Record, m.Version, verdict, superseded)
 		}
-		if !m.Verified {
-			fmt.Fprintf(w, "  reason:     %s\n", termsafe.Escape(m.Reason))
+		if m.Reason != nil {
+			line("reason", "%s", m.Reason)
+			line("原因", "%s", m.Reason.Chinese())
 		}
 		if m.Title != "" {
-			fmt.Fprintf(w, "  title:      %s\n", termsafe.Escape(m.Title))
+			line("title", "%s", m.Title)
 		}
 		if m.Project != "" {
 			dept := m.Department
 			if dept == "" {
 				dept = "(department not known)"
 			}
-			fmt.Fprintf(w, "  filed by:   %s, project %s\n", termsafe.Escape(dept), termsafe.Escape(m.Project))
+			unbound := ""
+			if m.Department != "" && !m.ProjectBound {
+				unbound = " (the project's details are not covered by the ledger)"
+			}
+			line("filed by", "%s, project %s%s", dept, m.Project, unbound)
 		}
 		if m.Issuer != "" {
-			fmt.Fprintf(w, "  issuer:     %s\n", termsafe.Escape(m.Issuer))
+			line("issuer", "%s", m.Issuer)
 		}
-		if m.FiledAt != "" {
-			fmt.Fprintf(w, "  filed at:   %s\n", m.FiledAt)
+		if !m.FiledAt.IsZero() {
+			line("filed at", "%s", m.FiledAt.In(chinaTime).Format("2006-01-02 15:04:05 MST"))
+		}
+		if m.RecordSchema > archive.SchemaVersion {
+			line("schema", "record schema %d, newer than this release's %d: shown as filed", m.RecordSchema, archive.SchemaVersion)
+		}
+		for _, f := range m.NewFields {
+			line("also", "%s: %s", f.Name, f.Value)
 		}
 		if m.Index >= 0 && m.TreeSize > 0 {
-			fmt.Fprintf(w, "  ledger:     entry %d (%s) of %d, checkpoint signed by %s\n", m.Index, m.Event, m.TreeSize, rep.Key)
+			line("ledger", "entry %d (%s) of %d, checkpoint signed by %s", m.Index, m.Event, m.TreeSize, rep.Key)
 		}
+	}
+	for _, d := range rep.Derived {
+		what := map[string]string{verify.ContentMarker: "content marker", verify.ByRecordKey: "ledger lookup key"}[d.Object]
+		of := "record " + d.Record
+		if d.Version > 0 {
+			of += fmt.Sprintf(" version %d", d.Version)
+		}
+		how := "ignored; the ledger was searched instead"
+		if !d.Searched {
+			how = "ignored; not searched, another record version verified"
+		}
+		line("damaged", "the %s of %s is %s (%s)", what, of, d.Problem, how)
+	}
+	if len(rep.Derived) > 0 {
+		line("repair", "%s", "gongshi audit --repair rebuilds the archive's lookups")
 	}
 	if rep.Offline {
 		fmt.Fprintln(w, "  checked offline, from the receipt and the verifier key alone")
@@ -356,81 +257,53 @@ func printVerify(w io.Writer, rep verifyReport) {
 
 // ---- consistency ----
 
-type consistencyReport struct {
-	Consistent bool   `json:"consistent"`
-	Reason     string `json:"reason,omitempty"`
-	Origin     string `json:"origin"`
-	Key        string `json:"key"`
-	OldSize    int64  `json:"old_size"`
-	OldRoot    string `json:"old_root"`
-	NewSize    int64  `json:"new_size"`
-	NewRoot    string `json:"new_root"`
-	Checkpoint string `json:"checkpoint,omitempty"`
-}
+// consistencyReport is what verify --consistency prints.
+type consistencyReport = verify.Consistency
 
-// readCheckpointFile reads a signed checkpoint, or the checkpoint of a receipt.
-func readCheckpointFile(path string) ([]byte, error) {
-	b, err := safefile.ReadFile(path)
+func runConsistency(ctx context.Context, e env, cfg *config, fl *verifyFlags, key note.Verifier) error {
+	replace := fl.replaceCheckpoint() // decided before the file is read again
+	b, err := safefile.ReadFile(fl.consistency)
 	if err != nil {
-		return nil, fmt.Errorf("--consistency: %v", unwrapPath(err))
+		return fmt.Errorf("--consistency: %v", unwrapPath(err))
 	}
-	if isReceipt(b) {
-		r, err := ledger.ParseReceipt(b)
-		if err != nil {
-			return nil, fmt.Errorf("--consistency %s: %w", path, err)
-		}
-		return []byte(r.Checkpoint), nil
-	}
-	return b, nil
-}
-
-func runConsistency(ctx context.Context, e env, cfg *config, fl *verifyFlags, v note.Verifier) error {
-	signed, err := readCheckpointFile(fl.consistency)
+	saved, err := verify.SavedCheckpoint(b)
 	if err != nil {
-		return err
+		return fmt.Errorf("--consistency %s: %w", termsafe.Escape(fl.consistency), err)
 	}
-	rep := consistencyReport{Key: keyName(v), Origin: v.Name()}
-	old, err := ledger.OpenCheckpoint(signed, v)
-	if err != nil {
-		if !errors.Is(err, ledger.ErrNotVerified) {
-			return fmt.Errorf("--consistency %s: %w", fl.consistency, err)
-		}
-		rep.Reason = "the saved checkpoint: " + strings.TrimPrefix(err.Error(), ledger.ErrNotVerified.Error()+": ")
-		return reportConsistency(e, fl, rep)
-	}
-	rep.OldSize, rep.OldRoot = old.Size, b64(old.Root[:])
 	st, err := cfg.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	l := ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: v}})
-	now, cp, proof, err := l.ProveConsistency(ctx, old.Size)
-	if err == nil {
-		rep.NewSize, rep.NewRoot = cp.Size, b64(cp.Root[:])
-		err = ledger.CheckConsistency(old, cp, proof)
+	v := verify.New(archive.New(st, archive.Options{Now: e.now}),
+		ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key}}), key, verify.Options{Now: e.now})
+	rep, err := v.Consistency(ctx, saved)
+	if err != nil {
+		return fmt.Errorf("--consistency %s: %w", termsafe.Escape(fl.consistency), err)
 	}
-	switch {
-	case err == nil:
-		rep.Consistent, rep.Checkpoint = true, string(now)
-		if fl.saveCheckpoint != "" {
-			if err := writePrivate("--save-checkpoint", fl.saveCheckpoint, fl.replaceCheckpoint(), func(w io.Writer) error {
-				_, err := w.Write(now)
-				return err
-			}); err != nil {
-				return err
-			}
+	if rep.Consistent && fl.saveCheckpoint != "" {
+		if err := writePrivate("--save-checkpoint", fl.saveCheckpoint, replace, func(w io.Writer) error {
+			_, err := w.Write([]byte(rep.Checkpoint))
+			return err
+		}); err != nil {
+			return err
 		}
-	case errors.Is(err, ledger.ErrNotVerified):
-		rep.Reason = strings.TrimPrefix(err.Error(), ledger.ErrNotVerified.Error()+": ")
-	default:
-		return err
 	}
-	return reportConsistency(e, fl, rep)
+	if fl.asJSON {
+		if err := writeJSON(e.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		printConsistency(e.stdout, fl, rep)
+	}
+	if !rep.Consistent {
+		return &exitError{code: exitNo, err: errSilent}
+	}
+	return nil
 }
 
 // isReceipt tells a receipt (JSON) from a signed checkpoint (a note).
-func isReceipt(b []byte) bool { return strings.HasPrefix(strings.TrimSpace(string(b)), "{") }
+func isReceipt(b []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) }
 
 // replaceCheckpoint says whether --save-checkpoint may replace its file: with
 // --force, or when it is the checkpoint file that --consistency read, which the
@@ -473,28 +346,19 @@ func (fl *verifyFlags) checkSaveCheckpoint() error {
 	return err
 }
 
-func reportConsistency(e env, fl *verifyFlags, rep consistencyReport) error {
-	if fl.asJSON {
-		if err := writeJSON(e.stdout, rep); err != nil {
-			return err
-		}
-	} else if rep.Consistent {
-		fmt.Fprintf(e.stdout, "CONSISTENT: the ledger %s has %d entries and extends the saved checkpoint of %d entries\n", rep.Origin, rep.NewSize, rep.OldSize)
-		fmt.Fprintf(e.stdout, "  saved:  size %d, root %s\n  now:    size %d, root %s\n  key:    %s\n", rep.OldSize, rep.OldRoot, rep.NewSize, rep.NewRoot, rep.Key)
+func printConsistency(w io.Writer, fl *verifyFlags, rep *consistencyReport) {
+	if rep.Consistent {
+		fmt.Fprintf(w, "CONSISTENT: the ledger %s has %d entries and extends the saved checkpoint of %d entries\n", termsafe.Escape(rep.Origin), rep.NewSize, rep.OldSize)
+		fmt.Fprintf(w, "  saved:  size %d, root %s\n  now:    size %d, root %s\n  key:    %s\n", rep.OldSize, rep.OldRoot, rep.NewSize, rep.NewRoot, termsafe.Escape(rep.Key))
 		if fl.saveCheckpoint != "" {
-			fmt.Fprintf(e.stdout, "  saved the new checkpoint to %s\n", termsafe.Escape(fl.saveCheckpoint))
+			fmt.Fprintf(w, "  saved the new checkpoint to %s\n", termsafe.Escape(fl.saveCheckpoint))
 		}
-	} else {
-		fmt.Fprintf(e.stdout, "NOT CONSISTENT: %s\n", termsafe.Escape(rep.Reason))
-		if rep.OldSize > 0 || rep.NewSize > 0 {
-			fmt.Fprintf(e.stdout, "  saved:  size %d, root %s\n  now:    size %d, root %s\n", rep.OldSize, rep.OldRoot, rep.NewSize, rep.NewRoot)
-		}
-		fmt.Fprintf(e.stdout, "  key:    %s\n", rep.Key)
+		return
 	}
-	if !rep.Consistent {
-		return &exitError{code: exitNo, err: errSilent}
+	fmt.Fprintf(w, "NOT CONSISTENT: %s\n", termsafe.Escape(rep.Reason.String()))
+	fmt.Fprintf(w, "  原因:   %s\n", termsafe.Escape(rep.Reason.Chinese()))
+	if rep.OldSize > 0 || rep.NewSize > 0 {
+		fmt.Fprintf(w, "  saved:  size %d, root %s\n  now:    size %d, root %s\n", rep.OldSize, rep.OldRoot, rep.NewSize, rep.NewRoot)
 	}
-	return nil
+	fmt.Fprintf(w, "  key:    %s\n", termsafe.Escape(rep.Key))
 }
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

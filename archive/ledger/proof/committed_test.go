@@ -1,0 +1,58 @@
+package proof
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/emmansun/gmsm/sm3"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// The receipts that the release of 2026-12 issued (testdata/receipts at the
+// top of the repository, made by verify's TestMakeReceipts) verify with this
+// package alone, with the files they are for and the published key, for ever:
+// whatever the record schema and entry form of the release that reads them.
+func TestCommittedReceipts(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "testdata", "receipts")
+	b, err := os.ReadFile(filepath.Join(dir, "ledger.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := note.NewVerifier(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for receipt, file := range map[string]string{"decision.receipt.json": "decision.pdf", "correction.receipt.json": "correction.pdf"} {
+		rb, err := os.ReadFile(filepath.Join(dir, receipt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ParseReceipt(rb)
+		if err != nil {
+			t.Fatalf("%s: %v", receipt, err)
+		}
+		d := Digests{SHA256: sha256.Sum256(fb), Size: int64(len(fb))}
+		h := sm3.New()
+		h.Write(fb)
+		copy(d.SM3[:], h.Sum(nil))
+		got, err := VerifyReceipt(r, key, &d)
+		if err != nil {
+			t.Fatalf("%s: %v", receipt, err)
+		}
+		if !got.Record.Bound || got.Record.Schema != 1 || !strings.HasPrefix(got.Record.String("title"), "关于东天街片区房屋征收的决定") ||
+			got.Project.String("department") != "长春市房屋征收经办中心" || got.Checkpoint.Size != 2 {
+			t.Errorf("%s proves %+v", receipt, got)
+		}
+		d.SM3[0] ^= 1
+		if _, err := VerifyReceipt(r, key, &d); !isCode(err, FileSM3) {
+			t.Errorf("%s with another SM3: %v", receipt, err)
+		}
+	}
+}
