@@ -298,7 +298,7 @@ func (a *Archive) latestKeys(ctx context.Context, root string) ([]latestKey, err
 // is the stored version 1 together with ErrRecordExists, so a re-run of an interrupted
 // ingest can carry on from what the first run made.
 //
-// The writes come in the order of ARCHITECTURE.md (content, record version, ledger
+// The writes come in the order of docs/architecture.md, "Durability" (content, record version, ledger
 // entry): the content-lookup marker (see RecordsByContent), the record version, then
 // the journal's event. A crash between any two is completed by the re-run: the
 // marker and the version are create-once, and the journal's Append is idempotent, so

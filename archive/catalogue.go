@@ -9,7 +9,8 @@ import (
 	"slices"
 )
 
-// defaultCatalogue is DOMAIN.md's table of document types, a string so that it cannot
+// defaultCatalogue is the built-in table of document types (docs/architecture.md,
+// "The domain"), a string so that it cannot
 // change. A deployment replaces it with LoadCatalogue when its province's rules differ.
 //
 //go:embed catalogue.json
@@ -59,7 +60,7 @@ type Catalogue struct {
 	byCode map[string]int
 }
 
-// DefaultCatalogue returns the built-in catalogue of DOMAIN.md. It parses the embedded
+// DefaultCatalogue returns the built-in catalogue (catalogue.json). It parses the embedded
 // file on each call rather than sharing one value, which keeps the package free of
 // global state; the file is small.
 func DefaultCatalogue() *Catalogue {

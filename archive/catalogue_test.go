@@ -13,9 +13,9 @@ func TestDefaultCatalogue(t *testing.T) {
 	c := DefaultCatalogue()
 	types := c.Types()
 	if len(types) != 27 {
-		t.Errorf("%d types, want the 27 of DOMAIN.md", len(types))
+		t.Errorf("%d types, want the 27 of catalogue.json", len(types))
 	}
-	// Spot checks against DOMAIN.md's table.
+	// Spot checks of the table (docs/architecture.md, "The domain").
 	want := map[string]struct {
 		d Disclosure
 		r RetentionCode

@@ -6,7 +6,7 @@
 // and retention period, and the validator that checks a record against it, reporting
 // every problem at once.
 //
-// It stores them in a blob.Store under the layout of ARCHITECTURE.md, and never
+// It stores them in a blob.Store under the layout of docs/architecture.md, and never
 // overwrites anything:
 //
 //	blobs/sha256/<aa>/<hex>            content, content-addressed, deduplicated

@@ -13,7 +13,7 @@ import (
 //
 // A record's id is derived from what identifies the filing, so that a re-run of an
 // interrupted ingest finds the record the first run made instead of filing a duplicate
-// (ARCHITECTURE.md, "A re-run must find what an earlier run made"):
+// (docs/architecture.md, "Durability": a re-run must find what an earlier run made):
 //
 //	meta = SHA-256( JSON of recordIdentity, compact, no HTML escaping, "\n" at the end )
 //	id   = base32-lower-nopad( SHA-256( "gongshi/record-id/v1\n" + project + "\n" +

@@ -10,8 +10,8 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/blob"
 )
 
-// EventKind names a state change that the ledger records (ARCHITECTURE.md, invariant
-// 3: every state change is a ledger entry). The names are part of the ledger's
+// EventKind names a state change that the ledger records (docs/architecture.md:
+// every state change is a ledger entry). The names are part of the ledger's
 // entry text, so they never change once used.
 type EventKind string
 

@@ -7,7 +7,7 @@ import (
 	"github.com/gongshi-archive/gongshi/calendar"
 )
 
-// Disclosure is who may see a record (DOMAIN.md, "Disclosure classes").
+// Disclosure is who may see a record (docs/architecture.md, "The domain").
 type Disclosure string
 
 // The disclosure classes, from the most open to the most closed.

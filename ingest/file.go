@@ -199,7 +199,7 @@ func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.F
 }
 
 // commit stores a prepared document: content first, then the archival code,
-// then the record (ARCHITECTURE.md: crash safety by ordering). It is the
+// then the record (docs/architecture.md, "Durability": crash safety by ordering). It is the
 // I/O-bound half of filing.
 func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 	res, rec, rep := p.res, p.rec, p.rep

@@ -4,7 +4,7 @@
 # ensure_minio.
 
 MINIO_MODULE=github.com/minio/minio
-MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c # pinned: see FACTS.md
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c # pinned: see docs/architecture.md, "Facts"
 CACHE=${GONGSHI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gongshi}
 MINIO_BIN=$CACHE/bin/minio
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
@@ -174,7 +175,8 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, key not
 
 func printVerify(w io.Writer, rep verifyReport) {
 	line := func(label, format string, args ...any) {
-		fmt.Fprintf(w, "  %-11s %s\n", label+":", termsafe.Escape(fmt.Sprintf(format, args...)))
+		// Padded by width on a terminal: a Chinese label takes two columns a character.
+		fmt.Fprintf(w, "  %s %s\n", runewidth.FillRight(label+":", 11), termsafe.Escape(fmt.Sprintf(format, args...)))
 	}
 	file := termsafe.Escape(rep.File)
 	if rep.Verified {
@@ -215,7 +217,7 @@ func printVerify(w io.Writer, rep verifyReport) {
 			}
 			unbound := ""
 			if m.Department != "" && !m.ProjectBound {
-				unbound = " (the project's details are not covered by the ledger)"
+				unbound = " (project details not in the ledger)"
 			}
 			line("filed by", "%s, project %s%s", dept, m.Project, unbound)
 		}
@@ -356,7 +358,7 @@ func printConsistency(w io.Writer, fl *verifyFlags, rep *consistencyReport) {
 		return
 	}
 	fmt.Fprintf(w, "NOT CONSISTENT: %s\n", termsafe.Escape(rep.Reason.String()))
-	fmt.Fprintf(w, "  原因:   %s\n", termsafe.Escape(rep.Reason.Chinese()))
+	fmt.Fprintf(w, "  原因:  %s\n", termsafe.Escape(rep.Reason.Chinese()))
 	if rep.OldSize > 0 || rep.NewSize > 0 {
 		fmt.Fprintf(w, "  saved:  size %d, root %s\n  now:    size %d, root %s\n", rep.OldSize, rep.OldRoot, rep.NewSize, rep.NewRoot)
 	}

@@ -154,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		Transport: transport,
 		Secure:    !cfg.Insecure,
 		Region:    cfg.Region,
-		// Needed for SHA-256 checksums on uploads (see FACTS.md).
+		// Needed for SHA-256 checksums on uploads (docs/architecture.md, "Facts").
 		TrailingHeaders: true,
 	})
 	if err != nil {
