@@ -397,6 +397,12 @@ func (f *fileCheck) check(ctx context.Context, c candidate) error {
 	}
 	r, err := f.v.ledger.Receipt(ctx, *c.loc)
 	switch {
+	case errors.Is(err, ledger.ErrNotFound) && c.fromKey:
+		// Beyond the latest checkpoint, says the key: an entry being appended,
+		// or a forged key. The ledger itself settles which.
+		c.loc, c.fromKey = nil, false
+		f.pending = append(f.pending, c)
+		return nil
 	case errors.Is(err, ledger.ErrNotFound):
 		no(proof.NotYetCovered, c.loc.Index, "index", fmt.Sprint(c.loc.Index))
 		return nil
@@ -563,6 +569,14 @@ func (f *fileCheck) searchLedger(ctx context.Context, markers []string) error {
 	for _, c := range f.pending {
 		if !f.matched[versionKey{c.id, c.version}] {
 			f.add(c.match(-1, proof.NewReason(proof.NotInLedger, "record", c.id, "version", fmt.Sprint(c.version))))
+			// A key for an entry that the ledger does not hold is forged; with
+			// no entry, no key is missing.
+			if err := f.checkKey(ctx, c.id, c.version, -1); err != nil {
+				return err
+			}
+			f.res.Derived = slices.DeleteFunc(f.res.Derived, func(d Derived) bool {
+				return d.Object == ByRecordKey && d.Problem == Missing && d.Record == c.id && d.Version == c.version
+			})
 		}
 	}
 	for i := range f.res.Derived {

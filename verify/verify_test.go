@@ -174,6 +174,9 @@ func TestDerivedObjectsNeverDecide(t *testing.T) {
 		{"by-record key forged beyond its batch", func(t *testing.T, f *fixture, rec archive.Record) {
 			f.raw.Overwrite(t, f.byRecord(t, rec), []byte("2 0\n"))
 		}, []verify.Derived{{Object: verify.ByRecordKey, Problem: verify.Forged, Version: 1, Searched: true}}, true},
+		{"by-record key forged beyond the signed checkpoint", func(t *testing.T, f *fixture, rec archive.Record) {
+			f.raw.Overwrite(t, f.byRecord(t, rec), []byte("7 7\n"))
+		}, []verify.Derived{{Object: verify.ByRecordKey, Problem: verify.Forged, Version: 1, Searched: true}}, true},
 		{"by-record key garbled", func(t *testing.T, f *fixture, rec archive.Record) {
 			f.raw.Overwrite(t, f.byRecord(t, rec), []byte("not an index"))
 		}, []verify.Derived{{Object: verify.ByRecordKey, Problem: verify.Forged, Version: 1, Searched: true}}, true},
@@ -307,7 +310,7 @@ func TestVerdictsFromTheLedger(t *testing.T) {
 			unjournaled := f.file(t, plain, 7, body(7))
 			res := f.verifyFile(t, unjournaled)
 			if res.Verified || !res.Searched || len(res.Matches) != 1 || res.Matches[0].Reason.Code != proof.NotInLedger ||
-				res.Matches[0].Title != unjournaled.Title {
+				res.Matches[0].Title != unjournaled.Title || len(res.Derived) != 0 {
 				t.Errorf("record not in the ledger: %+v", res)
 			}
 
