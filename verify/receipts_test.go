@@ -23,11 +23,21 @@ import (
 // every later release must verify: see its README.
 const receiptsDir = "../testdata/receipts"
 
+// The forms of entry of the committed receipts: each folder's receipts and
+// whether their project is bound (entry-v1 predates ledgered projects).
+var committedForms = map[string]bool{"entry-v1": false, "entry-v2": true}
+
 // The committed receipts verify, with the files they are for and the
 // published key, through Offline (what gongshi verify --receipt prints): every
 // record version bound to its entry, its metadata shown.
 func TestCommittedReceiptsVerify(t *testing.T) {
-	key := committedKey(t)
+	for form, projectBound := range committedForms {
+		t.Run(form, func(t *testing.T) { committedReceipts(t, filepath.Join(receiptsDir, form), projectBound) })
+	}
+}
+
+func committedReceipts(t *testing.T, dir string, projectBound bool) {
+	key := committedKey(t, dir)
 	for _, tc := range []struct {
 		receipt, file string
 		version       int
@@ -36,7 +46,7 @@ func TestCommittedReceiptsVerify(t *testing.T) {
 		{"decision.receipt.json", "decision.pdf", 1, "关于东天街片区房屋征收的决定"},
 		{"correction.receipt.json", "correction.pdf", 2, "关于东天街片区房屋征收的决定（更正）"},
 	} {
-		b, err := os.ReadFile(filepath.Join(receiptsDir, tc.receipt))
+		b, err := os.ReadFile(filepath.Join(dir, tc.receipt))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +54,7 @@ func TestCommittedReceiptsVerify(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.receipt, err)
 		}
-		file, err := os.ReadFile(filepath.Join(receiptsDir, tc.file))
+		file, err := os.ReadFile(filepath.Join(dir, tc.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +64,7 @@ func TestCommittedReceiptsVerify(t *testing.T) {
 		}
 		m := res.Matches[0]
 		if m.Version != tc.version || m.Title != tc.latest || m.Department != "长春市房屋征收经办中心" || !m.RecordBound ||
-			m.Issuer != "长春市南关区人民政府" || m.Project != "CC-2026-001" || len(m.NewFields) != 0 {
+			m.Issuer != "长春市南关区人民政府" || m.Project != "CC-2026-001" || len(m.NewFields) != 0 || m.ProjectBound != projectBound {
 			t.Errorf("%s: %+v", tc.receipt, m)
 		}
 		// Another file is not verified by it.
@@ -65,9 +75,9 @@ func TestCommittedReceiptsVerify(t *testing.T) {
 	}
 }
 
-func committedKey(t *testing.T) note.Verifier {
+func committedKey(t *testing.T, dir string) note.Verifier {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(receiptsDir, "ledger.pub"))
+	b, err := os.ReadFile(filepath.Join(dir, "ledger.pub"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +91,7 @@ func committedKey(t *testing.T) note.Verifier {
 // TestMakeReceipts made the committed receipts, with this release, through
 // the path gongshi verify --save-receipt takes. It runs only when asked:
 //
-//	GONGSHI_MAKE_RECEIPTS=$PWD/testdata/receipts go test -run TestMakeReceipts ./verify
+//	GONGSHI_MAKE_RECEIPTS=$PWD/testdata/receipts/NEW-FOLDER go test -run TestMakeReceipts ./verify
 //
 // Never run it over the committed ones: they are there to stay as they are.
 func TestMakeReceipts(t *testing.T) {

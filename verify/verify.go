@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,6 +24,7 @@ type Archive interface {
 	RecordVersionBytes(ctx context.Context, id string, n int) ([]byte, error)
 	HasContent(ctx context.Context, d archive.Digests) (bool, error)
 	Project(ctx context.Context, code string) (archive.Project, error)
+	ProjectVersionBytes(ctx context.Context, code string, n int) ([]byte, error)
 }
 
 // Ledger is what verification reads of the ledger; *ledger.Log implements it.
@@ -30,7 +32,9 @@ type Archive interface {
 // reads the store as checkpoints signed by that key say, and never signs.
 type Ledger interface {
 	Lookup(ctx context.Context, id string, version int) ([]ledger.Located, error)
+	LookupSubject(ctx context.Context, kind archive.SubjectKind, id string, version int) ([]ledger.Located, error)
 	Receipt(ctx context.Context, loc ledger.Located) (proof.Receipt, error)
+	Include(ctx context.Context, r proof.Receipt, loc ledger.Located) (*proof.Inclusion, error)
 	FindContent(ctx context.Context, h archive.Hash) ([]ledger.Found, error)
 	ProveConsistency(ctx context.Context, old int64) ([]byte, proof.Checkpoint, tlog.TreeProof, error)
 }
@@ -173,12 +177,13 @@ type NamedValue struct {
 
 // Derived is a derived object found missing or forged.
 type Derived struct {
-	// Object is "content_marker" (by-content/…) or "by_record_key"
-	// (ledger/by-record/…).
+	// Object is "content_marker" (by-content/…), "by_record_key"
+	// (ledger/by-record/…) or "by_project_key" (ledger/by-project/…).
 	Object string `json:"object"`
 	// Problem is "missing" or "forged".
 	Problem string `json:"problem"`
-	Record  string `json:"record"`
+	Record  string `json:"record,omitempty"`
+	Project string `json:"project,omitempty"`
 	Version int    `json:"version,omitempty"`
 	// Searched is false when the ledger was not searched for what the object
 	// should have led to (the file verified through another record version,
@@ -190,6 +195,7 @@ type Derived struct {
 const (
 	ContentMarker = "content_marker"
 	ByRecordKey   = "by_record_key"
+	ByProjectKey  = "by_project_key"
 	Missing       = "missing"
 	Forged        = "forged"
 )
@@ -256,7 +262,7 @@ func match(r proof.Receipt, key note.Verifier, d archive.Digests) (Match, error)
 // schema (archive's canonical form); a record of a later schema may have more.
 var recordFields = []string{"schema", "id", "version", "project", "type", "title", "doc_number", "issuer",
 	"abstract", "keywords", "date", "disclosure", "retention", "archival_code", "pages", "format", "file_name",
-	"household", "content", "signatures", "report", "supersedes", "filed_at"}
+	"household", "content", "signatures", "report", "supersedes", "actor", "filed_at"}
 
 // eventOf is the kind of the entry that files version n of a record.
 func eventOf(version int) archive.EventKind {
@@ -430,7 +436,9 @@ func (f *fileCheck) check(ctx context.Context, c candidate) error {
 		return err
 	}
 	r.Record = string(b)
-	f.addProject(ctx, &r)
+	if err := f.addProject(ctx, &r); err != nil {
+		return err
+	}
 	m, err := match(r, f.v.key, f.d)
 	if err != nil {
 		return err
@@ -441,20 +449,48 @@ func (f *fileCheck) check(ctx context.Context, c candidate) error {
 }
 
 // addProject puts the JSON of the record's project into the receipt, for the
-// holder to read who filed it. The project is shown when it can be read; it
-// decides nothing, so a project that cannot be read is left out.
-func (f *fileCheck) addProject(ctx context.Context, r *proof.Receipt) {
+// holder to read who filed it, with the project version's ledger entry under
+// the receipt's checkpoint when there is one (then the project is bound like
+// the record). The project decides nothing: one that cannot be read is left
+// out, and an entry that its lookup key does not lead to leaves it unbound (a
+// key that leads to another entry is reported forged).
+func (f *fileCheck) addProject(ctx context.Context, r *proof.Receipt) error {
 	code := proof.DecodeDocument(r.Record).String("project")
 	if code == "" {
-		return
+		return nil
 	}
 	p, err := f.v.archive.Project(ctx, code)
 	if err != nil {
-		return
+		return nil
 	}
-	if b, err := archive.EncodeProject(p); err == nil {
-		r.Project = string(b)
+	b, err := f.v.archive.ProjectVersionBytes(ctx, code, p.Version)
+	if err != nil {
+		return nil
 	}
+	r.Project = string(b)
+	locs, err := f.v.ledger.LookupSubject(ctx, archive.SubjectProject, code, p.Version)
+	if err != nil {
+		return nil
+	}
+	want := proof.Hash(sha256.Sum256(b))
+	for _, loc := range locs {
+		in, err := f.v.ledger.Include(ctx, *r, loc)
+		if errors.Is(err, ledger.ErrNotFound) {
+			continue // beyond the receipt's checkpoint: not covered yet
+		}
+		if err == nil {
+			e, perr := proof.ParseEntry([]byte(in.Entry))
+			kind, id, version := e.Subject()
+			if digest, _ := e.SubjectDigest(); perr == nil && kind == "project" && id == code && version == p.Version && digest == want {
+				r.ProjectEntry = in
+				return nil
+			}
+		} else if !errors.Is(err, ledger.ErrCorrupt) {
+			return err
+		}
+		f.res.Derived = append(f.res.Derived, Derived{Object: ByProjectKey, Problem: Forged, Project: code, Version: p.Version})
+	}
+	return nil
 }
 
 // match describes a "no" about c from what the store says of it.

@@ -169,7 +169,7 @@ func TestDerivedObjectsNeverDecide(t *testing.T) {
 			f.raw.Remove(t, f.byRecord(t, rec))
 		}, []verify.Derived{{Object: verify.ByRecordKey, Problem: verify.Missing, Version: 1, Searched: true}}, true},
 		{"by-record key forged to another record's entry", func(t *testing.T, f *fixture, rec archive.Record) {
-			f.raw.Overwrite(t, f.byRecord(t, rec), []byte("1 1\n")) // entry 1 is recs[1]'s
+			f.raw.Overwrite(t, f.byRecord(t, rec), []byte("2 2\n")) // entry 2 is recs[1]'s (0 is the project's)
 		}, []verify.Derived{{Object: verify.ByRecordKey, Problem: verify.Forged, Version: 1, Searched: true}}, true},
 		{"by-record key forged beyond its batch", func(t *testing.T, f *fixture, rec archive.Record) {
 			f.raw.Overwrite(t, f.byRecord(t, rec), []byte("2 0\n"))
@@ -199,7 +199,8 @@ func TestDerivedObjectsNeverDecide(t *testing.T) {
 					}
 					m := res.Matches[0]
 					if len(res.Matches) != 1 || m.Record != rec.ID || !m.Verified || m.Title != rec.Title ||
-						m.Department != "长春市房屋征收经办中心" || m.Index != 0 || m.TreeSize != 3 || !m.RecordBound {
+						m.Department != "长春市房屋征收经办中心" || m.Index != 1 || m.TreeSize != 4 || !m.RecordBound || !m.ProjectBound ||
+						len(m.NewFields) != 0 {
 						t.Errorf("matches %+v", res.Matches)
 					}
 					var want []verify.Derived
@@ -322,7 +323,7 @@ func TestVerdictsFromTheLedger(t *testing.T) {
 				t.Fatal(err)
 			}
 			if res.Verified || !res.Searched || len(res.Matches) != 1 || res.Matches[0].Reason.Code != proof.RecordMissing ||
-				res.Matches[0].Index != 2 {
+				res.Matches[0].Index != 3 {
 				t.Errorf("record version deleted: %+v", res)
 			}
 
@@ -391,5 +392,65 @@ func TestReasonJSON(t *testing.T) {
 	if r.Code != string(proof.FileSHA256) || r.Params["file"] != other.SHA256.String() ||
 		!strings.Contains(r.En, "the file's SHA-256 is "+other.SHA256.String()) || !strings.Contains(r.Zh, "文件的 SHA-256 为") {
 		t.Fatalf("reason JSON %s", b)
+	}
+}
+
+// The record fields this release knows are those of archive's canonical form:
+// a record with every field set has exactly them, so none is shown as new.
+func TestRecordFieldsAreTheCanonicalOnes(t *testing.T) {
+	f := setup(t, storetest.Backends()[0], verify.Options{})
+	ctx := context.Background()
+	b := body(5)
+	d, err := f.a.PutContent(ctx, bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := f.a.CreateRecord(ctx, archive.Record{Project: project, Type: "decision", Title: "关于征收的决定",
+		DocNumber: "长征补〔2026〕5号", Issuer: "长春市南关区人民政府", Abstract: "摘要", Keywords: []string{"征收"},
+		Date: archive.D(2026, time.March, 18), Disclosure: archive.Public, Retention: archive.Permanent,
+		ArchivalCode: "Z109-WS·2026-Y-CQ01-0009", Pages: 3, Format: "pdf", FileName: "决定.pdf", Household: "12-3-401",
+		Content: d, Signatures: json.RawMessage(`[]`), Report: json.RawMessage(`{}`), Actor: archive.ActorCLI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := full
+	next.Title += "（更正）"
+	if full, err = f.a.CorrectRecord(ctx, full.ID, 1, next, "题名"); err != nil {
+		t.Fatal(err)
+	}
+	res := f.verifyFile(t, full)
+	if !res.Verified || len(res.Matches[0].NewFields) != 0 {
+		t.Fatalf("a record of this release shows new fields: %+v", res.Matches)
+	}
+	js, _ := archive.EncodeRecord(full)
+	if n := len(proof.DecodeDocument(string(js)).Fields); n != 24 {
+		t.Errorf("the full record has %d fields; recordFields lists 24", n)
+	}
+}
+
+// The project's lookup key is derived too: forged, it leaves the project
+// unbound (and is reported), never the file unverified.
+func TestForgedProjectKey(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			f := setup(t, b, verify.Options{})
+			keys := f.keys(t, "ledger/by-project/")
+			if len(keys) != 1 {
+				t.Fatalf("project keys %v", keys)
+			}
+			f.raw.Overwrite(t, keys[0], []byte("1 1\n")) // the first record's entry
+			res := f.verifyFile(t, f.recs[0])
+			m := res.Matches[0]
+			if !res.Verified || !m.RecordBound || m.ProjectBound || m.Department != "长春市房屋征收经办中心" {
+				t.Fatalf("forged project key: %+v", res)
+			}
+			want := []verify.Derived{{Object: verify.ByProjectKey, Problem: verify.Forged, Project: project, Version: 1}}
+			if !slices.Equal(res.Derived, want) {
+				t.Errorf("derived %+v", res.Derived)
+			}
+			if off, err := verify.Offline(*res.Receipt(), f.key.Verifier, f.recs[0].Content); err != nil || !off.Verified {
+				t.Fatalf("its receipt offline: %v %+v", err, off)
+			}
+		})
 	}
 }

@@ -848,31 +848,6 @@ func (l *Log) LookupSubject(ctx context.Context, kind archive.SubjectKind, id st
 	return out, nil
 }
 
-// Receipt returns the receipt of the entry loc against the latest checkpoint.
-func (l *Log) Receipt(ctx context.Context, loc Located) (Receipt, error) {
-	signed, cp, err := l.Latest(ctx)
-	if err != nil {
-		return Receipt{}, err
-	}
-	if loc.Index >= cp.Size {
-		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w (the log has %d entries)", loc.Index, ErrNotFound, cp.Size)
-	}
-	entries, err := l.readBatch(ctx, loc.batch)
-	if err != nil {
-		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w", loc.Index, err)
-	}
-	k := loc.Index - loc.batch
-	if k < 0 || k >= int64(len(entries)) {
-		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w: not in batch %d", loc.Index, ErrCorrupt, loc.batch)
-	}
-	proof, err := tlog.ProveRecord(cp.Size, loc.Index, l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root}))
-	if err != nil {
-		return Receipt{}, fmt.Errorf("ledger: receipt of %d: %w", loc.Index, err)
-	}
-	return Receipt{Format: ReceiptFormat, Index: loc.Index, Entry: string(entries[k]), Proof: proof,
-		Checkpoint: string(signed)}, nil
-}
-
 // ProveConsistency returns the latest checkpoint and the proof that its tree
 // extends the tree of size old (for CheckConsistency). When old is larger than the
 // log the proof is empty, and CheckConsistency says that history was cut back. A

@@ -238,13 +238,20 @@ func printVerify(w io.Writer, rep verifyReport) {
 		}
 	}
 	for _, d := range rep.Derived {
-		what := map[string]string{verify.ContentMarker: "content marker", verify.ByRecordKey: "ledger lookup key"}[d.Object]
+		what := map[string]string{verify.ContentMarker: "content marker", verify.ByRecordKey: "ledger lookup key",
+			verify.ByProjectKey: "ledger lookup key"}[d.Object]
 		of := "record " + d.Record
+		if d.Project != "" {
+			of = "project " + d.Project
+		}
 		if d.Version > 0 {
 			of += fmt.Sprintf(" version %d", d.Version)
 		}
 		how := "ignored; the ledger was searched instead"
-		if !d.Searched {
+		switch {
+		case d.Object == verify.ByProjectKey:
+			how = "ignored; the project is shown, not bound"
+		case !d.Searched:
 			how = "ignored; not searched, another record version verified"
 		}
 		line("damaged", "the %s of %s is %s (%s)", what, of, d.Problem, how)

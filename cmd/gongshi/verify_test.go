@@ -21,7 +21,12 @@ import (
 // testdata/receipts, verify offline with every later release: exit 0, the
 // record, its title and department, and the ledger entry.
 func TestVerifyCommittedReceipts(t *testing.T) {
-	dir := filepath.Join("..", "..", "testdata", "receipts")
+	for _, form := range []string{"entry-v1", "entry-v2"} {
+		t.Run(form, func(t *testing.T) { verifyCommitted(t, filepath.Join("..", "..", "testdata", "receipts", form)) })
+	}
+}
+
+func verifyCommitted(t *testing.T, dir string) {
 	c := &cli{t: t, env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
 	for _, tc := range []struct{ file, receipt, want string }{
 		{"decision.pdf", "decision.receipt.json", "rdt2vxchyfqmaraugoutz3v3pe version 1 (verified, superseded by version 2)"},
@@ -118,10 +123,10 @@ func TestVerifyOutputFiles(t *testing.T) {
 	}
 	fileRecord(t, c, 2, pdfBody(2))
 	out, errOut, code := c.run("verify", "--consistency", saved, "--save-checkpoint", saved)
-	if code != exitOK || !strings.Contains(out, "has 2 entries and extends the saved checkpoint of 1 entries") {
+	if code != exitOK || !strings.Contains(out, "has 3 entries and extends the saved checkpoint of 2 entries") {
 		t.Fatalf("update the saved checkpoint: %d %s%s", code, out, errOut)
 	}
-	if b, _ := os.ReadFile(saved); !strings.Contains(string(b), "\n2\n") {
+	if b, _ := os.ReadFile(saved); !strings.Contains(string(b), "\n3\n") {
 		t.Fatalf("saved checkpoint: %q", b)
 	}
 	link := filepath.Join(t.TempDir(), "link.json")
@@ -146,9 +151,9 @@ func TestVerifyDamagedLookups(t *testing.T) {
 			raw.Remove(t, "by-content/"+h[:2]+"/"+h+"."+rec.ID)
 			var key string
 			st.List(context.Background(), "ledger/by-record/"+rec.ID[:2]+"/"+rec.ID+".", "", func(i blob.Info) error { key = i.Key; return nil })
-			raw.Overwrite(t, key, []byte("1 1\n"))
+			raw.Overwrite(t, key, []byte("2 2\n")) // entry 2 is the second record's (0 is the project's)
 			out, errOut, code := c.run("verify", file)
-			for _, w := range []string{"VERIFIED", rec.ID + " version 1 (verified)", rec.Title, "entry 0 (file) of 2",
+			for _, w := range []string{"VERIFIED", rec.ID + " version 1 (verified)", rec.Title, "entry 1 (file) of 3",
 				"the content marker of record " + rec.ID + " is missing (ignored; the ledger was searched instead)",
 				"the ledger lookup key of record " + rec.ID + " version 1 is forged",
 				"gongshi audit --repair"} {

@@ -12,11 +12,22 @@ import (
 )
 
 // The receipts that the release of 2026-12 issued (testdata/receipts at the
-// top of the repository, made by verify's TestMakeReceipts) verify with this
-// package alone, with the files they are for and the published key, for ever:
-// whatever the record schema and entry form of the release that reads them.
+// top of the repository, made by verify's TestMakeReceipts, with entries of
+// both forms) verify with this package alone, with the files they are for and
+// the published key, for ever: whatever the record schema and entry form of
+// the release that reads them.
 func TestCommittedReceipts(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "testdata", "receipts")
+	for form, tc := range map[string]struct {
+		size    int64
+		project bool
+	}{"entry-v1": {2, false}, "entry-v2": {3, true}} {
+		t.Run(form, func(t *testing.T) {
+			committedReceipts(t, filepath.Join("..", "..", "..", "testdata", "receipts", form), tc.size, tc.project)
+		})
+	}
+}
+
+func committedReceipts(t *testing.T, dir string, size int64, projectBound bool) {
 	b, err := os.ReadFile(filepath.Join(dir, "ledger.pub"))
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +58,7 @@ func TestCommittedReceipts(t *testing.T) {
 			t.Fatalf("%s: %v", receipt, err)
 		}
 		if !got.Record.Bound || got.Record.Schema != 1 || !strings.HasPrefix(got.Record.String("title"), "关于东天街片区房屋征收的决定") ||
-			got.Project.String("department") != "长春市房屋征收经办中心" || got.Checkpoint.Size != 2 {
+			got.Project.String("department") != "长春市房屋征收经办中心" || got.Project.Bound != projectBound || got.Checkpoint.Size != size {
 			t.Errorf("%s proves %+v", receipt, got)
 		}
 		d.SM3[0] ^= 1

@@ -109,14 +109,19 @@ func (e Entry) Get(name string) (string, bool) {
 // Kind is the event the entry records (file, new_version, …).
 func (e Entry) Kind() string { v, _ := e.Get("kind"); return v }
 
+// The names of the fields this reader needs, in every form it knows: form 1
+// ("record <id>", "sha256", "record-sha256", …) is about record versions only;
+// form 2 names its subject ("subject <kind> <id>") and prefixes the content's
+// fields. A later form that keeps these names is read as well.
+
 // Subject is what the entry is about: its kind ("record", "project", …), id
-// and version. Form 1 entries are all about record versions.
+// and version.
 func (e Entry) Subject() (kind, id string, version int) {
 	version, _ = strconv.Atoi(e.value("version"))
 	if id, ok := e.Get("record"); ok {
 		return "record", id, version
 	}
-	kind, id = e.value("subject"), e.value("id")
+	kind, id, _ = strings.Cut(e.value("subject"), " ")
 	return kind, id, version
 }
 
@@ -124,25 +129,34 @@ func (e Entry) Subject() (kind, id string, version int) {
 // record or project version), which binds its metadata to the entry without
 // revealing it.
 func (e Entry) SubjectDigest() (Hash, bool) {
-	for _, name := range []string{"record-sha256", "subject-sha256"} {
-		if v, ok := e.Get(name); ok {
-			h, err := ParseHash(v)
-			return h, err == nil
-		}
-	}
-	return Hash{}, false
+	h, err := ParseHash(e.first("version-sha256", "record-sha256"))
+	return h, err == nil
 }
 
 // Content returns the digests of the content the entry names, when it names
-// one.
+// one (records do).
 func (e Entry) Content() (Digests, bool) {
-	sha, err1 := ParseHash(e.value("sha256"))
-	sm3, err2 := ParseHash(e.value("sm3"))
-	size, err3 := strconv.ParseInt(e.value("size"), 10, 64)
+	sha, err1 := ParseHash(e.first("content-sha256", "sha256"))
+	sm3, err2 := ParseHash(e.first("content-sm3", "sm3"))
+	size, err3 := strconv.ParseInt(e.first("content-size", "size"), 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil || size < 0 {
 		return Digests{}, false
 	}
 	return Digests{SHA256: sha, SM3: sm3, Size: size}, true
+}
+
+// Actor is who made the change ("cli", "system", "account:<id>", …; "" in
+// form 1, which did not record it).
+func (e Entry) Actor() string { return e.value("actor") }
+
+// first returns the value of the first of names the entry has.
+func (e Entry) first(names ...string) string {
+	for _, n := range names {
+		if v, ok := e.Get(n); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // Time is when the event happened (zero when the entry has no readable time).

@@ -119,6 +119,22 @@ func TestParseEntryLenient(t *testing.T) {
 	if e.Time().IsZero() {
 		t.Error("no time")
 	}
+	// The second form, as the ledger writes it now.
+	v2 := fmt.Sprintf("gongshi ledger entry v2\nkind new_version\nsubject record aaaaaaaaaaaaaaaaaaaaaaaaaa\nversion 2\nversion-sha256 %s\ncontent-sha256 %s\ncontent-sm3 %s\ncontent-size 42\nactor account:u-0042\nreason-sha256 %s\ntime 2026-12-01T08:15:02.137Z\n",
+		sum("{}"), content.SHA256, content.SM3, sum("题名错误"))
+	e, err = ParseEntry([]byte(v2))
+	if err != nil || e.Form != 2 || e.Kind() != "new_version" || e.Actor() != "account:u-0042" || e.Time().IsZero() {
+		t.Fatalf("v2: %+v %v", e, err)
+	}
+	if kind, id, version := e.Subject(); kind != "record" || id != "aaaaaaaaaaaaaaaaaaaaaaaaaa" || version != 2 {
+		t.Errorf("v2 subject %s %s %d", kind, id, version)
+	}
+	if d, ok := e.Content(); !ok || d != content {
+		t.Errorf("v2 content %+v %v", d, ok)
+	}
+	if h, ok := e.SubjectDigest(); !ok || h != sum("{}") {
+		t.Errorf("v2 digest %v %v", h, ok)
+	}
 	// A later form with fields this reader has never heard of.
 	future := strings.Replace(v1, "entry v1\n", "entry v7\n", 1) + "witness gongshi.example/w1\nfrobnication 12 34\n"
 	e, err = ParseEntry([]byte(future))
@@ -195,7 +211,7 @@ func TestReceiptBindsProject(t *testing.T) {
 	content := Digests{SHA256: sum("决定书"), SM3: sum("sm3"), Size: 9}
 	proj := `{"schema":1,"code":"CC-2026-001","version":1,"department":"长春市房屋征收经办中心"}`
 	rec := `{"schema":1,"id":"bbbbbbbbbbbbbbbbbbbbbbbbbb","version":1,"project":"CC-2026-001","title":"关于征收的决定"}`
-	pi := l.add(fmt.Sprintf("gongshi ledger entry v2\nkind create\nsubject project\nid CC-2026-001\nversion 1\nsubject-sha256 %s\ntime 2026-12-01T01:00:00.000Z\n", sum(proj)))
+	pi := l.add(fmt.Sprintf("gongshi ledger entry v2\nkind create\nsubject project CC-2026-001\nversion 1\nversion-sha256 %s\nactor cli\ntime 2026-12-01T01:00:00.000Z\n", sum(proj)))
 	ri := l.add(entryV1("bbbbbbbbbbbbbbbbbbbbbbbbbb", 1, content, rec))
 
 	got, err := VerifyReceipt(l.receipt(t, ri, rec, proj, pi), l.verifier, &content)
