@@ -59,6 +59,25 @@ func (a Access) String() string {
 	return fmt.Sprintf("Access(%d)", int(a))
 }
 
+// MarshalText spells the access as String does (none, catalogue, content).
+func (a Access) MarshalText() ([]byte, error) {
+	if a < AccessNone || a > AccessContent {
+		return nil, fmt.Errorf("archive: access %d", int(a))
+	}
+	return []byte(a.String()), nil
+}
+
+// UnmarshalText parses what MarshalText writes.
+func (a *Access) UnmarshalText(b []byte) error {
+	for _, x := range []Access{AccessNone, AccessCatalogue, AccessContent} {
+		if string(b) == x.String() {
+			*a = x
+			return nil
+		}
+	}
+	return fmt.Errorf("archive: unknown access %q", b)
+}
+
 // CatalogueFields are the record fields (JSON names) that AccessCatalogue shows: what
 // a disclosure catalogue (公开目录) lists of a document. Every other field is content.
 func CatalogueFields() []string {

@@ -65,30 +65,31 @@ type Request struct {
 // Result is one page of hits with the counts of everything that matched.
 type Result struct {
 	// Total is how many records match (all of them, not just this page).
-	Total int
+	Total int `json:"total"`
 	// Exact is how many of them hold the query's words as written; the others
 	// hold all its characters, but apart.
-	Exact int
+	Exact int `json:"exact"`
 	// Offset is where the page starts (the request's, bounded).
-	Offset int
-	Hits   []Hit
+	Offset int   `json:"offset"`
+	Hits   []Hit `json:"hits,omitempty"`
 	// Facets count the matching records by value: project, type, city,
 	// district, class, year, and for staff the publication status.
-	Facets Facets
+	Facets Facets `json:"facets,omitempty"`
 	// Took is how long the search took.
-	Took time.Duration
+	Took time.Duration `json:"took_ns"`
 }
 
 // Facets are the counts of the matching records by each filter's values, the
 // largest first (at most MaxFacetValues a facet; the rest are left off).
 type Facets struct {
-	Project     []FacetValue
-	Type        []FacetValue
-	City        []FacetValue
-	District    []FacetValue
-	Class       []FacetValue
-	Year        []FacetValue
-	Publication []FacetValue // staff only
+	Project     []FacetValue `json:"project,omitempty"`
+	Step        []FacetValue `json:"step,omitempty"` // the procedure's steps, from the types
+	Type        []FacetValue `json:"type,omitempty"`
+	City        []FacetValue `json:"city,omitempty"`
+	District    []FacetValue `json:"district,omitempty"`
+	Class       []FacetValue `json:"class,omitempty"`
+	Year        []FacetValue `json:"year,omitempty"`
+	Publication []FacetValue `json:"publication,omitempty"` // staff only
 }
 
 // MaxFacetValues bounds the values listed for one facet.
@@ -96,11 +97,11 @@ const MaxFacetValues = 50
 
 // FacetValue is one value of a facet and how many matching records have it.
 type FacetValue struct {
-	Value string
+	Value string `json:"value"`
 	// Label is the value's name for people where it has one (a type's Chinese
 	// name, a project's name).
-	Label string
-	Count int
+	Label string `json:"label,omitempty"`
+	Count int    `json:"count"`
 }
 
 // Match says how a hit matched.
@@ -118,38 +119,44 @@ const (
 // access does not reach are empty: with archive.AccessCatalogue, the catalogue
 // entry alone (no abstract, keywords, household or pages).
 type Hit struct {
-	ID           string
-	Version      int
-	Project      string
-	ProjectName  string
-	City         string
-	District     string
-	Type         string
-	TypeName     string
-	Title        string
-	DocNumber    string
-	Issuer       string
-	Date         archive.Date
-	Class        archive.Disclosure
-	ArchivalCode string
-	Access       archive.Access
-	Abstract     string
-	Keywords     []string
-	Household    string
-	Pages        int
+	ID           string             `json:"id"`
+	Version      int                `json:"version,omitempty"`
+	Project      string             `json:"project,omitempty"`
+	ProjectName  string             `json:"project_name,omitempty"`
+	City         string             `json:"city,omitempty"`
+	District     string             `json:"district,omitempty"`
+	Type         string             `json:"type,omitempty"`
+	TypeName     string             `json:"type_name,omitempty"`
+	Title        string             `json:"title"`
+	DocNumber    string             `json:"doc_number,omitempty"`
+	Issuer       string             `json:"issuer,omitempty"`
+	Date         archive.Date       `json:"date,omitzero"`
+	Class        archive.Disclosure `json:"class,omitempty"`
+	ArchivalCode string             `json:"archival_code,omitempty"`
+	Access       archive.Access     `json:"access,omitempty"`
+	Abstract     string             `json:"abstract,omitempty"`
+	Keywords     []string           `json:"keywords,omitempty"`
+	Household    string             `json:"household,omitempty"`
+	Pages        int                `json:"pages,omitempty"`
 	// Publication is shown to staff only.
-	Publication archive.PublicationStatus
-	Match       Match
+	Publication archive.PublicationStatus `json:"publication,omitempty"`
+	// FiledAt is when the latest version was filed; PublishedAt when the
+	// publication in force began and FirstPublishedAt when the record was first
+	// published (zero: not published).
+	FiledAt          time.Time `json:"filed_at,omitzero"`
+	PublishedAt      time.Time `json:"published_at,omitzero"`
+	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
+	Match            Match     `json:"match"`
 	// TitleHighlight and AbstractHighlight are the title and (a window of) the
 	// abstract cut where the query matched; concatenated they give the text.
-	TitleHighlight    []Fragment
-	AbstractHighlight []Fragment
+	TitleHighlight    []Fragment `json:"title_highlight,omitempty"`
+	AbstractHighlight []Fragment `json:"abstract_highlight,omitempty"`
 }
 
 // Fragment is a piece of a highlighted text.
 type Fragment struct {
-	Text  string
-	Match bool
+	Text  string `json:"text"`
+	Match bool   `json:"match"`
 }
 
 // Sentinel errors, wrapped with the operation; test with errors.Is.

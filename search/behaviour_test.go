@@ -151,7 +151,8 @@ func TestBehaviour(t *testing.T) {
 func checkFacets(t *testing.T, res Result) {
 	t.Helper()
 	for name, fv := range map[string][]FacetValue{"type": res.Facets.Type, "city": res.Facets.City,
-		"class": res.Facets.Class, "year": res.Facets.Year, "project": res.Facets.Project, "district": res.Facets.District} {
+		"class": res.Facets.Class, "year": res.Facets.Year, "project": res.Facets.Project, "district": res.Facets.District,
+		"step": res.Facets.Step} {
 		n := 0
 		for _, v := range fv {
 			n += v.Count
@@ -255,5 +256,5 @@ func visibleTo(v archive.Viewer, name string) bool {
 }
 
 func facetsEmpty(f Facets) bool {
-	return len(f.Project)+len(f.Type)+len(f.City)+len(f.District)+len(f.Class)+len(f.Year)+len(f.Publication) == 0
+	return len(f.Project)+len(f.Type)+len(f.City)+len(f.District)+len(f.Class)+len(f.Year)+len(f.Publication)+len(f.Step) == 0
 }

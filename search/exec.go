@@ -378,8 +378,26 @@ func (e *engine) facets(res []segResult, staff bool) (Facets, error) {
 			return Facets{}, err
 		}
 		*spec.out = topValues(counts, spec.label)
+		if spec.field == fType {
+			f.Step = e.stepFacet(counts)
+		}
 	}
 	return f, nil
+}
+
+// stepFacet adds the type counts up by the procedure step of each type.
+func (e *engine) stepFacet(types map[string]int) []FacetValue {
+	steps := map[string]int{}
+	for code, n := range types {
+		if t, ok := e.cat.Type(code); ok {
+			steps[t.Step] += n
+		}
+	}
+	names := map[string]string{}
+	for _, st := range e.cat.Steps() {
+		names[st.Code] = st.NameZh
+	}
+	return topValues(steps, func(code string) (string, string) { return code, names[code] })
 }
 
 func (e *engine) typeLabel(code string) (string, string) {
@@ -610,6 +628,7 @@ func (e *engine) hit(ref docRef, viewer archive.Viewer, now time.Time, hl *highl
 		ID: s.ID, Version: s.Version, Project: s.Project, ProjectName: s.ProjectName, City: s.City,
 		District: s.District, Type: s.Type, Title: s.Title, DocNumber: s.DocNumber, Issuer: s.Issuer,
 		Date: s.Date, Class: s.Class, ArchivalCode: s.ArchivalCode, Access: access,
+		FiledAt: s.FiledAt, PublishedAt: s.PublishedAt, FirstPublishedAt: s.FirstPubAt,
 	}
 	if t, ok := e.cat.Type(s.Type); ok {
 		h.TypeName = t.NameZh

@@ -25,11 +25,11 @@ type indexField = index.Field
 
 // RebuildReport says what a rebuild made.
 type RebuildReport struct {
-	Generation string
-	Docs       int
-	Position   int64 // ledger entries applied
-	Took       time.Duration
-	Bytes      int64 // size on disk
+	Generation string        `json:"generation"`
+	Docs       int           `json:"records"`
+	Position   int64         `json:"ledger_entries"` // ledger entries applied
+	Took       time.Duration `json:"took_ns"`
+	Bytes      int64         `json:"bytes"` // size on disk
 }
 
 // Reindex builds a fresh index from the source beside the live one, and makes it

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/search"
+)
+
+// fileTwo files a public decision and a household agreement, and returns their ids.
+func fileTwo(t *testing.T, c *cli) (decision, agreement string) {
+	t.Helper()
+	createProject(t, c)
+	fx := makeIngestFixtures(t)
+	fx.signed(t, "决定.pdf", "decision")
+	fx.signed(t, "协议.pdf", "agreement")
+	id := func(args ...string) string {
+		out, errOut, code := c.run(append(args, "--trust-roots", fx.roots, "--json")...)
+		if code != exitOK {
+			t.Fatalf("ingest: %d\n%s\n%s", code, out, errOut)
+		}
+		var res struct {
+			Record struct {
+				ID string `json:"id"`
+			} `json:"record"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res.Record.ID == "" {
+			t.Fatalf("ingest output: %v\n%s", err, out)
+		}
+		return res.Record.ID
+	}
+	decision = id("ingest", filepath.Join(fx.dir, "决定.pdf"), "--project", "CC-2026-001", "--type", "decision",
+		"--title", "关于东天街片区房屋征收的决定", "--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18",
+		"--issuer", "长春市南关区人民政府", "--abstract", "对东天街片区国有土地上房屋实施征收。", "--keywords", "征收决定、东天街")
+	agreement = id("ingest", filepath.Join(fx.dir, "协议.pdf"), "--project", "CC-2026-001", "--type", "agreement",
+		"--title", "东天街片区房屋征收补偿协议", "--date", "2026-04-01", "--household", "0012")
+	return decision, agreement
+}
+
+func searchJSON(t *testing.T, c *cli, args ...string) (search.Result, string) {
+	t.Helper()
+	out, errOut, code := c.run(append([]string{"search", "--json"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("search %v: %d\n%s\n%s", args, code, out, errOut)
+	}
+	var res search.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("search output: %v\n%s", err, out)
+	}
+	return res, errOut
+}
+
+// search, publish and withdraw from the command line: what the public finds
+// follows the publication state; a household record cannot be published.
+func TestSearchPublishWithdraw(t *testing.T) {
+	for name, newCLI := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := newCLI(t)
+			dec, agr := fileTwo(t, c)
+			res, _ := searchJSON(t, c, "东天街")
+			if res.Total != 2 {
+				t.Fatalf("archivist finds %d, want 2", res.Total)
+			}
+			if res, _ := searchJSON(t, c, "东天街", "--as", "public"); res.Total != 0 {
+				t.Fatalf("the public finds %d unpublished records", res.Total)
+			}
+			out, _, code := c.run("publish", dec)
+			if code != exitOK || !strings.Contains(out, "已公开 published: "+dec) {
+				t.Fatalf("publish: %d\n%s", code, out)
+			}
+			res, _ = searchJSON(t, c, "长征补[2026]12号", "--as", "public")
+			if res.Total != 1 || res.Hits[0].ID != dec || res.Hits[0].Abstract == "" {
+				t.Fatalf("public after publish: %+v", res)
+			}
+			out, _, code = c.run("publish", agr, dec)
+			if code != exitNo || !strings.Contains(out, "拒绝 refused") || !strings.Contains(out, "household") || !strings.Contains(out, "already published") {
+				t.Fatalf("publish of a household record: %d\n%s", code, out)
+			}
+			if res, _ := searchJSON(t, c, "补偿协议", "--as", "public"); res.Total != 0 {
+				t.Fatalf("the household record is public: %+v", res)
+			}
+			if res, _ := searchJSON(t, c, "补偿协议", "--as", "household:CC-2026-001/0012"); res.Total != 1 {
+				t.Fatalf("the household does not find its record: %+v", res)
+			}
+			if _, errOut, code := c.run("withdraw", dec); code != exitOperator || !strings.Contains(errOut, "--reason") {
+				t.Fatalf("withdraw without reason: %d %s", code, errOut)
+			}
+			out, _, code = c.run("withdraw", dec, "--reason", "文号有误")
+			if code != exitOK || !strings.Contains(out, "已撤回 withdrawn") {
+				t.Fatalf("withdraw: %d\n%s", code, out)
+			}
+			if res, _ := searchJSON(t, c, "东天街", "--as", "public"); res.Total != 0 {
+				t.Fatalf("the public still finds the withdrawn record")
+			}
+			// The text output.
+			out, _, code = c.run("search", "征收", "--as", "archivist")
+			if code != exitOK || !strings.Contains(out, "共 2 条") || !strings.Contains(out, "关于东天街片区房屋征收的决定") ||
+				!strings.Contains(out, "withdrawn") || !strings.Contains(out, "分面 facets:") {
+				t.Fatalf("search output:\n%s", out)
+			}
+			// Filters and their errors.
+			if res, _ := searchJSON(t, c, "--type", "agreement"); res.Total != 1 {
+				t.Errorf("--type agreement: %d", res.Total)
+			}
+			for _, bad := range [][]string{{"--class", "secret"}, {"--from", "2026-13-01"}, {"--as", "root"}, {"--sort", "random"}} {
+				if _, errOut, code := c.run(append([]string{"search", "x"}, bad...)...); code != exitOperator || errOut == "" {
+					t.Errorf("%v: %d %s", bad, code, errOut)
+				}
+			}
+			// reindex: a fresh index, the same answers.
+			out, _, code = c.run("reindex")
+			if code != exitOK || !strings.Contains(out, "已重建 reindexed: 2 records") {
+				t.Fatalf("reindex: %d\n%s", code, out)
+			}
+			if res, _ := searchJSON(t, c, "征收"); res.Total != 2 {
+				t.Errorf("after reindex: %d", res.Total)
+			}
+		})
+	}
+}
+
+// While another process holds the index (a serve), search asks it through its
+// API, at the address it left in the lock, and reindex builds beside it; the
+// holder swaps the new index in at its next poll.
+func TestSearchThroughHolder(t *testing.T) {
+	c := backends(t)["fs"](t)
+	dec, _ := fileTwo(t, c)
+	if _, _, code := c.run("publish", dec); code != exitOK {
+		t.Fatal("publish")
+	}
+	ctx := context.Background()
+	cfg := &config{data: c.env["GONGSHI_DATA"]}
+	st, err := cfg.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := env{getenv: func(string) string { return "" }, now: func() time.Time { return c.now }}
+	a, l, err := cfg.archiveOn(ctx, st, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := search.Open(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil), Now: e.now,
+		Holder: search.LockInfo{Command: "serve"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The holder's API, as a serve answers it: the viewer from the token.
+	asked := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked++
+		v := archive.PublicViewer()
+		if r.Header.Get("Authorization") == "Bearer staff-token" {
+			v = archive.StaffViewer(archive.RoleArchivist)
+		}
+		req, err := search.ParseValues(r.URL.Query(), v)
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		res, err := ix.Search(r.Context(), req)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		json.NewEncoder(w).Encode(res)
+	}))
+	defer srv.Close()
+	if err := ix.SetHolder(search.LockInfo{Command: "serve", Server: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	res, errOut := searchJSON(t, c, "东天街")
+	if asked != 1 || !strings.Contains(errOut, "asking it at "+srv.URL) || res.Total != 1 {
+		t.Fatalf("search while held: asked %d, total %d, stderr %s", asked, res.Total, errOut)
+	}
+	c.env["GONGSHI_TOKEN"] = "staff-token"
+	if res, _ := searchJSON(t, c, "东天街"); res.Total != 2 {
+		t.Errorf("with the staff token: %d", res.Total)
+	}
+	// --server names the server outright.
+	if res, _ := searchJSON(t, c, "征收", "--server", srv.URL, "--token", "x"); res.Total != 1 {
+		t.Errorf("--server: %d", res.Total)
+	}
+	// reindex beside the held index; the holder swaps it in.
+	gen := ix.Status().Generation
+	out, _, code := c.run("reindex")
+	if code != exitOK || !strings.Contains(out, "gongshi serve (pid") {
+		t.Fatalf("reindex while held: %d\n%s", code, out)
+	}
+	if _, err := ix.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if g := ix.Status().Generation; g == gen {
+		t.Errorf("the holder did not swap in the new index (%s)", g)
+	}
+	if res, _ := searchJSON(t, c, "东天街"); res.Total != 2 {
+		t.Errorf("after the swap: %d", res.Total)
+	}
+	_ = fmt.Sprint
+}
