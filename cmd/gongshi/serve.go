@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/portal"
+	"github.com/gongshi-archive/gongshi/search"
 )
 
 type serveFlags struct {
@@ -76,25 +76,40 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	idx := portal.NewScanIndex(a, l, func(ctx context.Context, r archive.Record) (archive.RecordState, error) {
-		return a.RecordState(ctx, r.ID)
-	}, e.now)
+	// The search index of this data directory, held by this process alone (a
+	// second serve on the same data directory is refused; gongshi search and
+	// reindex work beside it: search asks this server, reindex builds beside).
+	p := newRebuildProgress(e, "building the search index")
+	sidx, err := search.Open(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),
+		Now: e.now, Log: log, Holder: search.LockInfo{Command: "serve"}, Progress: p.update})
+	p.finish()
+	if err != nil {
+		return err
+	}
+	defer sidx.Close()
+	if err := sidx.SetHolder(search.LockInfo{Command: "serve", Server: "http://" + ln.Addr().String()}); err != nil {
+		return err
+	}
+	idx := portal.NewSearchIndex(sidx, a.Catalogue(), a.RecordState, e.now)
 	srv, err := portal.New(portal.Options{
 		Archive: a, Ledger: l, Tiles: st, Index: idx, Logger: log, Now: e.now, HSTS: fl.hsts,
 		VerifierKey: k.VerifierKey, BaseURL: base,
-		ArchiveStats: func(context.Context) (portal.ArchiveStats, error) { return idx.Stats(), nil },
+		ArchiveStats: func(ctx context.Context) (portal.ArchiveStats, error) {
+			ps, err := a.Projects(ctx)
+			return portal.ArchiveStats{Records: int64(sidx.Status().Docs), Projects: int64(len(ps))}, err
+		},
 	})
 	if err != nil {
 		return err
 	}
-	// The first read of the archive happens before the address is announced;
-	// /readyz says when the index has caught up with the ledger after that.
-	if err := idx.Refresh(ctx); err != nil {
+	// The index catches up with the ledger before the address is announced;
+	// /readyz says when it has caught up after that.
+	if err := sidx.CatchUp(ctx); err != nil {
 		return fmt.Errorf("reading the archive in %s: %w", cfg.where(), err)
 	}
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go idx.Follow(fctx, fl.follow)
+	go sidx.Follow(fctx, fl.follow)
 	fmt.Fprintf(e.stdout, "gongshi: serving %s on http://%s/ (Ctrl-C stops)\n", cfg.where(), ln.Addr())
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
