@@ -143,14 +143,14 @@ func (l *memLedger) Receipt(context.Context, ledger.Located) (ledger.Receipt, er
 }
 
 type loadRow struct {
-	name               string
-	rate, p50, p99     float64 // requests/s, ms
-	bytes              int
-	success            float64
-	ceilingName        string
-	ceilRate, ceilP99  float64
-	ratio              float64
-	statusCodes        map[string]int
+	name              string
+	rate, p50, p99    float64 // requests/s, ms
+	bytes             int
+	success           float64
+	ceilingName       string
+	ceilRate, ceilP99 float64
+	ratio             float64
+	statusCodes       map[string]int
 }
 
 func TestLoad(t *testing.T) {
