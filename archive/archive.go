@@ -388,6 +388,11 @@ func (a *Archive) checkRecord(ctx context.Context, ps *problems, rec Record) err
 	if err := a.projectExists(ctx, rec.Project); err != nil {
 		return err
 	}
+	if rec.PublicCopyOf != "" {
+		if err := a.checkOriginal(ctx, rec); err != nil {
+			return err
+		}
+	}
 	if a.storedRecently(rec.Content) {
 		return nil
 	}
@@ -398,6 +403,28 @@ func (a *Archive) checkRecord(ctx context.Context, ps *problems, rec Record) err
 		return fmt.Errorf("content %s: %w", rec.Content.SHA256, err)
 	}
 	return nil
+}
+
+// checkOriginal checks that the original a public copy names exists, belongs to
+// the copy's project and is not itself a public copy.
+func (a *Archive) checkOriginal(ctx context.Context, rec Record) error {
+	if rec.PublicCopyOf == rec.ID {
+		var ps problems
+		ps.add("public_copy_of", "a record cannot be the public copy of itself")
+		return ps.err("record " + rec.ID)
+	}
+	orig, err := a.Record(ctx, rec.PublicCopyOf)
+	if err != nil {
+		return fmt.Errorf("the original of the public copy: %w", err)
+	}
+	var ps problems
+	if orig.Project != rec.Project {
+		ps.add("public_copy_of", fmt.Sprintf("the original %s belongs to project %s, the copy to %s", orig.ID, orig.Project, rec.Project))
+	}
+	if orig.PublicCopyOf != "" {
+		ps.add("public_copy_of", fmt.Sprintf("%s is itself the public copy of %s: name the original", orig.ID, orig.PublicCopyOf))
+	}
+	return ps.err("record " + rec.ID)
 }
 
 // projectExists returns nil when project code exists, ErrNotFound when it does not.

@@ -65,6 +65,7 @@ type recordWire struct {
 	Format       string          `json:"format,omitempty"`
 	FileName     string          `json:"file_name,omitempty"`
 	Household    string          `json:"household,omitempty"`
+	PublicCopyOf string          `json:"public_copy_of,omitempty"`
 	Content      Digests         `json:"content"`
 	Signatures   json.RawMessage `json:"signatures,omitempty"`
 	Report       json.RawMessage `json:"report,omitempty"`
@@ -115,7 +116,7 @@ func (r Record) wire() (recordWire, error) {
 		Schema: SchemaVersion, ID: r.ID, Version: r.Version, Project: r.Project, Type: r.Type,
 		Title: r.Title, DocNumber: r.DocNumber, Issuer: r.Issuer, Abstract: r.Abstract,
 		Keywords: nilIfEmpty(r.Keywords), Date: r.Date, Disclosure: r.Disclosure, Retention: r.Retention, ArchivalCode: r.ArchivalCode,
-		Pages: r.Pages, Format: r.Format, FileName: r.FileName, Household: r.Household,
+		Pages: r.Pages, Format: r.Format, FileName: r.FileName, Household: r.Household, PublicCopyOf: r.PublicCopyOf,
 		Content: r.Content, Signatures: sig, Report: rep, Supersedes: r.Supersedes,
 		Actor: r.Actor, FiledAt: formatTime(r.FiledAt),
 	}, nil
@@ -139,7 +140,7 @@ func (w recordWire) record() (Record, error) {
 		DocNumber: w.DocNumber, Issuer: w.Issuer, Abstract: w.Abstract,
 		Keywords: nilIfEmpty(w.Keywords), Date: w.Date, Disclosure: w.Disclosure,
 		Retention: w.Retention, ArchivalCode: w.ArchivalCode, Pages: w.Pages,
-		Format: w.Format, FileName: w.FileName, Household: w.Household, Content: w.Content,
+		Format: w.Format, FileName: w.FileName, Household: w.Household, PublicCopyOf: w.PublicCopyOf, Content: w.Content,
 		Signatures: sig, Report: rep, Supersedes: w.Supersedes, Actor: w.Actor, FiledAt: filed,
 	}, nil
 }

@@ -139,6 +139,8 @@ func zhLabel(field string) string {
 		return "文件名"
 	case "household":
 		return "户号"
+	case "public_copy_of":
+		return "公开版本的原件"
 	case "content":
 		return "内容"
 	case "signatures":

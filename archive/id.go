@@ -46,6 +46,7 @@ type recordIdentity struct {
 	Format       string        `json:"format"`
 	FileName     string        `json:"file_name"`
 	Household    string        `json:"household"`
+	PublicCopyOf string        `json:"public_copy_of,omitempty"` // omitted when empty, as Abstract
 	Content      Digests       `json:"content"`
 }
 
@@ -59,7 +60,7 @@ func MetadataDigest(r Record) (Hash, error) {
 		Project: r.Project, Type: r.Type, Title: r.Title, DocNumber: r.DocNumber,
 		Issuer: r.Issuer, Abstract: r.Abstract, Keywords: nilIfEmpty(r.Keywords), Date: r.Date, Disclosure: r.Disclosure, Retention: r.Retention,
 		ArchivalCode: r.ArchivalCode, Pages: r.Pages, Format: r.Format,
-		FileName: r.FileName, Household: r.Household, Content: r.Content,
+		FileName: r.FileName, Household: r.Household, PublicCopyOf: r.PublicCopyOf, Content: r.Content,
 	})
 	if err != nil {
 		return Hash{}, fmt.Errorf("archive: metadata digest: %w", err)

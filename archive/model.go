@@ -145,6 +145,13 @@ type Record struct {
 	FileName string
 	// Household identifies the household (户号) of a per-household document.
 	Household string
+	// PublicCopyOf, when set, makes this record the public copy (公开版本) of the
+	// record with that id: a redacted version of a document whose original holds
+	// personal data, filed by an archivist to be published in its place. The copy
+	// has its own content, digests and ledger entry (which binds this field); it is
+	// of class public whatever its type's default, and belongs to the original's
+	// project. The portal serves the copy where the original may not be shown.
+	PublicCopyOf string
 	// Content are the digests of the document's bytes, stored under ContentKey.
 	Content Digests
 	// Signatures is the signature report that ingest fills in (signers, times,

@@ -190,6 +190,9 @@ func checkSupersedes(ps *problems, version int, s *Supersedes) {
 // ApplyDefaults returns r with the disclosure class and retention period of its type
 // filled in where r leaves them empty.
 func (c *Catalogue) ApplyDefaults(r Record) Record {
+	if r.PublicCopyOf != "" && r.Disclosure == "" {
+		r.Disclosure = Public // a public copy exists to be published
+	}
 	if t, ok := c.Type(r.Type); ok {
 		if r.Disclosure == "" {
 			r.Disclosure = t.Disclosure
@@ -244,7 +247,11 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 	switch {
 	case r.Disclosure != "" && !r.Disclosure.Valid():
 		ps.add("disclosure", fmt.Sprintf("unknown class %q (want one of %v)", r.Disclosure, Disclosures()))
-	case typeOK && disclosure.MoreOpenThan(t.Disclosure):
+	case r.PublicCopyOf != "" && disclosure != Public:
+		ps.add("disclosure", fmt.Sprintf("%s: a public copy (public_copy_of) is of class public", disclosure))
+	case typeOK && disclosure.MoreOpenThan(t.Disclosure) && r.PublicCopyOf == "":
+		// A public copy is the redacted form of its original, made to be
+		// published: the type's class binds the original, not the copy.
 		ps.add("disclosure", fmt.Sprintf("%s is more open than %s, the class of type %s; a record may only be more closed than its type", disclosure, t.Disclosure, t.Code))
 	}
 	retention := r.Retention
@@ -292,6 +299,9 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 	checkFileName(&ps, r.FileName)
 
 	checkText(&ps, "household", r.Household, maxHousehold, mandatory["household"])
+	if r.PublicCopyOf != "" && !ValidRecordID(r.PublicCopyOf) {
+		ps.add("public_copy_of", fmt.Sprintf("%q is not a record id (26 characters of a-z and 2-7)", r.PublicCopyOf))
+	}
 	if r.Household == "" && !mandatory["household"] && disclosure == Household {
 		ps.add("household", "required when the disclosure class is household: it names who may see the record")
 	}

@@ -45,6 +45,7 @@ func columnAliases() map[string]string {
 		"archival_code": "archival_code", "archival-code": "archival_code", "档号": "archival_code",
 		"household": "household", "户号": "household",
 		"abstract": "abstract", "摘要": "abstract", "内容摘要": "abstract",
+		"public_copy_of": "public_copy_of", "公开版本原件": "public_copy_of",
 		"keywords": "keywords", "主题词": "keywords", "关键词": "keywords",
 		// Notes are for people; the archive does not keep them.
 		"note": "", "notes": "", "备注": "",
@@ -425,7 +426,7 @@ func splitKeywords(s string) []string {
 
 // ParseMeta builds a record's metadata from field values named as the flags
 // (project, type, title, doc_number, date, issuer, disclosure, retention,
-// archival_code, household, abstract, keywords). Keywords are one value separated
+// archival_code, household, abstract, keywords, public_copy_of). Keywords are one value separated
 // by commas, semicolons or 、 (as archivists type them), spaces around them
 // trimmed. Values that cannot be parsed are problems; rules of
 // the catalogue are for Check.
@@ -436,6 +437,7 @@ func ParseMeta(f map[string]string) (archive.Record, []string) {
 		DocNumber: archive.NormalizeDocNumber(f["doc_number"]), Issuer: f["issuer"],
 		Household: f["household"], ArchivalCode: f["archival_code"],
 		Abstract: f["abstract"], Keywords: splitKeywords(f["keywords"]),
+		PublicCopyOf: f["public_copy_of"],
 	}
 	if s := f["date"]; s != "" {
 		d, err := archive.ParseDate(s)

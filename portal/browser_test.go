@@ -187,7 +187,7 @@ func TestBrowser(t *testing.T) {
 		before := strings.Count(f.log.String(), `"method":"POST"`)
 		for _, tc := range []struct{ file, want string }{{good, "核验通过"}, {bad, "没有找到这份文件"}} {
 			err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/verify"), chromedp.SetUploadFiles("#file", []string{tc.file}),
-				chromedp.Click("#verify-submit"), chromedp.WaitVisible("#js-result .notice"))
+				chromedp.Click("#verify-submit"), chromedp.WaitVisible(`#js-result[data-state="done"] .notice`))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -91,6 +91,19 @@ func TestNothingHiddenLeaks(t *testing.T) {
 			cases = append(cases, c)
 		}
 	}
+	// A public copy of every record that may have one (not household or
+	// restricted: those are never published), published: its pages are walked
+	// too, and must not let its original's hidden fields through.
+	var copies []archive.Record
+	for _, c := range cases {
+		if c.class == archive.Household || c.class == archive.Restricted {
+			continue
+		}
+		cp := f.file(archive.Record{Project: "CC-2026-001", Type: c.typ, Title: fmt.Sprintf("公开版本%d", len(copies)),
+			PublicCopyOf: c.rec.ID, Household: "公开"}, fmt.Sprintf("redacted copy %d", len(copies)))
+		states[cp.ID] = archive.RecordState{Publication: archive.Published}
+		copies = append(copies, cp)
+	}
 	f.refresh()
 
 	// Every answer the public can get.
@@ -124,6 +137,15 @@ func TestNothingHiddenLeaks(t *testing.T) {
 		paths = append(paths, "/records/"+id, "/en/records/"+id, "/records/"+id+"/file", "/records/"+id+"/receipt",
 			"/verify/sha256/"+c.rec.Content.SHA256.String(), "/search?q="+strings.TrimSuffix(c.catalogue[0], "标题"),
 			"/search?q="+c.content[0])
+	}
+	for _, cp := range copies {
+		paths = append(paths, "/records/"+cp.ID, "/en/records/"+cp.ID, "/records/"+cp.ID+"/file")
+		// A copy's receipt holds its record JSON, which names the original's id
+		// (public_copy_of, bound by the ledger entry): an opaque id, which answers
+		// as absent when the original is hidden. Nothing else of it may be there.
+		w := f.get("/records/" + cp.ID + "/receipt")
+		body := strings.ReplaceAll(w.Body.String(), cp.PublicCopyOf, "")
+		answers = append(answers, "GET /records/"+cp.ID+"/receipt\n"+body)
 	}
 	for _, p := range paths {
 		record("GET "+p, f.get(p))

@@ -161,6 +161,9 @@ func messages() map[Lang]map[string]string {
 			"published_on":             "公开于",
 			"disclosure_clock":         "公开时限",
 			"ledger_entry_n":           "账本第 %d 条",
+			"is_copy":                  "这是公开版本：已隐去个人信息，原件另行归档。",
+			"has_copy":                 "这份文件有公开版本（已隐去个人信息）：",
+			"download_copy":            "下载公开版本",
 		},
 		LangEn: {
 			"site":                     "Housing Expropriation Disclosure",
@@ -314,6 +317,9 @@ func messages() map[Lang]map[string]string {
 			"published_on":             "published",
 			"disclosure_clock":         "disclosure clock",
 			"ledger_entry_n":           "ledger entry %d",
+			"is_copy":                  "This is the public copy: personal data is removed; the original is archived separately.",
+			"has_copy":                 "This document has a public copy with personal data removed:",
+			"download_copy":            "Download the public copy",
 		},
 	}
 }

@@ -32,6 +32,15 @@ type recordData struct {
 	Properties []propertyView
 	Ledger     []ledger.Located
 	Corrected  bool
+	// Copies are the public copies of this record the viewer may see; when
+	// there is one and the viewer is not staff, the download is the copy's.
+	Copies []recordRow
+	// Download is the address of the file the page offers.
+	Download string
+	// Original is the record this one is the public copy of, when the viewer
+	// may know of it; IsCopy says it is a copy even when the original is hidden.
+	Original *recordRow
+	IsCopy   bool
 }
 
 type signatureView struct {
@@ -82,7 +91,11 @@ func (s *Server) recordPage(ctx context.Context, rq *request) (*page, error) {
 	if err != nil && !errors.Is(err, archive.ErrNotFound) {
 		return nil, err
 	}
-	d := recordData{Cat: s.opts.Archive.Catalogue(), Rec: rec, Project: p, Content: access == archive.AccessContent}
+	d := recordData{Cat: s.opts.Archive.Catalogue(), Rec: rec, Project: p, Content: access == archive.AccessContent,
+		Download: "/records/" + rec.ID + "/file"}
+	if err := s.relatives(ctx, rq.Viewer, rec, &d); err != nil {
+		return nil, err
+	}
 	if d.Content {
 		d.Corrected = rec.Supersedes != nil
 		var sigs []ingest.Signature
@@ -100,6 +113,47 @@ func (s *Server) recordPage(ctx context.Context, rq *request) (*page, error) {
 		d.Ledger = locs
 	}
 	return &page{name: "record", Title: rec.Title, Data: d}, nil
+}
+
+// relatives fills in a record's public copies and, for a copy, its original, as
+// far as the viewer may know of them. A copy of a hidden original says only that
+// it is a copy: the original's title is the original's.
+func (s *Server) relatives(ctx context.Context, v Viewer, rec archive.Record, d *recordData) error {
+	if rec.PublicCopyOf != "" {
+		d.IsCopy = true
+		if orig, _, err := s.visibleRecord(ctx, v, rec.PublicCopyOf); err == nil {
+			d.Original = &recordRow{Record: orig}
+		} else if !errors.Is(err, archive.ErrNotFound) {
+			return err
+		}
+	}
+	copies, err := s.publicCopies(ctx, v, rec.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range copies {
+		d.Copies = append(d.Copies, recordRow{Record: c})
+	}
+	if len(copies) > 0 && v.Kind != ViewerStaff {
+		d.Download = "/records/" + copies[0].ID + "/file"
+	}
+	return nil
+}
+
+// publicCopies are the public copies of record id that v may see the content
+// of, newest first.
+func (s *Server) publicCopies(ctx context.Context, v Viewer, id string) ([]archive.Record, error) {
+	res, err := s.opts.Index.Search(ctx, v, Query{PublicCopyOf: id, Sort: "newest", Limit: 10})
+	if err != nil {
+		return nil, err
+	}
+	var out []archive.Record
+	for _, h := range res.Hits {
+		if h.Access == archive.AccessContent && h.Record.PublicCopyOf == id {
+			out = append(out, h.Record)
+		}
+	}
+	return out, nil
 }
 
 // signatureWords says what a signature verdict means for a reader.
@@ -165,6 +219,18 @@ func (s *Server) recordFile(c echo.Context) error {
 	rec, err := s.contentRecord(ctx, c.Param("id"))
 	if err != nil {
 		return err
+	}
+	// Where a public copy exists, everyone but staff gets the copy: the original
+	// holds what the copy redacts.
+	if v := ViewerFrom(ctx); v.Kind != ViewerStaff {
+		copies, err := s.publicCopies(ctx, v, rec.ID)
+		if err != nil {
+			return err
+		}
+		if len(copies) > 0 {
+			c.Response().Header().Set("Cache-Control", cacheControlFor(v))
+			return c.Redirect(http.StatusSeeOther, "/records/"+copies[0].ID+"/file")
+		}
 	}
 	etag := `"` + rec.Content.SHA256.String() + `"`
 	h := c.Response().Header()

@@ -145,3 +145,52 @@ func TestSignatureAndReportShownInPlainWords(t *testing.T) {
 		}
 	}
 }
+
+// A public copy is published in its original's place: the public reads and
+// downloads the copy, never the original of a record its class hides, and a
+// copy of a hidden original does not name it.
+func TestPublicCopies(t *testing.T) {
+	staff := AuthenticatorFunc(func(r *http.Request) (Viewer, bool, error) {
+		if r.Header.Get("X-Test-Staff") == "1" {
+			return Viewer{Kind: ViewerStaff, Account: "a", Roles: []archive.Role{archive.RoleArchivist}}, true, nil
+		}
+		return Viewer{}, false, nil
+	})
+	f := newFixture(t, func(o *Options) { o.Authenticators = []Authenticator{staff} })
+	f.project("CC-2026-001", "东天街片区", "长春市", "南关区")
+	hidden := f.file(archive.Record{Project: "CC-2026-001", Type: "survey_result", Title: "CANARY调查结果张三", Household: "A-1"}, "CANARY original with names")
+	hcopy := f.file(archive.Record{Project: "CC-2026-001", Type: "survey_result", Title: "调查登记结果（公开版本）", PublicCopyOf: hidden.ID}, "redacted survey")
+	if hcopy.Disclosure != archive.Public {
+		t.Fatalf("a public copy is filed as %q", hcopy.Disclosure)
+	}
+	pub := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "征收决定（含附件名单）"}, "CANARY decision with a list of names")
+	pcopy := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "征收决定（公开版本）", PublicCopyOf: pub.ID}, "decision, list removed")
+	f.refresh()
+
+	body := f.mustGet("/records/"+hcopy.ID, 200)
+	if !strings.Contains(body, "这是公开版本") || strings.Contains(body, "CANARY") || strings.Contains(body, hidden.ID) {
+		t.Errorf("the copy of a hidden original: note missing, or it names the original")
+	}
+	if f.get("/records/"+hidden.ID).Code != 404 {
+		t.Error("the hidden original is shown")
+	}
+	if body := f.mustGet("/search?q=调查", 200); !strings.Contains(body, "调查登记结果（公开版本）") || strings.Contains(body, "CANARY") {
+		t.Error("search: the copy is not found, or the original is")
+	}
+	// A public original with a copy: its page and its download give the copy.
+	body = f.mustGet("/records/"+pub.ID, 200)
+	if !strings.Contains(body, "下载公开版本") || !strings.Contains(body, `href="/records/`+pcopy.ID+`/file"`) {
+		t.Error("the original's page does not offer the public copy")
+	}
+	w := f.get("/records/" + pub.ID + "/file")
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/records/"+pcopy.ID+"/file" {
+		t.Fatalf("the original's download: %d %q, want a redirect to the copy", w.Code, w.Header().Get("Location"))
+	}
+	if got := f.get("/records/" + pcopy.ID + "/file").Body.String(); got != "decision, list removed" {
+		t.Fatalf("the copy's download: %q", got)
+	}
+	// Staff get the original.
+	if got := f.get("/records/"+pub.ID+"/file", "X-Test-Staff", "1").Body.String(); got != "CANARY decision with a list of names" {
+		t.Fatalf("staff download of the original: %q", got)
+	}
+}

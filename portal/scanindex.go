@@ -204,7 +204,8 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 			q.Step != "" && sr.step != q.Step,
 			q.City != "" && sr.city != q.City,
 			q.District != "" && sr.district != q.District,
-			q.Year != 0 && r.Date.Year != q.Year:
+			q.Year != 0 && r.Date.Year != q.Year,
+			q.PublicCopyOf != "" && r.PublicCopyOf != q.PublicCopyOf:
 			continue
 		}
 		vis := sr.vis

@@ -44,6 +44,8 @@ type Query struct {
 	City     string
 	District string
 	Year     int
+	// PublicCopyOf finds the public copies of the record with this id.
+	PublicCopyOf string
 	// Sort is "" (relevance, or newest first without Text), "newest" (by filing
 	// time) or "date" (by the document's date, newest first).
 	Sort string

@@ -84,6 +84,7 @@ Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 		{"abstract", "abstract 摘要: a short summary of the content, for search"},
 		{"keywords", "keywords 主题词, separated by commas or 、"},
 		{"file-name", "file name to record (default: the file's own)"},
+		{"public-copy-of", "file this as the public copy 公开版本 (redacted, of class public) of the record with this id"},
 	} {
 		f.StringVar(fl.metaPtr(m.name), m.name, "", m.usage)
 	}

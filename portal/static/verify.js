@@ -150,7 +150,21 @@
     ev.preventDefault();
     const server = document.getElementById("server-result");
     if (server) server.remove();
+    // data-state says when the answer is final ("done"), for people's
+    // assistive tools (aria-busy) and for the browser tests.
+    out.dataset.state = "busy";
+    out.setAttribute("aria-busy", "true");
     try {
+      await check(file, receiptFile);
+    } catch (e) {
+      say((msgs.error || "") + " (" + e.message + ")", "bad");
+    }
+    out.dataset.state = "done";
+    out.setAttribute("aria-busy", "false");
+  });
+
+  async function check(file, receiptFile) {
+    {
       const key = parseKey(form.dataset.key);
       let fileHex = null;
       if (file) {
@@ -183,8 +197,6 @@
       const box = say(any ? msgs.ok : msgs.no, any ? "good" : "bad");
       box.append(el("p", "mono", "SHA-256 " + fileHex));
       body.matches.forEach((m, i) => showMatch(m, results[i]));
-    } catch (e) {
-      say((msgs.error || "") + " (" + e.message + ")", "bad");
     }
-  });
+  }
 })();
