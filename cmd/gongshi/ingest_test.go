@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GONGSHI_TEST_RUN_MAIN") == "1" {
 		main()
 	}
+	if os.Getenv("GONGSHI_TEST_STUBBORN") == "1" {
+		stubborn()
+	}
 	os.Exit(m.Run())
 }
 

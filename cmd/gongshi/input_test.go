@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -340,5 +343,52 @@ func TestVerifyRefusesPipes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// stubborn is a command that ignores its context's end, run in a child process
+// by TestSecondSignalKills.
+func stubborn() {
+	ctx, _ := interruptible(context.Background())
+	fmt.Println("ready")
+	<-ctx.Done()
+	fmt.Println("cancelled")
+	select {}
+}
+
+// The first SIGINT cancels the command's context; a command that does not stop
+// then is ended by the second, with the signal's default action.
+func TestSecondSignalKills(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "GONGSHI_TEST_STUBBORN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	sc := bufio.NewScanner(stdout)
+	expect := func(line string) {
+		t.Helper()
+		if !sc.Scan() || sc.Text() != line {
+			t.Fatalf("child printed %q, want %q (stderr %q)", sc.Text(), line, stderr.String())
+		}
+	}
+	expect("ready")
+	cmd.Process.Signal(syscall.SIGINT)
+	expect("cancelled")
+	cmd.Process.Signal(syscall.SIGINT)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		t.Fatalf("child ended with %v, want killed by SIGINT", err)
+	}
+	if !strings.Contains(stderr.String(), "gongshi: interrupt: stopping (a second signal stops at once)") {
+		t.Errorf("stderr %q", stderr.String())
 	}
 }

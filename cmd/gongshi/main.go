@@ -32,7 +32,7 @@ func interruptible(parent context.Context) (context.Context, func()) {
 		select {
 		case s := <-sigs:
 			signal.Stop(sigs)
-			fmt.Fprintf(os.Stderr, "\ngongshi: %v: stopping; what is done stays done, and the same command run again finishes the rest (a second signal stops at once)\n", s)
+			fmt.Fprintf(os.Stderr, "\ngongshi: %v: stopping (a second signal stops at once)\n", s)
 			cancel()
 		case <-done:
 		}
