@@ -136,6 +136,15 @@ type Locker interface {
 	// SetLegalHold sets (on=true) or clears (on=false) the legal hold of an object.
 	// Setting a hold that is set, or clearing one that is not, is not an error.
 	SetLegalHold(ctx context.Context, key string, on bool) error
+	// ExtendRetention makes the object's retention end no earlier than until:
+	// it sets until when the object has no retention date or an earlier one, in
+	// the object's own mode (the store's default when it has none), and leaves a
+	// later date as it is. A lock only grows: asking for less than the object
+	// has is not an error, and nothing can shorten it. It returns ErrNotFound
+	// when there is no such object. A store that implements Syncer may make the
+	// change durable only at the next Sync, like a deferred put: a caller that
+	// relies on it surviving a power failure calls Sync.
+	ExtendRetention(ctx context.Context, key string, until time.Time) error
 }
 
 // Store is what every storage backend implements. Implementations are safe for
@@ -172,6 +181,33 @@ func Sync(ctx context.Context, s any) error {
 		return sy.Sync(ctx)
 	}
 	return nil
+}
+
+// Versioned is an optional capability of stores that keep every version written
+// under a key, as an S3 bucket with object lock does (object lock turns versioning
+// on). Gongshi writes a key once, and its Delete removes every version, so a
+// key's versions beyond the first were written around Gongshi, with the bucket's
+// own credentials: a raw PUT adds a newer version even over a locked one (the lock
+// protects the version, not the name), and a raw DELETE adds a delete marker. A
+// Versioned store's Get, Stat, Retention, SetLegalHold and ExtendRetention keep
+// to the version Gongshi created, the oldest one, so such writes change nothing
+// that Gongshi reads; its List still names a key by its newest version (and not
+// at all behind a delete marker). Overwrites names the keys that have such
+// writes, for the audit to report.
+type Versioned interface {
+	// Overwrites calls fn, in key order, for each key under prefix that has more
+	// than the one version Gongshi created: newer versions or delete markers.
+	Overwrites(ctx context.Context, prefix string, fn func(Overwrite) error) error
+}
+
+// Overwrite is a key with writes made around Gongshi (see Versioned).
+type Overwrite struct {
+	Key string
+	// Newer counts the versions written after the original, DeleteMarkers the
+	// delete markers.
+	Newer, DeleteMarkers int
+	// Latest is when the newest of those writes was made.
+	Latest time.Time
 }
 
 // Describer is an optional capability: a human description of where the store

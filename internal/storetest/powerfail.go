@@ -444,6 +444,11 @@ func (p *PowerFail) SetLegalHold(ctx context.Context, key string, on bool) error
 	return p.durably(ctx, "set legal hold", key, func() error { return p.under.SetLegalHold(ctx, key, on) })
 }
 
+// ExtendRetention implements blob.Locker, on the object made durable first.
+func (p *PowerFail) ExtendRetention(ctx context.Context, key string, until time.Time) error {
+	return p.durably(ctx, "extend retention", key, func() error { return p.under.ExtendRetention(ctx, key, until) })
+}
+
 // durably makes the object under key durable when it is in memory, then calls
 // fn, which does the operation op on the underlying store, unless the power
 // failed in between.

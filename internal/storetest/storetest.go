@@ -26,10 +26,16 @@ import (
 
 // Raw reaches the bytes of a store behind its back.
 type Raw interface {
-	// Overwrite replaces the object under key with data (on S3, a new version of
-	// the object, which is what readers then get).
+	// Overwrite replaces the object under key with data, as a failing disk or
+	// an intruder with the storage's credentials would. On the filesystem the
+	// file is written in place. On S3 every version of the key is removed (as
+	// the bucket's administrator can while no lock protects it) and data is put:
+	// readers then get data. Over a locked version, which nobody can remove,
+	// data only becomes a newer version, and readers keep to the original
+	// (blob.Versioned).
 	Overwrite(t testing.TB, key string, data []byte)
-	// Remove makes the object under key disappear (on S3, a delete marker).
+	// Remove makes the object under key disappear: on S3 every version is
+	// removed, or, when a lock refuses that, a delete marker is added.
 	Remove(t testing.TB, key string)
 }
 
@@ -123,6 +129,7 @@ func (r s3Raw) name(key string) string { return key + "!" }
 
 func (r s3Raw) Overwrite(t testing.TB, key string, data []byte) {
 	t.Helper()
+	r.removeVersions(key)
 	_, err := r.c.PutObject(context.Background(), r.bucket, r.name(key), bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{})
 	if err != nil {
 		t.Fatalf("overwrite %s: %v", key, err)
@@ -131,9 +138,29 @@ func (r s3Raw) Overwrite(t testing.TB, key string, data []byte) {
 
 func (r s3Raw) Remove(t testing.TB, key string) {
 	t.Helper()
+	if r.removeVersions(key) {
+		return
+	}
 	if err := r.c.RemoveObject(context.Background(), r.bucket, r.name(key), minio.RemoveObjectOptions{}); err != nil {
 		t.Fatalf("remove %s: %v", key, err)
 	}
+}
+
+// removeVersions removes every version of key, bypassing governance retention,
+// and reports whether none is left. A version under compliance retention or a
+// legal hold stays.
+func (r s3Raw) removeVersions(key string) bool {
+	ctx := context.Background()
+	left := false
+	for oi := range r.c.ListObjectsIter(ctx, r.bucket, minio.ListObjectsOptions{Prefix: r.name(key), WithVersions: true, Recursive: true}) {
+		if oi.Err != nil || oi.Key != r.name(key) {
+			continue
+		}
+		if err := r.c.RemoveObject(ctx, r.bucket, oi.Key, minio.RemoveObjectOptions{VersionID: oi.VersionID, GovernanceBypass: true}); err != nil {
+			left = true
+		}
+	}
+	return !left
 }
 
 // Copy makes dst hold what src holds under prefix, behind dst's back: keys that

@@ -63,6 +63,7 @@ func Run(t *testing.T, h Harness) {
 		{"Retention", testRetention},
 		{"RetentionExpires", testRetentionExpires},
 		{"LegalHold", testLegalHold},
+		{"ExtendRetention", testExtendRetention},
 		{"ListOrder", testListOrder},
 		{"ListMany", testListMany},
 		{"CancelMidUpload", testCancel},
@@ -456,6 +457,69 @@ func testLegalHold(t *testing.T, h Harness) {
 	}
 	if err := s.Delete(ctx, "hold/both"); !errors.Is(err, blob.ErrLocked) {
 		t.Fatalf("delete with retention but no hold: %v, want ErrLocked", err)
+	}
+}
+
+// A retention is extended, never shortened, in the object's own mode; an object
+// without one gets one.
+func testExtendRetention(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := context.Background()
+	first := h.now().Add(time.Hour).Truncate(time.Second)
+	later := first.Add(24 * time.Hour)
+	put(t, s, "ext/a", []byte("a"), blob.PutOptions{RetainUntil: first, Mode: blob.Governance})
+	if err := s.ExtendRetention(ctx, "ext/a", later); err != nil {
+		t.Fatalf("extend: %v", err)
+	}
+	r, err := s.Retention(ctx, "ext/a")
+	if err != nil || !r.Until.Equal(later) || r.Mode != blob.Governance {
+		t.Fatalf("after extend: %+v, %v; want until %v, governance", r, err, later)
+	}
+	// Asking for less changes nothing and is not an error.
+	for _, shorter := range []time.Time{first, h.now().Add(time.Minute), h.now().Add(-time.Hour), {}} {
+		if err := s.ExtendRetention(ctx, "ext/a", shorter); err != nil {
+			t.Fatalf("extend to an earlier %v: %v", shorter, err)
+		}
+	}
+	if r, err := s.Retention(ctx, "ext/a"); err != nil || !r.Until.Equal(later) {
+		t.Fatalf("after asking for less: %+v, %v; want until %v kept", r, err, later)
+	}
+	// An object put without retention is locked by the extension.
+	put(t, s, "ext/free", []byte("free"), blob.PutOptions{})
+	if err := s.ExtendRetention(ctx, "ext/free", first); err != nil {
+		t.Fatalf("extend an unlocked object: %v", err)
+	}
+	r, err = s.Retention(ctx, "ext/free")
+	if err != nil || !r.Until.Equal(first) || !r.Mode.Valid() {
+		t.Fatalf("unlocked object after extend: %+v, %v; want until %v in a valid mode", r, err, first)
+	}
+	if err := s.Delete(ctx, "ext/free"); !errors.Is(err, blob.ErrLocked) {
+		t.Fatalf("delete after extend: %v, want ErrLocked", err)
+	}
+	if got := get(t, s, "ext/free"); string(got) != "free" {
+		t.Fatalf("content after extend %q", got)
+	}
+	if err := s.ExtendRetention(ctx, "ext/none", first); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("extend a missing object: %v, want ErrNotFound", err)
+	}
+	if err := s.ExtendRetention(ctx, "ext//bad", first); !errors.Is(err, blob.ErrInvalidKey) {
+		t.Fatalf("extend with a bad key: %v, want ErrInvalidKey", err)
+	}
+	// Racing extensions keep the latest.
+	put(t, s, "ext/race", []byte("r"), blob.PutOptions{})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.ExtendRetention(ctx, "ext/race", first.Add(time.Duration(i)*time.Hour)); err != nil {
+				t.Errorf("racing extend %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if r, err := s.Retention(ctx, "ext/race"); err != nil || !r.Until.Equal(first.Add(7*time.Hour)) {
+		t.Fatalf("after racing extensions: %+v, %v; want the latest, %v", r, err, first.Add(7*time.Hour))
 	}
 }
 

@@ -26,8 +26,9 @@ import (
 //
 //	objects/<key>@   the content, exactly as put; its creation time is the file's
 //	                 mtime, and the extended attributes user.gongshi.meta (checksum,
-//	                 retention) and user.gongshi.hold (present while a legal hold is
-//	                 set) carry its lock state
+//	                 retention, rewritten only to extend the retention) and
+//	                 user.gongshi.hold (present while a legal hold is set) carry its
+//	                 lock state
 //	tmp/             objects being deleted
 //
 // Keeping the lock state in extended attributes of the content file makes an object
@@ -96,7 +97,8 @@ var (
 	_ blob.Syncer    = (*Store)(nil)
 )
 
-// meta is the JSON value of the user.gongshi.meta attribute, written once.
+// meta is the JSON value of the user.gongshi.meta attribute, written at the put
+// and again only by ExtendRetention, with a later date.
 type meta struct {
 	SHA256      string    `json:"sha256,omitempty"`
 	RetainUntil time.Time `json:"retain_until,omitzero"`
@@ -475,15 +477,24 @@ func (s *Store) Retention(ctx context.Context, key string) (blob.Retention, erro
 	return r, nil
 }
 
-// retention reads the lock state from the attributes of an open object.
-func retention(f *os.File) (blob.Retention, error) {
+// readMeta reads the meta attribute of an open object.
+func readMeta(f *os.File) (meta, error) {
 	var m meta
 	b, err := getxattr(f, metaAttr)
 	if err != nil {
-		return blob.Retention{}, fmt.Errorf("attribute %s: %w", metaAttr, err)
+		return meta{}, fmt.Errorf("attribute %s: %w", metaAttr, err)
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return blob.Retention{}, fmt.Errorf("corrupt attribute %s: %w", metaAttr, err)
+		return meta{}, fmt.Errorf("corrupt attribute %s: %w", metaAttr, err)
+	}
+	return m, nil
+}
+
+// retention reads the lock state from the attributes of an open object.
+func retention(f *os.File) (blob.Retention, error) {
+	m, err := readMeta(f)
+	if err != nil {
+		return blob.Retention{}, err
 	}
 	r := blob.Retention{Until: m.RetainUntil, Mode: m.Mode}
 	_, err = getxattr(f, holdAttr)
@@ -550,6 +561,43 @@ func (s *Store) setLegalHold(key string, on bool) error {
 		return err
 	}
 	return s.syncFile(f)
+}
+
+// ExtendRetention implements blob.Locker. The later date replaces the one in the
+// object's meta attribute, under the object's lock, so that two extensions racing
+// keep the later of the two. It is not flushed here: the next Sync (syncfs) makes
+// it durable with everything else, as the contract allows; filing extends the lock
+// of content that a deferred put stored moments before, and one flush serves both.
+func (s *Store) ExtendRetention(ctx context.Context, key string, until time.Time) error {
+	if err := s.extendRetention(key, until); err != nil {
+		return fmt.Errorf("blob/fs: extend retention %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) extendRetention(key string, until time.Time) error {
+	f, err := s.lockObject(key)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	m, err := readMeta(f)
+	if err != nil {
+		return err
+	}
+	until = until.UTC()
+	if !m.RetainUntil.Before(until) {
+		return nil // as long already: a lock only grows
+	}
+	m.RetainUntil = until
+	if m.Mode == "" {
+		m.Mode = s.mode
+	}
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return setxattr(f, metaAttr, mb)
 }
 
 // Delete implements blob.Deleter.

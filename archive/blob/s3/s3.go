@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -21,6 +23,7 @@ import (
 var (
 	_ blob.Store     = (*Store)(nil)
 	_ blob.Describer = (*Store)(nil)
+	_ blob.Versioned = (*Store)(nil)
 )
 
 const (
@@ -39,6 +42,9 @@ const (
 	openTimeout = 20 * time.Second
 	// cleanupTimeout bounds an abort or removal made after the caller's context ended.
 	cleanupTimeout = time.Minute
+	// maxPins bounds the versions remembered (see original): about 100 bytes
+	// each. When full, the memory is cleared and refilled as keys are read.
+	maxPins = 1 << 16
 )
 
 // Config says where the bucket is and how to write to it.
@@ -136,6 +142,20 @@ type Store struct {
 	mode      blob.Mode
 	partSize  int
 	bufs      sync.Pool // *[]byte of partSize
+	// pins remembers the version Gongshi created of keys read lately (key →
+	// pin), so that a read costs one request, not a listing of versions and a
+	// request. It is only a shortcut: a remembered version that is gone (its key
+	// deleted, perhaps made again, by another process) is not found, and the
+	// key's versions are then listed again.
+	pins  sync.Map
+	npins atomic.Int64
+}
+
+// pin is the version of a key that Gongshi created.
+type pin struct {
+	id   string
+	size int64
+	mod  time.Time
 }
 
 // Open connects to the server, checks that it answers and accepts the credentials,
@@ -272,35 +292,97 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Get opens the object for streaming. The request is made before Get returns, so
-// that a missing object is reported here as blob.ErrNotFound.
+// Get opens the version of the object that Gongshi created (see
+// blob.Versioned) for streaming. The request is made before Get returns, so that
+// a missing object is reported here as blob.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := blob.ValidateKey(key); err != nil {
 		return nil, fmt.Errorf("blob/s3: get %s: %w", key, err)
 	}
-	obj, err := s.client.GetObject(ctx, s.bucket, storedName(key), minio.GetObjectOptions{})
-	if err == nil {
-		// GetObject is lazy: Stat makes the request and surfaces a missing key.
-		if _, err = obj.Stat(); err != nil {
-			obj.Close()
+	var out io.ReadCloser
+	err := s.withOriginal(ctx, key, func(p pin, _ bool) error {
+		obj, err := s.client.GetObject(ctx, s.bucket, storedName(key), minio.GetObjectOptions{VersionID: p.id})
+		if err == nil {
+			// GetObject is lazy: Stat makes the request and surfaces a missing version.
+			if _, err = obj.Stat(); err != nil {
+				obj.Close()
+			}
 		}
-	}
+		if err != nil {
+			return mapErr(err)
+		}
+		out = obj
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("blob/s3: get %s: %w", key, mapErr(err))
+		return nil, fmt.Errorf("blob/s3: get %s: %w", key, err)
 	}
-	return obj, nil
+	return out, nil
 }
 
-// Stat describes the object without reading it.
+// Stat describes the version of the object that Gongshi created, without
+// reading it.
 func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
 	if err := blob.ValidateKey(key); err != nil {
 		return blob.Info{}, fmt.Errorf("blob/s3: stat %s: %w", key, err)
 	}
-	oi, err := s.client.StatObject(ctx, s.bucket, storedName(key), minio.StatObjectOptions{})
+	var out blob.Info
+	err := s.withOriginal(ctx, key, func(p pin, listed bool) error {
+		if listed {
+			out = info(key, p.size, p.mod) // the listing of versions just said so
+			return nil
+		}
+		oi, err := s.client.StatObject(ctx, s.bucket, storedName(key), minio.StatObjectOptions{VersionID: p.id})
+		if err != nil {
+			return mapErr(err)
+		}
+		out = info(key, oi.Size, oi.LastModified)
+		return nil
+	})
 	if err != nil {
-		return blob.Info{}, fmt.Errorf("blob/s3: stat %s: %w", key, mapErr(err))
+		return blob.Info{}, fmt.Errorf("blob/s3: stat %s: %w", key, err)
 	}
-	return info(key, oi.Size, oi.LastModified), nil
+	return out, nil
+}
+
+// withOriginal calls fn with the version of key that Gongshi created: the
+// oldest version that is not a delete marker (blob.Versioned), remembered or
+// found by listing the key's versions (listed is then true). When a remembered
+// version is not found, the key's versions are listed again and fn is called
+// once more.
+func (s *Store) withOriginal(ctx context.Context, key string, fn func(p pin, listed bool) error) error {
+	if v, ok := s.pins.Load(key); ok {
+		err := fn(v.(pin), false)
+		if !errors.Is(err, blob.ErrNotFound) {
+			return err
+		}
+		s.pins.Delete(key)
+	}
+	p, err := s.original(ctx, key)
+	if err != nil {
+		return err
+	}
+	if s.npins.Add(1) > maxPins {
+		s.pins.Clear()
+		s.npins.Store(1)
+	}
+	s.pins.Store(key, p)
+	return fn(p, true)
+}
+
+// original lists the versions of key and returns the oldest that is not a
+// delete marker, or blob.ErrNotFound when there is none.
+func (s *Store) original(ctx context.Context, key string) (pin, error) {
+	vs, err := s.versions(ctx, key)
+	if err != nil {
+		return pin{}, err
+	}
+	for i := len(vs) - 1; i >= 0; i-- {
+		if !vs[i].IsDeleteMarker {
+			return pin{id: vs[i].VersionID, size: vs[i].Size, mod: vs[i].LastModified}, nil
+		}
+	}
+	return pin{}, blob.ErrNotFound
 }
 
 // info builds a blob.Info. ModTime is cut to whole seconds because that is all the
@@ -343,12 +425,18 @@ func (s *Store) List(ctx context.Context, prefix, after string, fn func(blob.Inf
 	return nil
 }
 
-// Retention reports the retention and legal hold of the object's current version.
+// Retention reports the retention and legal hold of the version of the object
+// that Gongshi created.
 func (s *Store) Retention(ctx context.Context, key string) (blob.Retention, error) {
 	if err := blob.ValidateKey(key); err != nil {
 		return blob.Retention{}, fmt.Errorf("blob/s3: retention %s: %w", key, err)
 	}
-	ret, err := s.retention(ctx, key, "")
+	var ret blob.Retention
+	err := s.withOriginal(ctx, key, func(p pin, _ bool) error {
+		var err error
+		ret, err = s.retention(ctx, key, p.id)
+		return err
+	})
 	if err != nil {
 		return blob.Retention{}, fmt.Errorf("blob/s3: retention %s: %w", key, err)
 	}
@@ -381,7 +469,8 @@ func (s *Store) retention(ctx context.Context, key, versionID string) (blob.Rete
 	return ret, nil
 }
 
-// SetLegalHold sets or clears the legal hold of the object's current version.
+// SetLegalHold sets or clears the legal hold of the version of the object that
+// Gongshi created.
 func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
 	if err := blob.ValidateKey(key); err != nil {
 		return fmt.Errorf("blob/s3: legal hold %s: %w", key, err)
@@ -390,15 +479,116 @@ func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
 	if on {
 		status = minio.LegalHoldEnabled
 	}
-	err := s.client.PutObjectLegalHold(ctx, s.bucket, storedName(key), minio.PutObjectLegalHoldOptions{Status: &status})
-	if err != nil {
-		if minio.ToErrorResponse(err).Code == "MethodNotAllowed" {
-			// S3's answer when the current version is a delete marker.
-			err = fmt.Errorf("%w (current version is a delete marker)", blob.ErrNotFound)
+	err := s.withOriginal(ctx, key, func(p pin, _ bool) error {
+		err := s.client.PutObjectLegalHold(ctx, s.bucket, storedName(key), minio.PutObjectLegalHoldOptions{VersionID: p.id, Status: &status})
+		if err != nil {
+			return mapErr(err)
 		}
-		return fmt.Errorf("blob/s3: legal hold %s: %w", key, mapErr(err))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("blob/s3: legal hold %s: %w", key, err)
 	}
 	return nil
+}
+
+// ExtendRetention implements blob.Locker on the version of the object that
+// Gongshi created: it reads the version's retention and sets the later date in
+// the same mode (the store's when it has none). The server itself refuses to
+// shorten a retention; this never asks it to. The change is durable on return.
+func (s *Store) ExtendRetention(ctx context.Context, key string, until time.Time) error {
+	if err := blob.ValidateKey(key); err != nil {
+		return fmt.Errorf("blob/s3: extend retention %s: %w", key, err)
+	}
+	// S3 carries the date in whole seconds: round up, never down.
+	until = until.UTC()
+	if t := until.Truncate(time.Second); !t.Equal(until) {
+		until = t.Add(time.Second)
+	}
+	if !until.After(time.Now()) {
+		return nil // a date already past locks nothing, and S3 refuses it
+	}
+	err := s.withOriginal(ctx, key, func(p pin, _ bool) error {
+		cur, err := s.retention(ctx, key, p.id)
+		if err != nil {
+			return err
+		}
+		if !cur.Until.Before(until) {
+			return nil
+		}
+		mode := minio.RetentionMode(s.mode)
+		if cur.Mode != "" {
+			mode = minio.RetentionMode(cur.Mode)
+		}
+		err = s.client.PutObjectRetention(ctx, s.bucket, storedName(key), minio.PutObjectRetentionOptions{
+			VersionID: p.id, Mode: &mode, RetainUntilDate: &until})
+		if err != nil {
+			// Another writer may have extended it further meanwhile, and the
+			// server refuses to shorten that: then there is nothing to do.
+			if now, rerr := s.retention(ctx, key, p.id); rerr == nil && !now.Until.Before(until) {
+				return nil
+			}
+			return mapErr(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("blob/s3: extend retention %s: %w", key, err)
+	}
+	return nil
+}
+
+// Overwrites implements blob.Versioned: one listing of every version under
+// prefix, in key order, each key's versions newest first.
+func (s *Store) Overwrites(ctx context.Context, prefix string, fn func(blob.Overwrite) error) error {
+	if err := blob.ValidatePrefix(prefix); err != nil {
+		return fmt.Errorf("blob/s3: overwrites %s: %w", prefix, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cur blob.Overwrite
+	objects := 0
+	flush := func() error {
+		if cur.Key == "" {
+			return nil
+		}
+		if objects > 0 {
+			cur.Newer = objects - 1
+		} else {
+			cur.Newer = 0
+		}
+		if cur.Newer == 0 && cur.DeleteMarkers == 0 {
+			return nil
+		}
+		return fn(cur)
+	}
+	for oi := range s.client.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+		if oi.Err != nil {
+			return fmt.Errorf("blob/s3: overwrites %s: %w", prefix, mapErr(oi.Err))
+		}
+		key, ok := keyOf(oi.Key)
+		if !ok || !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		if key != cur.Key {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur, objects = blob.Overwrite{Key: key, Latest: oi.LastModified.UTC()}, 0
+		}
+		if oi.IsDeleteMarker {
+			cur.DeleteMarkers++
+		} else {
+			objects++
+		}
+		if oi.LastModified.After(cur.Latest) {
+			cur.Latest = oi.LastModified.UTC()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("blob/s3: overwrites %s: %w", prefix, err)
+	}
+	return flush()
 }
 
 // Delete removes every version of the key, oldest first, after checking that none
@@ -417,12 +607,13 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 func (s *Store) delete(ctx context.Context, key string) error {
+	s.pins.Delete(key)
 	versions, err := s.versions(ctx, key)
 	if err != nil {
 		return err
 	}
-	if len(versions) == 0 || !versions[0].IsLatest || versions[0].IsDeleteMarker {
-		return blob.ErrNotFound
+	if !slices.ContainsFunc(versions, func(v minio.ObjectInfo) bool { return !v.IsDeleteMarker }) {
+		return blob.ErrNotFound // nothing but delete markers: Get finds nothing either
 	}
 	now := time.Now()
 	for _, v := range versions {

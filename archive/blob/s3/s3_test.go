@@ -160,30 +160,135 @@ func TestRawDeleteRefused(t *testing.T) {
 			t.Fatalf("%s: gone after refused removes: %v", key, err)
 		}
 	}
-	// A delete without a version id only hides the object behind a delete marker;
-	// that is why Delete never issues one. Show it, then undo it.
+	// A delete without a version id only adds a delete marker; that is why
+	// Delete never issues one. Reads keep to the version Gongshi created, which
+	// is still there; only the listing, which names keys by their newest
+	// version, loses the key; and Overwrites names it.
 	if err := c.RemoveObject(ctx, s.bucket, storedName("held"), minio.RemoveObjectOptions{}); err != nil {
 		t.Fatalf("raw remove without version: %v", err)
 	}
-	// Behind the marker the key reads as absent for every operation.
-	if _, err := s.Stat(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
-		t.Errorf("stat behind a delete marker: %v, want ErrNotFound", err)
+	if info, err := s.Stat(ctx, "held"); err != nil || info.Size != 4 {
+		t.Errorf("stat behind a delete marker: %+v, %v; want the original", info, err)
 	}
-	if _, err := s.Get(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
-		t.Errorf("get behind a delete marker: %v, want ErrNotFound", err)
+	if got := getString(t, s, "held"); got != "held" {
+		t.Errorf("get behind a delete marker: %q, want the original", got)
 	}
-	if _, err := s.Retention(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
-		t.Errorf("retention behind a delete marker: %v, want ErrNotFound", err)
+	if r, err := s.Retention(ctx, "held"); err != nil || !r.LegalHold {
+		t.Errorf("retention behind a delete marker: %+v, %v; want the original's hold", r, err)
 	}
-	if err := s.SetLegalHold(ctx, "held", false); !errors.Is(err, blob.ErrNotFound) {
-		t.Errorf("clear hold behind a delete marker: %v, want ErrNotFound", err)
-	}
-	if err := s.Delete(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
-		t.Errorf("delete behind a delete marker: %v, want ErrNotFound", err)
+	if err := s.Delete(ctx, "held"); !errors.Is(err, blob.ErrLocked) {
+		t.Errorf("delete behind a delete marker: %v, want ErrLocked", err)
 	}
 	if keys := listKeys(t, s, ""); strings.Join(keys, " ") != "retained" {
 		t.Errorf("list behind a delete marker: %q, want only retained", keys)
 	}
+	if ow := overwrites(t, s, ""); len(ow) != 1 || ow[0].Key != "held" || ow[0].DeleteMarkers != 1 || ow[0].Newer != 0 {
+		t.Errorf("overwrites = %+v, want held with one delete marker", ow)
+	}
+	// Once the hold is lifted, Delete removes the original and the marker.
+	if err := s.SetLegalHold(ctx, "held", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "held"); err != nil {
+		t.Fatalf("delete after the hold is lifted: %v", err)
+	}
+	if _, err := s.Stat(ctx, "held"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("stat after delete: %v, want ErrNotFound", err)
+	}
+	if ow := overwrites(t, s, ""); len(ow) != 0 {
+		t.Errorf("overwrites after delete = %+v, want none", ow)
+	}
+}
+
+// A raw PUT over a locked object adds a newer version (the lock protects the
+// version, not the name): readers keep to the original, which cannot be
+// removed, and Overwrites reports the key.
+func TestRawPutOverLocked(t *testing.T) {
+	srv := testenv.S3(t)
+	s := newStore(t, srv, nil)
+	c := rawClient(t, srv)
+	ctx := context.Background()
+	until := time.Now().Add(time.Hour)
+	if _, err := s.Put(ctx, "ledger/batch/x", strings.NewReader("original"), blob.PutOptions{Size: 8, RetainUntil: until}); err != nil {
+		t.Fatal(err)
+	}
+	orig := currentVersion(t, c, s.bucket, "ledger/batch/x")
+	// Read once, so that the store remembers the version, then overwrite: the
+	// remembered version and a fresh listing must agree.
+	if got := getString(t, s, "ledger/batch/x"); got != "original" {
+		t.Fatalf("before: %q", got)
+	}
+	forged := "forged!!!"
+	if _, err := c.PutObject(ctx, s.bucket, storedName("ledger/batch/x"), strings.NewReader(forged), int64(len(forged)), minio.PutObjectOptions{}); err != nil {
+		t.Fatalf("raw put over a locked object: %v (the server should accept it as a newer version)", err)
+	}
+	if v := currentVersion(t, c, s.bucket, "ledger/batch/x"); v == orig {
+		t.Fatal("the raw put did not make a newer version")
+	}
+	fresh, err := Open(ctx, Config{Endpoint: srv.Endpoint, Bucket: s.bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Insecure: true, Mode: blob.Governance})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]*Store{"remembering": s, "fresh": fresh} {
+		if got := getString(t, st, "ledger/batch/x"); got != "original" {
+			t.Errorf("%s store reads %q, want the original", name, got)
+		}
+		if info, err := st.Stat(ctx, "ledger/batch/x"); err != nil || info.Size != 8 {
+			t.Errorf("%s store stats %+v, %v; want the original's 8 bytes", name, info, err)
+		}
+		if r, err := st.Retention(ctx, "ledger/batch/x"); err != nil || r.Until.Before(until) {
+			t.Errorf("%s store: retention %+v, %v; want the original's", name, r, err)
+		}
+	}
+	// The original cannot be removed, not even through the raw API.
+	if err := c.RemoveObject(ctx, s.bucket, storedName("ledger/batch/x"), minio.RemoveObjectOptions{VersionID: orig}); err == nil {
+		t.Fatal("raw remove of the locked original succeeded")
+	}
+	if err := s.Delete(ctx, "ledger/batch/x"); !errors.Is(err, blob.ErrLocked) {
+		t.Fatalf("delete: %v, want ErrLocked", err)
+	}
+	ow := overwrites(t, s, "ledger/")
+	if len(ow) != 1 || ow[0].Key != "ledger/batch/x" || ow[0].Newer != 1 || ow[0].DeleteMarkers != 0 || ow[0].Latest.IsZero() {
+		t.Fatalf("overwrites = %+v, want ledger/batch/x with one newer version", ow)
+	}
+	if ow := overwrites(t, s, "blobs/"); len(ow) != 0 {
+		t.Fatalf("overwrites under another prefix = %+v", ow)
+	}
+	// Extending the lock extends the original's.
+	later := until.Add(time.Hour).Truncate(time.Second)
+	if err := s.ExtendRetention(ctx, "ledger/batch/x", later); err != nil {
+		t.Fatal(err)
+	}
+	mode, got, err := c.GetObjectRetention(ctx, s.bucket, storedName("ledger/batch/x"), orig)
+	if err != nil || got == nil || !got.Equal(later) || mode == nil || *mode != minio.Governance {
+		t.Fatalf("original's retention after extend: %v %v %v; want governance until %v", mode, got, err, later)
+	}
+}
+
+func getString(t *testing.T, s *Store, key string) string {
+	t.Helper()
+	rc, err := s.Get(context.Background(), key)
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func overwrites(t *testing.T, s *Store, prefix string) []blob.Overwrite {
+	t.Helper()
+	var out []blob.Overwrite
+	if err := s.Overwrites(context.Background(), prefix, func(o blob.Overwrite) error {
+		out = append(out, o)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func listKeys(t *testing.T, s *Store, prefix string) []string {
@@ -199,7 +304,8 @@ func listKeys(t *testing.T, s *Store, prefix string) []string {
 }
 
 // Delete must refuse, and change nothing, when an older, hidden version of the key
-// is locked: removing the current version would bring the old one back.
+// is locked. A put over a delete marker is accepted by the server (create-once
+// sees no current object), but reads keep to the original.
 func TestDeleteRefusesLockedOlderVersion(t *testing.T) {
 	srv := testenv.S3(t)
 	s := newStore(t, srv, nil)
@@ -218,14 +324,11 @@ func TestDeleteRefusesLockedOlderVersion(t *testing.T) {
 	if err := s.Delete(ctx, "k"); !errors.Is(err, blob.ErrLocked) {
 		t.Fatalf("delete: %v, want ErrLocked", err)
 	}
-	rc, err := s.Get(ctx, "k")
-	if err != nil {
-		t.Fatal(err)
+	if got := getString(t, s, "k"); got != "old" {
+		t.Fatalf("after refused delete: %q, want the original, old", got)
 	}
-	got, _ := io.ReadAll(rc)
-	rc.Close()
-	if string(got) != "new" {
-		t.Fatalf("after refused delete: %q, want new", got)
+	if ow := overwrites(t, s, ""); len(ow) != 1 || ow[0].Newer != 1 || ow[0].DeleteMarkers != 1 {
+		t.Fatalf("overwrites = %+v, want k with a newer version and a delete marker", ow)
 	}
 }
 
