@@ -21,6 +21,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
 )
 
 // Kinds of damage Check names. An authoritative object (a batch, a checkpoint) can
@@ -406,8 +407,9 @@ func (c *checker) readCheckpoints(ctx context.Context, list []blob.Info) error {
 				Detail: "the checkpoint's signature by the key does not match its text: it was altered"})
 			continue
 		case errors.Is(err, ErrNotVerified):
+			why, _ := proof.ReasonOf(err)
 			c.add(Finding{Kind: CheckpointForged, Key: info.Key, Index: -1, Blocks: true, Want: want(n), Seen: Seen(raw[i]),
-				Detail: "not a checkpoint of this log signed by its key: " + strings.TrimPrefix(err.Error(), ErrNotVerified.Error()+": ")})
+				Detail: "not a checkpoint of this log signed by its key: " + why.String()})
 			continue
 		case err != nil:
 			c.add(Finding{Kind: CheckpointAltered, Key: info.Key, Index: -1, Blocks: true, Want: want(n), Seen: Seen(raw[i]),
