@@ -43,6 +43,11 @@ type DocType struct {
 	// Mandatory lists record fields (JSON names) that the type requires beyond those
 	// every record requires (see RecordFields).
 	Mandatory []string `json:"mandatory"`
+	// Table: a record of the type may carry a per-household table (Table) beside
+	// its file: the survey results (Decree 590 Art. 15), the preliminary
+	// appraisal (评估办法 Art. 16), the compensation of each household (Art. 29).
+	// Only a type whose class is public or area may have one.
+	Table bool `json:"table,omitempty"`
 }
 
 // catalogueFile is the JSON form of a catalogue.
@@ -139,6 +144,9 @@ func ParseCatalogue(b []byte) (*Catalogue, error) {
 			if !slices.Contains(optionalFields(), m) {
 				at("mandatory field %q is not one of %v", m, optionalFields())
 			}
+		}
+		if t.Table && t.Disclosure != Public && t.Disclosure != Area {
+			at("a per-household table is shown to the project's households: the class must be public or area, not %q", t.Disclosure)
 		}
 	}
 	if len(f.Types) == 0 {

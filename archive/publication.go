@@ -184,8 +184,30 @@ func (a *Archive) PublicationHistory(ctx context.Context, id string) ([]Publicat
 }
 
 // RecordState returns what visibility reads about record id beyond its metadata:
-// its publication status, and when it was first and last published.
+// its publication status, and when it was first and last published; its
+// per-household table's presence and publicity window; the request tickets
+// granted its content. Every part is a chain of ledgered versions.
 func (a *Archive) RecordState(ctx context.Context, id string) (RecordState, error) {
+	st, err := a.publicationState(ctx, id)
+	if err != nil {
+		return RecordState{}, err
+	}
+	t, err := a.Table(ctx, id)
+	switch {
+	case err == nil:
+		st.Table = TableState{Attached: true, Window: t.Window.Window()}
+	case !errors.Is(err, ErrNotFound):
+		return RecordState{}, err
+	}
+	g, err := a.Grants(ctx, id)
+	if err != nil {
+		return RecordState{}, err
+	}
+	st.Grants = g.Tickets
+	return st, nil
+}
+
+func (a *Archive) publicationState(ctx context.Context, id string) (RecordState, error) {
 	p, err := a.Publication(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return RecordState{}, nil

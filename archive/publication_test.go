@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestPublication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, err := a.RecordState(ctx, rec.ID); err != nil || st != (RecordState{}) {
+	if st, err := a.RecordState(ctx, rec.ID); err != nil || !reflect.DeepEqual(st, RecordState{}) {
 		t.Fatalf("state of a filed record: %+v, %v", st, err)
 	}
 	if _, err := a.Withdraw(ctx, rec.ID, ActorCLI, "mistake"); !errors.Is(err, ErrNotPublished) {

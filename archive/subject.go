@@ -24,6 +24,10 @@ const (
 	SubjectHold        SubjectKind = "hold"        // a legal hold on records
 	SubjectPublication SubjectKind = "publication" // the publication state of a record
 	SubjectRequest     SubjectKind = "request"     // a request for disclosure (依申请公开)
+	SubjectTable       SubjectKind = "table"       // a record's per-household table
+	SubjectGrant       SubjectKind = "grant"       // the requests granted a record's content
+	SubjectCode        SubjectKind = "code"        // a household's query code (its hash)
+	SubjectObjection   SubjectKind = "objection"   // a household's re-check and expert-appraisal clock
 )
 
 // subjectSpec is what the archive knows of a subject kind.
@@ -46,10 +50,15 @@ var subjectKinds = []subjectSpec{
 	{SubjectRecord, "records/", ValidRecordID, true},
 	{SubjectProject, "projects/", func(s string) bool { return ValidateProjectCode(s) == nil }, false},
 	{SubjectAccount, "accounts/", validGenericID, false},
-	{SubjectHousehold, "households/", validGenericID, false},
+	// The household register of a project: the id is the project's code.
+	{SubjectHousehold, "households/", func(s string) bool { return ValidateProjectCode(s) == nil }, false},
 	{SubjectHold, "holds/", validGenericID, false},
 	{SubjectPublication, "publications/", ValidRecordID, false}, // the id is the record's
-	{SubjectRequest, "requests/", validGenericID, false},
+	{SubjectRequest, "requests/", ValidTicketID, false},
+	{SubjectTable, "tables/", ValidRecordID, false}, // the id is the record's
+	{SubjectGrant, "grants/", ValidRecordID, false}, // the id is the record's
+	{SubjectCode, "codes/", ValidHouseholdKey, false},
+	{SubjectObjection, "objections/", ValidHouseholdKey, false},
 }
 
 func (k SubjectKind) spec() (subjectSpec, bool) {
@@ -95,6 +104,55 @@ func (k SubjectKind) Prefix() string {
 	s, _ := k.spec()
 	return s.prefix
 }
+
+// ValidHouseholdNumber reports whether hh is a household number (户号) as the
+// household register keeps it: 1 to 24 characters of A-Z, a-z, 0-9 and '-',
+// starting and ending with a letter or digit ("0007", "A-3-201"). It is typed
+// by residents at the query page, so it stays plain.
+func ValidHouseholdNumber(hh string) bool {
+	if hh == "" || len(hh) > 24 || hh[0] == '-' || hh[len(hh)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(hh); i++ {
+		c := hh[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// HouseholdKey is the subject id of household hh of project: "CC-2026-001_0007".
+// Project codes have no '_', so the key splits back at its first one.
+func HouseholdKey(project, hh string) string { return project + "_" + hh }
+
+// ValidHouseholdKey reports whether s is a HouseholdKey of a valid project code
+// and household number.
+func ValidHouseholdKey(s string) bool {
+	p, hh, ok := strings.Cut(s, "_")
+	return ok && ValidateProjectCode(p) == nil && ValidHouseholdNumber(hh)
+}
+
+// ValidTicketID reports whether s is the id of a disclosure request's ticket:
+// the day it was received and six characters of the query-code alphabet,
+// "20261201-K7M3PX" (what a requester reads out on the telephone).
+func ValidTicketID(s string) bool {
+	day, tail, ok := strings.Cut(s, "-")
+	if !ok || len(day) != 8 || !allDigits(day) || len(tail) != 6 {
+		return false
+	}
+	for i := 0; i < len(tail); i++ {
+		if !strings.ContainsRune(CodeAlphabet, rune(tail[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// CodeAlphabet is the alphabet of query codes and ticket ids: digits and
+// capital letters without those a reader takes for another (0 O D Q, 1 I L,
+// 2 Z, 5 S, 6 G, 8 B, U V), 19 symbols, so about 4.25 bits each.
+const CodeAlphabet = "3479ACEFHJKMNPRTWXY"
 
 // validGenericID: 1 to 64 characters of a-z, A-Z, 0-9, '-' and '_', starting with
 // a letter or digit.

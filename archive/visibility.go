@@ -27,11 +27,19 @@ import (
 //   - area: the published content, to the verified households of the record's
 //     project, never to the public (aggregates the portal derives are its business);
 //   - on_request: the published catalogue entry, to anyone; the content only to
-//     whom a request was granted (the request tickets are a later addition to
-//     RecordState);
+//     whom a request was granted (RecordState.Grants: the tickets of 依申请公开);
 //   - household: the content, to that household of that project alone, as soon as it
 //     is filed: it is delivered to the household, never published;
-//   - restricted, or an unknown or empty class: staff only.
+//   - restricted, or an unknown or empty class: staff only;
+//   - a granted request (a ticket in RecordState.Grants) sees the content of a
+//     public, area or on-request record, published or not, until it is disposed
+//     of; a household or restricted record is never granted (ErrNotGrantable);
+//   - a record's per-household table (RecordState.Table), while the record is
+//     shown to its project and the table's publicity window runs: every row
+//     de-identified (TableMasked) to the project's households, the aggregates
+//     (TableAggregates) to the public; the original (TableFull) to archivists
+//     and inspectors always. A table is never shown beyond its record: a
+//     household or on-request record's table is for staff alone.
 
 // Access is how much of a record a viewer may see.
 type Access int
@@ -116,6 +124,9 @@ const (
 	ViewerHousehold
 	// ViewerStaff: a logged-in staff member with a role.
 	ViewerStaff
+	// ViewerRequester: whoever holds the link of a disclosure request's ticket
+	// (依申请公开): the records granted to that ticket.
+	ViewerRequester
 )
 
 // Viewer is who asks. The zero Viewer is the public.
@@ -127,6 +138,8 @@ type Viewer struct {
 	Household string
 	// Role is a staff viewer's role.
 	Role Role
+	// Ticket is a requester's ticket id.
+	Ticket string
 }
 
 // PublicViewer is the viewer nobody logged in is.
@@ -139,6 +152,9 @@ func HouseholdViewer(project, hh string) Viewer {
 
 // StaffViewer is a staff member with role r as a viewer.
 func StaffViewer(r Role) Viewer { return Viewer{Kind: ViewerStaff, Role: r} }
+
+// RequesterViewer is the holder of the link of request ticket id as a viewer.
+func RequesterViewer(ticket string) Viewer { return Viewer{Kind: ViewerRequester, Ticket: ticket} }
 
 // Audience is a group of viewers to whom a record's visibility is granted as a
 // whole. Its text is stable (the search index stores it).
@@ -158,6 +174,9 @@ func AudienceHousehold(code, hh string) Audience {
 // AudienceRole is the staff members with role r.
 func AudienceRole(r Role) Audience { return Audience("role:" + string(r)) }
 
+// AudienceTicket is the holder of request ticket id's link.
+func AudienceTicket(id string) Audience { return Audience("ticket:" + id) }
+
 // Audiences lists the audiences v belongs to. A viewer that is not well formed (a
 // household without project or number, a staff member without a valid role)
 // belongs to the public only, so that a half-filled Viewer never sees more.
@@ -171,6 +190,10 @@ func (v Viewer) Audiences() []Audience {
 	case ViewerStaff:
 		if v.Role.Valid() {
 			out = append(out, AudienceRole(v.Role))
+		}
+	case ViewerRequester:
+		if SubjectRequest.ValidID(v.Ticket) {
+			out = append(out, AudienceTicket(v.Ticket))
 		}
 	}
 	return out
@@ -201,6 +224,17 @@ func (w Window) Contains(t time.Time) bool {
 	return (w.Start.IsZero() || !t.Before(w.Start)) && (w.End.IsZero() || t.Before(w.End))
 }
 
+// TableState is what visibility reads of a record's per-household table (the
+// latest version under tables/<record id>/, see Table).
+type TableState struct {
+	// Attached: the record has a table.
+	Attached bool
+	// Window is the table's publicity period (公示期); the zero Window is always
+	// open. It bounds the table alone: the record itself is governed by
+	// RecordState.Window.
+	Window Window
+}
+
 // RecordState is what visibility reads about a record beyond its metadata. The
 // packages that own each part fill it in (publication here, windows and grants of
 // requests with the households' work, disposal with retention); a new part is a new
@@ -218,6 +252,11 @@ type RecordState struct {
 	// read by Visibility: for the pages that show them and the clocks.
 	PublishedAt      time.Time
 	FirstPublishedAt time.Time
+	// Table is the record's per-household table, if any.
+	Table TableState
+	// Grants are the disclosure-request tickets granted the record's content
+	// (the latest version under grants/<record id>/), sorted.
+	Grants []string
 }
 
 // Grant is what one audience may see of a record.
@@ -226,16 +265,71 @@ type Grant struct {
 	Access   Access
 }
 
+// TableView is how much of a record's per-household table a viewer may see.
+type TableView int
+
+const (
+	// TableNone: nothing of the table, not even that there is one.
+	TableNone TableView = iota
+	// TableAggregates: the figures over all rows (how many households, sums and
+	// means of the public numeric columns), never a row.
+	TableAggregates
+	// TableMasked: every row, de-identified by the table's column policy: public
+	// columns as they are, masked ones masked, private ones left out. A household
+	// of the project also sees its own row's masked columns unmasked.
+	TableMasked
+	// TableFull: the sealed original, every column (staff who may read it; each
+	// read is recorded).
+	TableFull
+)
+
+func (v TableView) String() string {
+	switch v {
+	case TableNone:
+		return "none"
+	case TableAggregates:
+		return "aggregates"
+	case TableMasked:
+		return "masked"
+	case TableFull:
+		return "full"
+	}
+	return fmt.Sprintf("TableView(%d)", int(v))
+}
+
+// TableGrant is what one audience may see of a record's table.
+type TableGrant struct {
+	Audience Audience
+	View     TableView
+}
+
 // Visible is the answer of Visibility: what each audience may see of one record at
 // one moment, and until when that answer holds.
 type Visible struct {
 	// Grants lists the audiences that may see something, in a fixed order.
 	// Audiences not listed may see nothing.
 	Grants []Grant
+	// Tables lists what audiences may see of the record's per-household table
+	// (none when the record has no table).
+	Tables []TableGrant
 	// Until is the first moment after the one asked about at which the answer may
-	// change (a publicity window opening or closing); zero when it holds until the
-	// state changes.
+	// change (a publicity window, the record's or its table's, opening or
+	// closing); zero when it holds until the state changes.
 	Until time.Time
+}
+
+// TableFor returns what viewer v may see of the record's table: the most that
+// any of its audiences may.
+func (s Visible) TableFor(v Viewer) TableView {
+	best := TableNone
+	for _, a := range v.Audiences() {
+		for _, g := range s.Tables {
+			if g.Audience == a && g.View > best {
+				best = g.View
+			}
+		}
+	}
+	return best
 }
 
 // For returns what viewer v may see: the most that any of its audiences may.
@@ -257,6 +351,7 @@ func (s Visible) For(v Viewer) Access {
 func Visibility(rec Record, st RecordState, now time.Time) Visible {
 	var out Visible
 	grant := func(a Audience, x Access) { out.Grants = append(out.Grants, Grant{a, x}) }
+	table := func(a Audience, v TableView) { out.Tables = append(out.Tables, TableGrant{a, v}) }
 
 	// Staff.
 	staffAll := AccessContent
@@ -268,10 +363,22 @@ func Visibility(rec Record, st RecordState, now time.Time) Visible {
 	for _, r := range []Role{RoleSystemAdmin, RoleSecurityOfficer, RoleAuditor} {
 		grant(AudienceRole(r), AccessCatalogue)
 	}
+	if st.Table.Attached && !st.Disposed {
+		table(AudienceRole(RoleArchivist), TableFull)
+		table(AudienceRole(RoleInspector), TableFull)
+	}
 
 	// Everyone else.
 	if st.Disposed {
 		return out
+	}
+	// Granted requests: the record itself, whatever its publication.
+	if grantable(rec.Disclosure) {
+		for _, t := range st.Grants {
+			if SubjectRequest.ValidID(t) {
+				grant(AudienceTicket(t), AccessContent)
+			}
+		}
 	}
 	if rec.Disclosure == Household {
 		// Delivered to the household when filed; never published, so neither
@@ -281,12 +388,7 @@ func Visibility(rec Record, st RecordState, now time.Time) Visible {
 		}
 		return out
 	}
-	switch {
-	case !st.Window.Start.IsZero() && now.Before(st.Window.Start):
-		out.Until = st.Window.Start
-	case !st.Window.End.IsZero() && now.Before(st.Window.End):
-		out.Until = st.Window.End
-	}
+	out.Until = nextChange(now, st.Window, st.Table.Window, st.Table.Attached)
 	if st.Publication != Published || !st.Window.Contains(now) {
 		return out
 	}
@@ -300,7 +402,51 @@ func Visibility(rec Record, st RecordState, now time.Time) Visible {
 	case OnRequest:
 		grant(AudiencePublic, AccessCatalogue)
 	}
+	// The table is shown with its record, to the record's project, while its own
+	// window runs; the public sees only its aggregates.
+	if st.Table.Attached && st.Table.Window.Contains(now) && rec.Project != "" &&
+		(rec.Disclosure == Public || rec.Disclosure == Area) {
+		table(AudienceProject(rec.Project), TableMasked)
+		table(AudiencePublic, TableAggregates)
+	}
 	return out
+}
+
+// nextChange is the first moment after now at which a window (the record's, or
+// its table's when it has one) opens or closes; zero if none lies ahead.
+func nextChange(now time.Time, rec, tab Window, hasTable bool) time.Time {
+	var next time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && now.Before(t) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	consider(rec.Start)
+	consider(rec.End)
+	if hasTable {
+		consider(tab.Start)
+		consider(tab.End)
+	}
+	return next
+}
+
+// grantable reports whether a record of class d may be granted to a request:
+// public, area and on-request records may (a request may ask for what is not yet
+// published, 政府信息公开条例 Art. 27); household records hold one household's
+// personal data, and restricted ones are for staff (Art. 14-16), so a request
+// for them is answered with a reason, never with the record.
+func grantable(d Disclosure) bool { return d == Public || d == Area || d == OnRequest }
+
+// ErrNotGrantable: the record's class forbids granting it to a request.
+var ErrNotGrantable = errors.New("the disclosure class forbids granting it to a request")
+
+// CheckGrantable says whether rec may be granted to a disclosure request, and if
+// not why.
+func CheckGrantable(rec Record) error {
+	if grantable(rec.Disclosure) {
+		return nil
+	}
+	return fmt.Errorf("record %s is of class %q, which is never released on request (a public copy may be): %w", rec.ID, rec.Disclosure, ErrNotGrantable)
 }
 
 // ErrNotPublishable: the record's class forbids publication.
@@ -331,9 +477,12 @@ func (g Grant) String() string { return string(g.Audience) + "=" + g.Access.Stri
 
 // String lists the grants, for test failures and logs.
 func (s Visible) String() string {
-	parts := make([]string, len(s.Grants))
-	for i, g := range s.Grants {
-		parts[i] = g.String()
+	parts := make([]string, 0, len(s.Grants)+len(s.Tables))
+	for _, g := range s.Grants {
+		parts = append(parts, g.String())
+	}
+	for _, g := range s.Tables {
+		parts = append(parts, "table:"+string(g.Audience)+"="+g.View.String())
 	}
 	out := "[" + strings.Join(parts, " ") + "]"
 	if !s.Until.IsZero() {

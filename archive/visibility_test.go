@@ -186,6 +186,9 @@ func TestViewerAudiences(t *testing.T) {
 		{StaffViewer(RoleInspector), "public role:inspector"},
 		{StaffViewer("root"), "public"},
 		{Viewer{Kind: ViewerKind(7), Role: RoleArchivist, Project: "CC-1", Household: "H-1"}, "public"},
+		{RequesterViewer("20261201-K7M3PX"), "public ticket:20261201-K7M3PX"},
+		{RequesterViewer("ticket:x"), "public"},
+		{Viewer{Kind: ViewerRequester}, "public"},
 	} {
 		var got []string
 		for _, a := range tc.v.Audiences() {
@@ -193,6 +196,115 @@ func TestViewerAudiences(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("%+v: %v, want %s", tc.v, got, tc.want)
+		}
+	}
+}
+
+// Granted requests and per-household tables: who sees what of a record whose
+// state grants it to a ticket, or carries a table in a publicity window.
+func TestVisibilityGrantsAndTables(t *testing.T) {
+	now := time.Date(2026, 5, 10, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	const ticket, other = "20260510-K7M3PX", "20260510-ACEFHJ"
+	viewers := []struct {
+		name string
+		v    Viewer
+	}{
+		{"public", PublicViewer()},
+		{"own household", HouseholdViewer("CC-2026-001", "H-0012")},
+		{"stranger", HouseholdViewer("JL-2026-003", "H-0012")},
+		{"archivist", StaffViewer(RoleArchivist)},
+		{"auditor", StaffViewer(RoleAuditor)},
+		{"ticket", RequesterViewer(ticket)},
+		{"other ticket", RequesterViewer(other)},
+		{"malformed ticket", RequesterViewer("../x")},
+	}
+	in := Window{Start: now.Add(-day), End: now.Add(6 * day)}
+	after := Window{Start: now.Add(-8 * day), End: now.Add(-day)}
+	granted := []string{ticket}
+	table := TableState{Attached: true}
+	//                           pub own str arc aud tk  otk bad
+	tests := []struct {
+		name  string
+		class Disclosure
+		st    RecordState
+		want  string // record access per viewer: - c F
+		table string // table view per viewer: - a(ggregates) m(asked) f(ull)
+	}{
+		{"on request, granted, not published", OnRequest, RecordState{Grants: granted}, "---FcF--", "--------"},
+		{"on request, granted, published", OnRequest, RecordState{Publication: Published, Grants: granted}, "cccFcFcc", "--------"},
+		{"public, granted before publication", Public, RecordState{Grants: granted}, "---FcF--", "--------"},
+		{"area, granted", Area, RecordState{Grants: granted}, "---FcF--", "--------"},
+		{"household, granted (never)", Household, RecordState{Grants: granted}, "-F-Fc---", "--------"},
+		{"restricted, granted (never)", Restricted, RecordState{Grants: granted}, "---Fc---", "--------"},
+		{"on request, granted, disposed", OnRequest, RecordState{Grants: granted, Disposed: true}, "---cc---", "--------"},
+		{"malformed ticket in the state", OnRequest, RecordState{Grants: []string{"../x"}}, "---Fc---", "--------"},
+
+		{"area with table, published", Area, RecordState{Publication: Published, Table: table}, "-F-Fc---", "amafaaaa"},
+		{"area with table, unpublished", Area, RecordState{Table: table}, "---Fc---", "---f----"},
+		{"area with table, withdrawn", Area, RecordState{Publication: Withdrawn, Table: table}, "---Fc---", "---f----"},
+		{"area, table in its window", Area, RecordState{Publication: Published, Table: TableState{Attached: true, Window: in}}, "-F-Fc---", "amafaaaa"},
+		{"area, table after its window", Area, RecordState{Publication: Published, Table: TableState{Attached: true, Window: after}}, "-F-Fc---", "---f----"},
+		{"area, record after its window", Area, RecordState{Publication: Published, Window: after, Table: table}, "---Fc---", "---f----"},
+		{"public with table", Public, RecordState{Publication: Published, Table: table}, "FFFFFFFF", "amafaaaa"},
+		{"on request with table (staff only)", OnRequest, RecordState{Publication: Published, Table: table}, "cccFcccc", "---f----"},
+		{"area with table, disposed", Area, RecordState{Publication: Published, Table: table, Disposed: true}, "---cc---", "--------"},
+	}
+	access := map[Access]byte{AccessNone: '-', AccessCatalogue: 'c', AccessContent: 'F'}
+	view := map[TableView]byte{TableNone: '-', TableAggregates: 'a', TableMasked: 'm', TableFull: 'f'}
+	for _, tc := range tests {
+		want, wantT := strings.ReplaceAll(tc.want, " ", ""), strings.ReplaceAll(tc.table, " ", "")
+		if len(want) != len(viewers) || len(wantT) != len(viewers) {
+			t.Fatalf("%s: %d/%d columns, want %d", tc.name, len(want), len(wantT), len(viewers))
+		}
+		rec := Record{ID: "aaaaaaaaaaaaaaaaaaaaaaaaaa", Project: "CC-2026-001", Household: "H-0012", Disclosure: tc.class}
+		vis := Visibility(rec, tc.st, now)
+		var got, gotT []byte
+		for _, v := range viewers {
+			got = append(got, access[vis.For(v.v)])
+			gotT = append(gotT, view[vis.TableFor(v.v)])
+		}
+		if string(got) != want || string(gotT) != wantT {
+			t.Errorf("%s: record %s want %s, table %s want %s (%v)", tc.name, got, want, gotT, wantT, vis)
+		}
+	}
+}
+
+// A table's publicity window closes by itself: Until names its end, and from that
+// moment the project's households and the public see nothing of the table, while
+// the record stays.
+func TestTableWindowCloses(t *testing.T) {
+	w := DateWindow{From: D(2026, 5, 1), To: D(2026, 5, 8)}
+	win := w.Window()
+	cst := time.FixedZone("CST", 8*3600)
+	if want := time.Date(2026, 5, 1, 0, 0, 0, 0, cst); !win.Start.Equal(want) {
+		t.Fatalf("start %v, want %v", win.Start, want)
+	}
+	if want := time.Date(2026, 5, 9, 0, 0, 0, 0, cst); !win.End.Equal(want) {
+		t.Fatalf("end %v, want the midnight after the last day %v", win.End, want)
+	}
+	rec := Record{ID: "aaaaaaaaaaaaaaaaaaaaaaaaaa", Project: "CC-2026-001", Disclosure: Area}
+	st := RecordState{Publication: Published, Table: TableState{Attached: true, Window: win}}
+	hh := HouseholdViewer("CC-2026-001", "0007")
+	for _, tc := range []struct {
+		at    time.Time
+		view  TableView
+		until time.Time
+	}{
+		{win.Start.Add(-time.Second), TableNone, win.Start},
+		{win.Start, TableMasked, win.End},
+		{time.Date(2026, 5, 8, 23, 59, 59, 0, cst), TableMasked, win.End},
+		{win.End, TableNone, time.Time{}},
+	} {
+		vis := Visibility(rec, st, tc.at)
+		if got := vis.TableFor(hh); got != tc.view {
+			t.Errorf("at %v: table %v, want %v", tc.at, got, tc.view)
+		}
+		if got := vis.For(hh); got != AccessContent {
+			t.Errorf("at %v: the record itself %v, want content", tc.at, got)
+		}
+		if !vis.Until.Equal(tc.until) {
+			t.Errorf("at %v: until %v, want %v", tc.at, vis.Until, tc.until)
 		}
 	}
 }
