@@ -146,6 +146,21 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("print", func(t *testing.T) {
+		// Pages print (the print style sheet drops navigation and forms): saved
+		// as A4 PDFs beside the screenshots.
+		for name, path := range map[string]string{"project": pages["project"], "record": pages["record"]} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860), chromedp.Navigate(srv.URL+path)); err != nil {
+				t.Fatal(err)
+			}
+			pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4)))
+			if err != nil || len(pdf) < 1000 || !strings.HasPrefix(string(pdf), "%PDF") {
+				t.Fatalf("%s: print: %v (%d bytes)", path, err, len(pdf))
+			}
+			os.WriteFile(filepath.Join(shots, "print-"+name+".pdf"), pdf, 0o644)
+		}
+	})
+
 	t.Run("large text", func(t *testing.T) {
 		// The base size is 112.5% of the browser's own: 18 px at the default 16,
 		// and it grows with the reader's setting.

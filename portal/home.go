@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
 	"github.com/gongshi-archive/gongshi/archive"
 )
 
@@ -60,6 +63,7 @@ func (s *Server) homePage(ctx context.Context, rq *request) (*page, error) {
 		}
 		d.Cities = addToCity(d.Cities, row)
 	}
+	sortByName(d.Cities)
 	latest, err := s.opts.Index.Search(ctx, rq.Viewer, Query{Sort: "newest", Limit: latestCount})
 	if err != nil {
 		return nil, err
@@ -90,7 +94,21 @@ func (s *Server) projectRow(ctx context.Context, v Viewer, p archive.Project) (p
 	return row, nil
 }
 
-// addToCity puts row under its city and district, keeping both in order of name.
+// sortByName orders cities, districts and projects as Chinese readers expect
+// (by pinyin, as dictionaries and 政务 sites list places), not by code point.
+func sortByName(cities []cityGroup) {
+	col := collate.New(language.SimplifiedChinese)
+	slices.SortStableFunc(cities, func(a, b cityGroup) int { return col.CompareString(a.City, b.City) })
+	for i := range cities {
+		ds := cities[i].Districts
+		slices.SortStableFunc(ds, func(a, b districtGroup) int { return col.CompareString(a.District, b.District) })
+		for j := range ds {
+			slices.SortStableFunc(ds[j].Projects, func(a, b projectRow) int { return col.CompareString(a.Name, b.Name) })
+		}
+	}
+}
+
+// addToCity puts row under its city and district.
 func addToCity(cities []cityGroup, row projectRow) []cityGroup {
 	i, found := slices.BinarySearchFunc(cities, row.City, func(c cityGroup, name string) int { return strings.Compare(c.City, name) })
 	if !found {
