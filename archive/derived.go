@@ -15,7 +15,13 @@ import (
 // are the archive's.
 
 // RecordVersionKey is the key of version n of record id: records/<id>/<n>.json.
-func RecordVersionKey(id string, n int) string { return SubjectRecord.Prefix() + id + "/" + versionName(n) }
+func RecordVersionKey(id string, n int) string { return VersionKey(SubjectRecord, id, n) }
+
+// VersionKey is the key of version n of the subject of kind k and id id
+// (Versions.Key, without an Archive).
+func VersionKey(k SubjectKind, id string, n int) string {
+	return k.Prefix() + id + "/" + versionName(n)
+}
 
 // ContentMarkerKey is the key of the marker that says record id has content h in
 // some version.

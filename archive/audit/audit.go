@@ -20,7 +20,11 @@ const (
 	RecordAltered  = "record_altered"  // a record version differs from its ledger entry, or cannot be decoded
 	RecordMissing  = "record_missing"  // a ledger entry names a record version that is not in the store
 	NotInLedger    = "not_in_ledger"   // a record version has no ledger entry
-	EntryAltered   = ledger.EntryAltered
+	// Project versions.
+	ProjectAltered     = "project_altered"       // a project version differs from its ledger entry, or cannot be decoded
+	ProjectMissing     = "project_missing"       // a ledger entry names a project version that is not in the store
+	ProjectNotInLedger = "project_not_in_ledger" // a project version has no ledger entry
+	EntryAltered       = ledger.EntryAltered
 	// Derived objects.
 	MarkerMissing = "content_marker_missing" // a record version's by-content marker is not stored
 	MarkerExtra   = "content_marker_extra"   // a marker names a record none of whose versions has that content
@@ -73,11 +77,12 @@ type Report struct {
 	// Sample is the fraction of content objects re-read (1 for all).
 	Sample float64 `json:"sample"`
 	// InFlightBound is the age under which an unfinished object is in flight.
-	InFlightBound  string `json:"in_flight_bound"`
-	RecordVersions int    `json:"record_versions"`
-	LedgerEntries  int64  `json:"ledger_entries"`
-	TreeSize       int64  `json:"tree_size"`
-	ContentObjects int    `json:"content_objects"`
+	InFlightBound   string `json:"in_flight_bound"`
+	RecordVersions  int    `json:"record_versions"`
+	ProjectVersions int    `json:"project_versions"`
+	LedgerEntries   int64  `json:"ledger_entries"`
+	TreeSize        int64  `json:"tree_size"`
+	ContentObjects  int    `json:"content_objects"`
 	// Ledger is what the check of the ledger's own objects counted.
 	Ledger *ledger.CheckReport `json:"ledger,omitempty"`
 	// Markers and Claims count the content markers and archival-number claims
@@ -183,13 +188,18 @@ type run struct {
 	failures []Failure
 	// From the ledger: the creation events of record versions, the subject of
 	// every entry, and where the check stopped reading.
-	created  map[versionKey]ledgerEntry
-	subjects map[int64]versionKey
-	lcheck   *ledger.CheckReport
+	created map[versionKey]ledgerEntry
+	// projectEntries are the creation events of project versions.
+	projectEntries map[versionKey]ledgerEntry
+	subjects       map[int64]versionKey
+	lcheck         *ledger.CheckReport
 	// lost are the record versions whose entries the ledger lost with a batch
 	// (their lookup keys say so); lostVersions names those stored.
-	lost         map[versionKey]bool
+	lost         map[string]bool // by lostKey
 	lostVersions []string
+	// altered are the record versions found altered: the checks that read them
+	// (markers, claims) would only repeat the finding.
+	altered map[versionKey]bool
 	// From the records: which versions name which content, the stored
 	// versions, and what the claims need.
 	refs     map[archive.Hash][]ref
@@ -243,14 +253,14 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	r := &run{o: o, st: st, now: o.Now(),
 		rep:     Report{Started: st.Started, Resumed: resumed, Sample: st.Sample, InFlightBound: o.InFlight.String()},
-		created: map[versionKey]ledgerEntry{}, lost: map[versionKey]bool{}, subjects: map[int64]versionKey{},
+		created: map[versionKey]ledgerEntry{}, projectEntries: map[versionKey]ledgerEntry{}, lost: map[string]bool{}, altered: map[versionKey]bool{}, subjects: map[int64]versionKey{},
 		refs: map[archive.Hash][]ref{}, seen: map[versionKey]bool{}, recSeen: map[versionKey]string{}, versions: map[string][]archive.Record{}}
 	// The phases, in the order that lets each rely on the one before: the ledger
 	// before the records (a record version listed after its entry was read is
 	// caught by the second look), the records before their markers and content
 	// (which are stored before the record version).
 	for _, phase := range []func(context.Context) error{
-		r.checkLedger, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent,
+		r.checkLedger, r.checkProjects, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent,
 		r.secondLook, r.repair, r.record,
 	} {
 		if err := phase(ctx); err != nil {

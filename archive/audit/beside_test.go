@@ -146,4 +146,3 @@ func TestSecondLook(t *testing.T) {
 		t.Fatalf("ledger %d → %d: an unconfirmed failure was appended", before, after)
 	}
 }
-

@@ -99,8 +99,8 @@ func (r *run) checkClaims(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		v1 := r.version(id, 1)
-		if v1 == nil || v1.ArchivalCode == "" {
-			continue
+		if v1 == nil || v1.ArchivalCode == "" || r.altered[versionKey{id, 1}] {
+			continue // none, or altered: its claim cannot say more
 		}
 		ac, err := archive.ParseArchivalCode(v1.ArchivalCode)
 		if err != nil {

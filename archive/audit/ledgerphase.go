@@ -24,9 +24,13 @@ func (r *run) checkLedger(ctx context.Context) error {
 			}
 			vk := versionKey{ev.RecordID, ev.Version}
 			r.subjects[i] = vk
-			if subject, _ := ev.Ref(); subject == archive.SubjectRecord &&
-				(ev.Kind == archive.EventFile || ev.Kind == archive.EventNewVersion) {
+			subject, id := ev.Ref()
+			switch {
+			case ev.Kind != archive.EventFile && ev.Kind != archive.EventCreate && ev.Kind != archive.EventNewVersion:
+			case subject == archive.SubjectRecord:
 				r.created[vk] = ledgerEntry{index: i, ev: ev, failure: -1}
+			case subject == archive.SubjectProject:
+				r.projectEntries[versionKey{id, ev.Version}] = ledgerEntry{index: i, ev: ev, failure: -1}
 			}
 			return nil
 		}})
@@ -35,9 +39,7 @@ func (r *run) checkLedger(ctx context.Context) error {
 	}
 	r.lcheck = lc
 	for _, e := range lc.Lost {
-		if e.Subject == archive.SubjectRecord {
-			r.lost[versionKey{e.ID, e.Version}] = true
-		}
+		r.lost[lostKey(e.Subject, e.ID, e.Version)] = true
 	}
 	r.rep.Ledger = lc
 	r.rep.TreeSize = lc.Checkpoint.Size
@@ -55,14 +57,44 @@ func (r *run) checkLedger(ctx context.Context) error {
 			}
 		}
 		n := r.add(f, nil)
-		if vk, ok := r.subjects[lf.Index]; ok && lf.Kind == ledger.EntryAltered {
-			if le, ok := r.created[vk]; ok && le.index == lf.Index {
-				le.failure = n
-				r.created[vk] = le
+		if lf.Kind == ledger.EntryAltered {
+			r.blame(lf.Index, lf.Index+1, n)
+		}
+	}
+	// Entries that do not hash to a signed root, when the tiles could not say
+	// which one was replaced: what differs between them and the versions is
+	// the batch's finding.
+	for _, sr := range lc.Suspect {
+		for i, f := range r.failures {
+			if f.ledger != nil && f.Kind == ledger.BatchAltered && f.ledger.Index >= sr[0] && f.ledger.Index < sr[1] {
+				r.blame(f.ledger.Index, min(sr[1], f.ledger.End), i)
 			}
 		}
 	}
 	return nil
+}
+
+func lostKey(k archive.SubjectKind, id string, n int) string {
+	return fmt.Sprintf("%s %s %d", k, id, n)
+}
+
+// blame links the creation entries in [from, to) to the ledger failure n: a
+// version that differs from such an entry is that failure, not one of its own.
+func (r *run) blame(from, to int64, n int) {
+	for i := from; i < to; i++ {
+		vk, ok := r.subjects[i]
+		if !ok {
+			continue
+		}
+		if le, ok := r.created[vk]; ok && le.index == i {
+			le.failure = n
+			r.created[vk] = le
+		}
+		if le, ok := r.projectEntries[vk]; ok && le.index == i {
+			le.failure = n
+			r.projectEntries[vk] = le
+		}
+	}
 }
 
 // eventFrom is the fixity_failure event of a record version, with the digests its

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
@@ -23,11 +24,13 @@ func (r *run) secondLook(ctx context.Context) error {
 	if r.o.BeforeSecondLook != nil {
 		r.o.BeforeSecondLook()
 	}
-	entered := map[versionKey]bool{}
-	if r.o.Ledger != nil && r.lcheck != nil && r.has(NotInLedger) {
+	// The versions whose entries were appended since the ledger was read.
+	entered := map[string]bool{}
+	if r.o.Ledger != nil && r.lcheck != nil && (r.has(NotInLedger) || r.has(ProjectNotInLedger)) {
 		err := r.o.Ledger.EntriesFrom(ctx, r.lcheck.NextBatch, func(_ int64, text []byte) error {
-			if ev, err := ledger.ParseEntry(text); err == nil && (ev.Kind == archive.EventFile || ev.Kind == archive.EventNewVersion) {
-				entered[versionKey{ev.RecordID, ev.Version}] = true
+			if ev, err := ledger.ParseEntry(text); err == nil && ev.Kind != archive.EventFixityFailure {
+				kind, id := ev.Ref()
+				entered[fmt.Sprintf("%s %s %d", kind, id, ev.Version)] = true
 			}
 			return nil
 		})
@@ -37,7 +40,9 @@ func (r *run) secondLook(ctx context.Context) error {
 	}
 	kept := r.failures[:0:0]
 	for _, f := range r.failures {
-		if f.Kind == NotInLedger && entered[versionKey{f.Record, f.Version}] {
+		switch {
+		case f.Kind == NotInLedger && entered[fmt.Sprintf("%s %s %d", archive.SubjectRecord, f.Record, f.Version)],
+			f.Kind == ProjectNotInLedger && entered[fmt.Sprintf("%s %s %d", archive.SubjectProject, f.event.SubjectID, f.event.Version)]:
 			continue // its entry was appended while the audit looked
 		}
 		same, err := confirm(ctx, r.o.Store, f.Object, f.Seen)
@@ -98,6 +103,10 @@ func confirm(ctx context.Context, st blob.Store, key, seen string) (bool, error)
 	return "sha256:"+hex.EncodeToString(h.Sum(nil)) == seen, nil
 }
 
+// appendBackoff is the first pause before the audit appends its events again,
+// when other writers kept taking the ledger's next index (ledger.ErrConflict).
+const appendBackoff = 100 * time.Millisecond
+
 // record appends the confirmed failures that concern record versions to the
 // ledger, all in one batch; or, when the ledger itself is damaged, appends nothing
 // and stores a damage notice, which makes the ledger refuse appends until an
@@ -140,8 +149,20 @@ func (r *run) record(ctx context.Context) error {
 	if len(events) == 0 {
 		return nil
 	}
-	// Their time is the run's start, so that a resumed run appends each one once.
+	// Their time is the run's start, so that a resumed run appends each one once
+	// (and a retry too). Writers that keep winning the race for the next index
+	// are waited out a little.
 	idx, err := r.o.Journal.AppendAll(ctx, events)
+	for pause := appendBackoff; errors.Is(err, ledger.ErrConflict) && pause < 16*appendBackoff; pause *= 2 {
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		idx, err = r.o.Journal.AppendAll(ctx, events)
+	}
 	if err != nil {
 		r.rep.LedgerError = err.Error()
 		return nil

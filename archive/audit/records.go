@@ -63,13 +63,19 @@ func (r *run) explainHoles() {
 	}
 }
 
-func (r *run) readRecords(ctx context.Context, vs []archive.RecordVersionInfo) ([][]byte, error) {
+func (r *run) readRecords(ctx context.Context, vs []archive.VersionInfo) ([][]byte, error) {
+	return r.readVersions(ctx, vs, r.o.Archive.RecordVersionBytes)
+}
+
+// readVersions reads the stored versions vs on parallel readers; one removed
+// since the listing reads as nil (reported as missing if its entry says so).
+func (r *run) readVersions(ctx context.Context, vs []archive.VersionInfo, get func(context.Context, string, int) ([]byte, error)) ([][]byte, error) {
 	raw := make([][]byte, len(vs))
 	errs := make([]error, len(vs))
 	inParallel(len(vs), 2*r.o.Workers, func(i int) {
-		raw[i], errs[i] = r.o.Archive.RecordVersionBytes(ctx, vs[i].ID, vs[i].Version)
+		raw[i], errs[i] = get(ctx, vs[i].ID, vs[i].Version)
 		if errors.Is(errs[i], archive.ErrNotFound) {
-			raw[i], errs[i] = nil, nil // removed since the listing: reported as missing if its entry says so
+			raw[i], errs[i] = nil, nil
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
@@ -117,6 +123,7 @@ func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {
 		if inLedger {
 			f.Want = fmt.Sprintf("the record version whose SHA-256 is %s (ledger entry %d)", le.ev.RecordDigest, le.index)
 		}
+		r.altered[vk] = true
 		r.add(f, eventFrom(le, inLedger, r.st))
 		return
 	case inLedger && le.failure >= 0:
@@ -125,7 +132,7 @@ func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {
 		ev, _ := archive.RecordEvent(archive.EventFixityFailure, rec)
 		ev.Time = r.st.Started
 		r.failures[le.failure].event = &ev
-	case !inLedger && r.lost[vk]:
+	case !inLedger && r.lost[lostKey(archive.SubjectRecord, v.ID, v.Version)]:
 		// Its entry is in a batch that is gone: the hole is the finding.
 		r.lostVersions = append(r.lostVersions, fmt.Sprintf("%s version %d", v.ID, v.Version))
 	case !inLedger:
@@ -142,12 +149,14 @@ func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {
 		f.Kind = RecordAltered
 		f.Detail = fmt.Sprintf("the stored record version has SHA-256 %s, its ledger entry %d says %s", sum, le.index, le.ev.RecordDigest)
 		f.Want = fmt.Sprintf("the record version whose SHA-256 is %s", le.ev.RecordDigest)
+		r.altered[vk] = true
 		r.add(f, eventFrom(le, true, r.st))
 	case le.ev.Content != rec.Content:
 		f.Kind = RecordAltered
 		f.Detail = fmt.Sprintf("the record version's content digests (SHA-256 %s, SM3 %s, %d bytes) differ from those of its ledger entry %d (SHA-256 %s, SM3 %s, %d bytes)",
 			rec.Content.SHA256, rec.Content.SM3, rec.Content.Size, le.index, le.ev.Content.SHA256, le.ev.Content.SM3, le.ev.Content.Size)
 		f.Want = fmt.Sprintf("content SHA-256 %s, SM3 %s, %d bytes", le.ev.Content.SHA256, le.ev.Content.SM3, le.ev.Content.Size)
+		r.altered[vk] = true
 		r.add(f, eventFrom(le, true, r.st))
 	}
 	r.refs[rec.Content.SHA256] = append(r.refs[rec.Content.SHA256], ref{v.ID, v.Version, rec.Content, sum})

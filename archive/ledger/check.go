@@ -77,8 +77,10 @@ type Finding struct {
 	Derived bool `json:"derived,omitempty"`
 	// Blocks: while the object is damaged the log appends nothing (ErrDamaged).
 	Blocks bool `json:"blocks_appends,omitempty"`
-	// Index is the entry concerned, or -1.
+	// Index is the entry concerned, or -1; for a batch, its first entry, and End
+	// the one after its last.
 	Index int64 `json:"index"`
+	End   int64 `json:"-"`
 	// Object is the store key whose state is the finding (Key, or the batch
 	// of an entry), and Seen what it held when Check looked: Absent, Present
 	// (not read), or the SHA-256 of its bytes (Seen). A second look that finds
@@ -120,6 +122,9 @@ type CheckReport struct {
 	Findings []Finding `json:"findings"`
 	// Unchecked says what could not be checked, and why ("" when all was).
 	Unchecked string `json:"unchecked,omitempty"`
+	// Suspect are the ranges of entries [from, to) that could not be
+	// authenticated because they do not hash to a signed root (BatchAltered).
+	Suspect [][2]int64 `json:"suspect,omitempty"`
 	// Lost are the record versions whose lookup keys point into entries that
 	// are in no batch (BatchMissing): their entries were lost with the batch.
 	Lost []LostEntry `json:"lost,omitempty"`
@@ -449,7 +454,19 @@ func (c *checker) missingCheckpoints(ctx context.Context) error {
 			}
 		}
 		last := k == len(c.batches)-1 && b.end > c.rep.Checkpoint.Size
-		if last && c.now.Sub(b.mod) < c.o.InFlight {
+		if last && c.l.versions {
+			forged, err := c.forgedBatch(ctx, b)
+			if err != nil {
+				return err
+			}
+			if forged != "" {
+				c.add(Finding{Kind: BatchExtra, Key: b.key, Index: b.start, Blocks: true, Seen: b.seen,
+					Detail: fmt.Sprintf("the last batch (entries %d to %d), which no checkpoint covers, %s: a writer stores every version before its entry, so this batch is not a writer's, and the log will not sign it", b.start, b.end-1, forged),
+					Want:   "no object"})
+				continue
+			}
+		}
+		if d := c.now.Sub(b.mod); last && d < c.o.InFlight && d > -c.o.InFlight {
 			c.rep.InFlight = append(c.rep.InFlight, checkpointKey(b.end))
 			continue
 		}
@@ -462,6 +479,26 @@ func (c *checker) missingCheckpoints(ctx context.Context) error {
 		c.add(f)
 	}
 	return nil
+}
+
+// forgedBatch says what is wrong with the unsigned batch b ("" when it stands).
+func (c *checker) forgedBatch(ctx context.Context, b batchInfo) (string, error) {
+	entries, err := c.l.readBatch(ctx, b.start)
+	switch {
+	case errors.Is(err, blob.ErrNotFound), errors.Is(err, ErrCorrupt):
+		return "", nil // gone since, or altered (named above)
+	case err != nil:
+		return "", fmt.Errorf("ledger: check: %w", err)
+	}
+	err = c.l.unsignedBatchStands(ctx, entries)
+	var se *storeError
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.As(err, &se):
+		return "", fmt.Errorf("ledger: check: %w", err)
+	}
+	return err.Error(), nil
 }
 
 // ---- the authenticated tree ----
@@ -571,9 +608,10 @@ func (c *checker) bracket(mem memHashes, known int64) {
 			continue
 		}
 		want := c.cps[n].Root
+		c.rep.Suspect = append(c.rep.Suspect, [2]int64{ok, n})
 		for _, b := range c.batches {
 			if b.end > ok && b.start < n {
-				c.add(Finding{Kind: BatchAltered, Key: b.key, Index: b.start, Blocks: true, Seen: b.seen,
+				c.add(Finding{Kind: BatchAltered, Key: b.key, Index: b.start, End: b.end, Blocks: true, Seen: b.seen,
 					Want: fmt.Sprintf("entries whose tree has the root %s of the signed checkpoint of size %d", rootB64(want), n),
 					Detail: fmt.Sprintf("entries %d to %d do not hash to the root of the signed checkpoint of size %d (those up to %d do); the tiles, damaged too, cannot say which entry was replaced",
 						b.start, b.end-1, n, ok)})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 )
 
@@ -185,6 +187,22 @@ func (l *Log) appendable(ctx context.Context, beyond []int64) error {
 			return fmt.Errorf("ledger: load: %w", err)
 		}
 	}
+	if len(beyond) > 0 && l.versions {
+		// The last batch has no checkpoint yet: completing it signs it. A writer
+		// stores every version before its entry, so a batch naming a version that
+		// is not stored as it says is not a writer's.
+		entries, err := l.readBatch(ctx, beyond[len(beyond)-1])
+		if err != nil {
+			return fmt.Errorf("ledger: load: %w", err)
+		}
+		if err := l.unsignedBatchStands(ctx, entries); err != nil {
+			var se *storeError
+			if errors.As(err, &se) {
+				return fmt.Errorf("ledger: load: %w", err)
+			}
+			return damaged("the batch %s, beyond the latest signed checkpoint, %v: it is not signed", batchKey(beyond[len(beyond)-1]), err)
+		}
+	}
 	if l.size > 0 {
 		if err := l.batchEndsAt(ctx, l.size); err != nil {
 			var se *storeError
@@ -200,6 +218,33 @@ func (l *Log) appendable(ctx context.Context, beyond []int64) error {
 	}
 	if n != nil && n.Damaged {
 		return damaged("the audit of %s found %s", n.Time.Format(time.RFC3339), strings.Join(n.Objects, ", "))
+	}
+	return nil
+}
+
+// unsignedBatchStands checks the entries of a batch that no checkpoint covers
+// yet: every entry that makes a version names one stored with that digest.
+// Errors reading the store are *storeError.
+func (l *Log) unsignedBatchStands(ctx context.Context, entries [][]byte) error {
+	for _, e := range entries {
+		ev, err := ParseEntry(e)
+		if err != nil {
+			return fmt.Errorf("holds an entry that is not in the ledger's form (%v)", err)
+		}
+		if ev.Kind != archive.EventFile && ev.Kind != archive.EventCreate && ev.Kind != archive.EventNewVersion {
+			continue
+		}
+		kind, id := ev.Ref()
+		key := archive.VersionKey(kind, id, ev.Version)
+		b, err := readAll(ctx, l.store, key)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			return fmt.Errorf("names %s, which is not stored", key)
+		case err != nil:
+			return &storeError{fmt.Errorf("%s: %w", key, err)}
+		case sha256.Sum256(b) != ev.RecordDigest:
+			return fmt.Errorf("names %s with SHA-256 %s, which is not what is stored", key, ev.RecordDigest)
+		}
 	}
 	return nil
 }

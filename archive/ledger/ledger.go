@@ -71,6 +71,12 @@ type Options struct {
 	// Now is the clock that grants' expiry is written and read by; nil means
 	// time.Now.
 	Now func() time.Time
+	// Versions says that the store also holds the versions the entries name,
+	// at archive.VersionKey (as the archive's store does): then a batch that no
+	// checkpoint covers yet is completed (signed) only when every version its
+	// entries make is stored with the digest the entry says, so that a batch
+	// forged at the end of the log is refused (ErrDamaged), never signed.
+	Versions bool
 }
 
 // Log is the ledger over a blob.Store. It is safe for concurrent use; concurrent
@@ -85,6 +91,7 @@ type Log struct {
 	// beforeBatchPut, when set (by tests), is called with the lease held, just
 	// before the batch at start is put.
 	beforeBatchPut func(start int64)
+	versions       bool // Options.Versions
 
 	qmu   sync.Mutex // guards queue
 	queue []*request
@@ -105,7 +112,7 @@ var _ archive.Journal = (*Log)(nil)
 // store is read on first use.
 func New(st blob.Store, opts Options) *Log {
 	l := &Log{store: st, key: opts.Key, maxBatch: opts.MaxBatch, tiles: newTileReader(st),
-		lease: newLeaser(st, opts.LeaseTTL, opts.LeaseWait, opts.Now)}
+		lease: newLeaser(st, opts.LeaseTTL, opts.LeaseWait, opts.Now), versions: opts.Versions}
 	if l.maxBatch <= 0 {
 		l.maxBatch = defaultMaxBatch
 	}
@@ -716,7 +723,7 @@ func (l *Log) refresh(ctx context.Context) error {
 			return fmt.Errorf("ledger: load %s: %w (is this the data directory's key for this store?)", last, err)
 		}
 		if n, _ := parseIndexKey(last, checkpointPrefix); n != cp.Size {
-			return fmt.Errorf("ledger: load %s: %w: it says size %d", last, ErrCorrupt, cp.Size)
+			return fmt.Errorf("ledger: load %s: %w (%w): it holds the signed checkpoint of size %d, not of %d", last, ErrDamaged, ErrCorrupt, cp.Size, n)
 		}
 		if l.loaded && l.size > 0 {
 			proof, err := tlog.ProveTree(cp.Size, l.size, l.hashReader(ctx, tlog.Tree{N: cp.Size, Hash: cp.Root}))

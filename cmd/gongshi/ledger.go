@@ -63,7 +63,7 @@ func (c *config) archiveOn(ctx context.Context, st blob.Store, e env) (*archive.
 	if err != nil {
 		return nil, nil, err
 	}
-	l := ledger.New(st, ledger.Options{Key: k})
+	l := ledger.New(st, ledger.Options{Key: k, Versions: true})
 	return archive.New(st, archive.Options{Now: e.now, Journal: l, Actor: archive.ActorCLI}), l, nil
 }
 
