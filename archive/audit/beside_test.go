@@ -38,21 +38,22 @@ func (w writer) file(ctx context.Context, series string, n int) error {
 	return err
 }
 
-// Audits running beside a batch that files all the while (one writer, filing on
-// parallel workers as ingest does) find nothing wrong, append nothing to the
+// Audits running beside writers that file all the while (three processes, each
+// on two workers, as ingest does) find nothing wrong, append nothing to the
 // ledger, and make no filing fail: every record version without its entry yet is
-// young, or gains its entry before the second look. (Several writers at once
-// contend for the ledger among themselves: the append lease settles that.)
+// young, or gains its entry before the second look.
 func TestAuditBesideWriters(t *testing.T) {
-	const writers, perWriter = 4, 40
+	const processes, workers, perWorker = 3, 2, 10
+	const writers, perWriter = processes * workers, perWorker
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixtureAt(t, b, 0, time.Now)
 			var wg sync.WaitGroup
 			errs := make(chan error, writers*perWriter)
-			wr := newWriter(t, f)
+			procs := []writer{newWriter(t, f), newWriter(t, f), newWriter(t, f)}
 			for w := 0; w < writers; w++ {
+				wr := procs[w%processes]
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
