@@ -159,6 +159,13 @@ func (vs *Versions[T]) put(ctx context.Context, v T) (T, error) {
 	if err != nil {
 		return zero, err
 	}
+	// A journal that would refuse the event (a damaged ledger) says so first:
+	// nothing is stored that the ledger cannot record.
+	if r, ok := vs.a.journalTo.(interface{ Ready(context.Context) error }); ok {
+		if err := r.Ready(ctx); err != nil {
+			return zero, err
+		}
+	}
 	err = vs.a.put(ctx, vs.Key(id, n), b, true)
 	if errors.Is(err, blob.ErrExists) {
 		stored, raw, gerr := vs.get(ctx, id, n)

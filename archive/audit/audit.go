@@ -112,6 +112,9 @@ type Report struct {
 	// that makes the ledger refuse appends until it is whole again.
 	LedgerDamaged bool   `json:"ledger_damaged,omitempty"`
 	DamageNotice  string `json:"damage_notice,omitempty"`
+	// WholeNotice is the key of the notice that says the ledger is whole again,
+	// when an earlier audit had found it damaged: appends resume.
+	WholeNotice string `json:"whole_notice,omitempty"`
 	// LedgerError says why failures could not be appended to the ledger.
 	LedgerError string `json:"ledger_error,omitempty"`
 	// OK: nothing wrong was found (or all of it was derived and repaired) and

@@ -130,10 +130,12 @@ func (r *run) record(ctx context.Context) error {
 		return nil
 	}
 	if r.o.Ledger != nil && r.lcheck != nil && !r.lcheck.Damaged() {
-		if _, err := r.o.Ledger.RecordWhole(ctx, r.st.Started); err != nil && !errors.Is(err, ledger.ErrReadOnly) {
+		key, err := r.o.Ledger.RecordWhole(ctx, r.st.Started)
+		if err != nil && !errors.Is(err, ledger.ErrReadOnly) {
 			r.rep.LedgerError = err.Error()
 			return nil
 		}
+		r.rep.WholeNotice = key
 	}
 	if r.o.Journal == nil {
 		return nil

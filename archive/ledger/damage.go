@@ -65,6 +65,7 @@ func (l *Log) RecordDamage(ctx context.Context, at time.Time, findings []Finding
 		// This Log stops at once; others when they next look (recheckDamage).
 		l.mu.Lock()
 		l.loaded = false
+		l.ready.Store(nil)
 		l.mu.Unlock()
 	}
 	return key, err
@@ -81,6 +82,7 @@ func (l *Log) RecordWhole(ctx context.Context, at time.Time) (string, error) {
 	if err == nil {
 		l.mu.Lock()
 		l.loaded = false
+		l.ready.Store(nil)
 		l.mu.Unlock()
 	}
 	return key, err
@@ -162,6 +164,30 @@ func (l *Log) openNotice(key string, signed []byte) (*Notice, bool) {
 		}
 	}
 	return out, true
+}
+
+type readiness struct {
+	err error
+	at  time.Time
+}
+
+// Ready says whether the log would take an append now: nil, or ErrDamaged naming
+// the damage (or the store's error). Callers ask before they store what the entry
+// will be about, so that nothing is stored that the ledger refuses to record. It
+// looks at the store only when the log has not looked lately (recheckDamage).
+func (l *Log) Ready(ctx context.Context) error {
+	if l.key.Signer == nil {
+		return nil // a reader: its appends fail with ErrReadOnly anyway
+	}
+	if r := l.ready.Load(); r != nil && time.Since(r.at) < recheckDamage {
+		return r.err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.refresh(ctx); err != nil {
+		return err
+	}
+	return l.damage
 }
 
 // appendable checks, before anything is appended, what the log can check of its

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -98,9 +99,11 @@ type Log struct {
 
 	mu     sync.Mutex // one commit at a time; guards the state below
 	loaded bool
-	// damage is why nothing may be appended (ErrDamaged), as of checked.
+	// damage is why nothing may be appended (ErrDamaged), as of checked; ready
+	// is the same for Ready, read without mu.
 	damage  error
 	checked time.Time
+	ready   atomic.Pointer[readiness]
 	size    int64     // entries covered by the latest signed checkpoint
 	root    tlog.Hash // the root of that tree
 	signed  []byte    // that checkpoint, signed
@@ -760,6 +763,7 @@ func (l *Log) refresh(ctx context.Context) error {
 	// Nothing is completed, and commit appends nothing, while the log is
 	// damaged; readers go on with what the latest checkpoint covers.
 	l.damage, l.checked = l.appendable(ctx, starts), time.Now()
+	l.ready.Store(&readiness{err: l.damage, at: l.checked})
 	if l.damage != nil {
 		if !errors.Is(l.damage, ErrDamaged) {
 			err, l.damage, l.loaded = l.damage, nil, false

@@ -166,6 +166,9 @@ func printAudit(w io.Writer, rep audit.Report, path string) {
 			fmt.Fprintf(w, "  damage notice: %s\n", rep.DamageNotice)
 		}
 	}
+	if rep.WholeNotice != "" {
+		fmt.Fprintf(w, "  the ledger, found damaged by an earlier audit, is whole again: appends resume (notice %s)\n", rep.WholeNotice)
+	}
 	if rep.LedgerError != "" {
 		fmt.Fprintf(w, "  could not record the failures in the ledger: %s\n", rep.LedgerError)
 	}
@@ -201,8 +204,8 @@ func printAudit(w io.Writer, rep audit.Report, path string) {
 	if rep.Resumed {
 		resumed = ", resuming an interrupted audit"
 	}
-	fmt.Fprintf(w, "  checked: %d record versions, %d ledger entries (signed checkpoint of %d), %d content objects\n",
-		rep.RecordVersions, rep.LedgerEntries, rep.TreeSize, rep.ContentObjects)
+	fmt.Fprintf(w, "  checked: %d record versions, %d project versions, %d ledger entries (signed checkpoint of %d), %d content objects\n",
+		rep.RecordVersions, rep.ProjectVersions, rep.LedgerEntries, rep.TreeSize, rep.ContentObjects)
 	if l := rep.Ledger; l != nil {
 		fmt.Fprintf(w, "  ledger:  %d batches, %d checkpoints, %d tiles, %d lookup keys; %d content markers, %d number claims\n",
 			l.Batches, l.Checkpoints, l.Tiles, l.LookupKeys, rep.Markers, rep.Claims)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,6 +133,7 @@ func TestAuditDamageAndRepair(t *testing.T) {
 
 			// An authoritative one: named, a damage notice, appends refused.
 			gone := cps[1]
+			saved := readObject(t, st, gone)
 			raw.Remove(t, gone)
 			out, _, code = c.run("audit")
 			if code != exitNo || !strings.Contains(out, "checkpoint_missing   "+gone) || !strings.Contains(out, "nothing was appended to the ledger") ||
@@ -146,12 +148,25 @@ func TestAuditDamageAndRepair(t *testing.T) {
 			if code == exitOK || !strings.Contains(errOut, "the ledger is damaged") || !strings.Contains(errOut, gone) {
 				t.Fatalf("filing on a damaged ledger: exit %d %q", code, errOut)
 			}
+			if strings.Contains(errOut, "stored, but") || countKeys(t, st, "records/") != 3 {
+				t.Fatalf("the refused filing stored its record: %q", errOut)
+			}
 			if _, _, code := c.run("audit", "--repair"); code != exitNo {
 				t.Fatalf("--repair of an authoritative object: exit %d, want 1 (not rebuilt)", code)
 			}
 			if _, err := st.Stat(t.Context(), gone); err == nil {
 				t.Fatal("--repair signed the deleted checkpoint again")
 			}
+
+			// Restored from a copy: the audit finds the ledger whole, filing resumes.
+			if _, err := st.Put(t.Context(), gone, bytes.NewReader(saved), blob.PutOptions{Size: int64(len(saved))}); err != nil {
+				t.Fatal(err)
+			}
+			out, _, code = c.run("audit")
+			if code != exitOK || !strings.Contains(out, "is whole again: appends resume") {
+				t.Fatalf("audit after the restore: exit %d\n%s", code, out)
+			}
+			fileRecord(t, c, 4, pdfBody(4))
 		})
 	}
 }
@@ -179,6 +194,29 @@ func (c *cli) child(args ...string) *exec.Cmd {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	return cmd
+}
+
+func countKeys(t *testing.T, st blob.Store, prefix string) int {
+	t.Helper()
+	n := 0
+	if err := st.List(t.Context(), prefix, "", func(blob.Info) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func readObject(t *testing.T, st blob.Store, key string) []byte {
+	t.Helper()
+	rc, err := st.Get(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func writePDF(t *testing.T, body []byte) string {
