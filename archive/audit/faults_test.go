@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,19 +124,7 @@ func (s *suite) sorted(prefix string) []string {
 	return slices.Sorted(mapKeys(s.keys(prefix)))
 }
 
-func (s *suite) read(key string) []byte {
-	s.t.Helper()
-	rc, err := s.st.Get(context.Background(), key)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return b
-}
+func (s *suite) read(key string) []byte { return storetest.Read(s.t, s.st, key) }
 
 // put stores an object through the store's own interface, as an intruder with
 // the store's credentials would (so that the backend can remove it again).

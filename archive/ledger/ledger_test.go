@@ -416,13 +416,13 @@ func TestDamagedTileIsRebuilt(t *testing.T) {
 				t.Fatal(err)
 			}
 			tile := tlog.Tile{H: tileHeight, L: 0, N: 0, W: 3}
-			good := readString(t, st, tileKey(tile))
+			good := string(storetest.Read(t, st, tileKey(tile)))
 			raw.Overwrite(t, tileKey(tile), bytes.Repeat([]byte{7}, 3*tlog.HashSize))
 			l := New(st, Options{Key: key})
 			if n, err := l.Append(ctx, event(3)); err != nil || n != 3 {
 				t.Fatalf("append over a damaged tile: %d, %v; want 3, nil", n, err)
 			}
-			if got := readString(t, st, tileKey(tile)); got != good {
+			if got := string(storetest.Read(t, st, tileKey(tile))); got != good {
 				t.Fatalf("the damaged tile was not stored again")
 			}
 			if r := receiptOf(t, New(st, Options{Key: key}), 1); r.Index != 1 {
@@ -450,20 +450,6 @@ func TestDamagedTileIsRebuilt(t *testing.T) {
 			}
 		})
 	}
-}
-
-func readString(t *testing.T, st blob.Store, key string) string {
-	t.Helper()
-	rc, err := st.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // queueRequest queues a request the way a concurrent AppendAll that has not yet

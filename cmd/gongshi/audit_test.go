@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/ingest/pdftest"
+	"github.com/gongshi-archive/gongshi/internal/storetest"
 )
 
 // auditJSON is what the tests read of `audit --json`.
@@ -133,7 +133,7 @@ func TestAuditDamageAndRepair(t *testing.T) {
 
 			// An authoritative one: named, a damage notice, appends refused.
 			gone := cps[1]
-			saved := readObject(t, st, gone)
+			saved := storetest.Read(t, st, gone)
 			raw.Remove(t, gone)
 			out, _, code = c.run("audit")
 			if code != exitNo || !strings.Contains(out, "checkpoint_missing   "+gone) || !strings.Contains(out, "nothing was appended to the ledger") ||
@@ -203,20 +203,6 @@ func countKeys(t *testing.T, st blob.Store, prefix string) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func readObject(t *testing.T, st blob.Store, key string) []byte {
-	t.Helper()
-	rc, err := st.Get(t.Context(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func writePDF(t *testing.T, body []byte) string {

@@ -189,3 +189,19 @@ func Copy(t testing.TB, src blob.Store, dst blob.Store, raw Raw, prefix string) 
 		}
 	}
 }
+
+// Read returns the bytes stored under key, failing the test when they cannot be
+// read.
+func Read(t testing.TB, st blob.Getter, key string) []byte {
+	t.Helper()
+	rc, err := st.Get(context.Background(), key)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(rc); err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	return buf.Bytes()
+}
