@@ -20,11 +20,7 @@ const (
 	RecordAltered  = "record_altered"  // a record version differs from its ledger entry, or cannot be decoded
 	RecordMissing  = "record_missing"  // a ledger entry names a record version that is not in the store
 	NotInLedger    = "not_in_ledger"   // a record version has no ledger entry
-	// Project versions.
-	ProjectAltered     = "project_altered"       // a project version differs from its ledger entry, or cannot be decoded
-	ProjectMissing     = "project_missing"       // a ledger entry names a project version that is not in the store
-	ProjectNotInLedger = "project_not_in_ledger" // a project version has no ledger entry
-	EntryAltered       = ledger.EntryAltered
+	EntryAltered   = ledger.EntryAltered
 	// Derived objects.
 	MarkerMissing = "content_marker_missing" // a record version's by-content marker is not stored
 	MarkerExtra   = "content_marker_extra"   // a marker names a record none of whose versions has that content
@@ -80,9 +76,11 @@ type Report struct {
 	InFlightBound   string `json:"in_flight_bound"`
 	RecordVersions  int    `json:"record_versions"`
 	ProjectVersions int    `json:"project_versions"`
-	LedgerEntries   int64  `json:"ledger_entries"`
-	TreeSize        int64  `json:"tree_size"`
-	ContentObjects  int    `json:"content_objects"`
+	// Versions counts the versions checked of each kind of subject but records.
+	Versions       map[string]int `json:"versions,omitempty"`
+	LedgerEntries  int64          `json:"ledger_entries"`
+	TreeSize       int64          `json:"tree_size"`
+	ContentObjects int            `json:"content_objects"`
 	// Ledger is what the check of the ledger's own objects counted.
 	Ledger *ledger.CheckReport `json:"ledger,omitempty"`
 	// Markers and Claims count the content markers and archival-number claims
@@ -192,9 +190,11 @@ type run struct {
 	// From the ledger: the creation events of record versions, the subject of
 	// every entry, and where the check stopped reading.
 	created map[versionKey]ledgerEntry
-	// projectEntries are the creation events of project versions.
-	projectEntries map[versionKey]ledgerEntry
-	subjects       map[int64]versionKey
+	// versionEntries are the version events of the other subjects;
+	// versionSeen the versions stored.
+	versionEntries map[subjectVersion]ledgerEntry
+	versionSeen    map[subjectVersion]bool
+	subjects       map[int64]subjectVersion
 	lcheck         *ledger.CheckReport
 	// lost are the record versions whose entries the ledger lost with a batch
 	// (their lookup keys say so); lostVersions names those stored.
@@ -255,15 +255,16 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	r := &run{o: o, st: st, now: o.Now(),
-		rep:     Report{Started: st.Started, Resumed: resumed, Sample: st.Sample, InFlightBound: o.InFlight.String()},
-		created: map[versionKey]ledgerEntry{}, projectEntries: map[versionKey]ledgerEntry{}, lost: map[string]bool{}, altered: map[versionKey]bool{}, subjects: map[int64]versionKey{},
+		rep: Report{Started: st.Started, Resumed: resumed, Sample: st.Sample, InFlightBound: o.InFlight.String(),
+			Versions: map[string]int{}},
+		created: map[versionKey]ledgerEntry{}, versionEntries: map[subjectVersion]ledgerEntry{}, versionSeen: map[subjectVersion]bool{}, lost: map[string]bool{}, altered: map[versionKey]bool{}, subjects: map[int64]subjectVersion{},
 		refs: map[archive.Hash][]ref{}, seen: map[versionKey]bool{}, recSeen: map[versionKey]string{}, versions: map[string][]archive.Record{}}
 	// The phases, in the order that lets each rely on the one before: the ledger
 	// before the records (a record version listed after its entry was read is
 	// caught by the second look), the records before their markers and content
 	// (which are stored before the record version).
 	for _, phase := range []func(context.Context) error{
-		r.checkLedger, r.checkProjects, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent,
+		r.checkLedger, r.checkSubjects, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent,
 		r.secondLook, r.repair, r.record,
 	} {
 		if err := phase(ctx); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -185,13 +184,7 @@ func (r *run) readClaims(ctx context.Context) (map[string]claim, error) {
 	out := make([]claim, len(infos))
 	errs := make([]error, len(infos))
 	inParallel(len(infos), 2*r.o.Workers, func(i int) {
-		rc, err := r.o.Store.Get(ctx, infos[i].Key)
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, 4096))
+		b, err := readObject(ctx, r.o.Store, infos[i].Key, 4096)
 		out[i], errs[i] = claim{key: infos[i].Key, holder: string(b), seen: ledger.Seen(b), mod: infos[i].ModTime}, err
 	})
 	claims := make(map[string]claim, len(infos))

@@ -321,6 +321,11 @@ func faults() []fault {
 			s.raw.Remove(s.t, key)
 			return []want{{ProjectMissing, key}}
 		}},
+		{name: "publication: forged (published without a ledger entry)", do: func(s *suite) []want {
+			key := archive.VersionKey(archive.SubjectPublication, r(s, 0).ID, 1)
+			s.put(key, []byte(`{"schema":1,"record":"`+r(s, 0).ID+`","version":1,"status":"published"}`))
+			return []want{{SubjectNotInLedger(archive.SubjectPublication), key}}
+		}},
 		// Ledger batches: authoritative.
 		{name: "ledger: a batch deleted", blocks: true, do: func(s *suite) []want {
 			s.raw.Remove(s.t, batchAt(3))

@@ -22,15 +22,14 @@ func (r *run) checkLedger(ctx context.Context) error {
 			if err != nil {
 				return nil // an altered entry: the check names it
 			}
-			vk := versionKey{ev.RecordID, ev.Version}
-			r.subjects[i] = vk
 			subject, id := ev.Ref()
+			r.subjects[i] = subjectVersion{subject, id, ev.Version}
 			switch {
-			case ev.Kind != archive.EventFile && ev.Kind != archive.EventCreate && ev.Kind != archive.EventNewVersion:
+			case !isVersionEvent(subject, ev):
 			case subject == archive.SubjectRecord:
-				r.created[vk] = ledgerEntry{index: i, ev: ev, failure: -1}
-			case subject == archive.SubjectProject:
-				r.projectEntries[versionKey{id, ev.Version}] = ledgerEntry{index: i, ev: ev, failure: -1}
+				r.created[versionKey{id, ev.Version}] = ledgerEntry{index: i, ev: ev, failure: -1}
+			default:
+				r.versionEntries[subjectVersion{subject, id, ev.Version}] = ledgerEntry{index: i, ev: ev, failure: -1}
 			}
 			return nil
 		}})
@@ -51,10 +50,8 @@ func (r *run) checkLedger(ctx context.Context) error {
 		lf := &lc.Findings[i]
 		f := Failure{Kind: lf.Kind, Key: lf.Key, Detail: lf.Detail, Want: lf.Want, Derived: lf.Derived,
 			Object: lf.Object, Seen: lf.Seen, ledger: lf}
-		if lf.Kind == ledger.EntryAltered {
-			if vk, ok := r.subjects[lf.Index]; ok {
-				f.Record, f.Version = vk.id, vk.version
-			}
+		if sv, ok := r.subjects[lf.Index]; ok && lf.Kind == ledger.EntryAltered && sv.kind == archive.SubjectRecord {
+			f.Record, f.Version = sv.id, sv.version
 		}
 		n := r.add(f, nil)
 		if lf.Kind == ledger.EntryAltered {
@@ -82,17 +79,18 @@ func lostKey(k archive.SubjectKind, id string, n int) string {
 // version that differs from such an entry is that failure, not one of its own.
 func (r *run) blame(from, to int64, n int) {
 	for i := from; i < to; i++ {
-		vk, ok := r.subjects[i]
+		sv, ok := r.subjects[i]
 		if !ok {
 			continue
 		}
-		if le, ok := r.created[vk]; ok && le.index == i {
+		vk := versionKey{sv.id, sv.version}
+		if le, ok := r.created[vk]; ok && sv.kind == archive.SubjectRecord && le.index == i {
 			le.failure = n
 			r.created[vk] = le
 		}
-		if le, ok := r.projectEntries[vk]; ok && le.index == i {
+		if le, ok := r.versionEntries[sv]; ok && le.index == i {
 			le.failure = n
-			r.projectEntries[vk] = le
+			r.versionEntries[sv] = le
 		}
 	}
 }

@@ -57,7 +57,7 @@ func (r *run) explainHoles() {
 	}
 	for i := range r.failures {
 		if r.failures[i].Kind == ledger.BatchMissing {
-			r.failures[i].Detail += fmt.Sprintf("; the lookup keys say they held the entries of %d stored record version(s): %s%s",
+			r.failures[i].Detail += fmt.Sprintf("; the lookup keys say they held the entries of %d stored version(s): %s%s",
 				len(r.lostVersions), strings.Join(names, ", "), more)
 		}
 	}
@@ -134,7 +134,7 @@ func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {
 		r.failures[le.failure].event = &ev
 	case !inLedger && r.lost[lostKey(archive.SubjectRecord, v.ID, v.Version)]:
 		// Its entry is in a batch that is gone: the hole is the finding.
-		r.lostVersions = append(r.lostVersions, fmt.Sprintf("%s version %d", v.ID, v.Version))
+		r.lostVersions = append(r.lostVersions, fmt.Sprintf("record %s version %d", v.ID, v.Version))
 	case !inLedger:
 		ev, _ := archive.RecordEvent(archive.EventFixityFailure, rec)
 		ev.Time = r.st.Started
@@ -180,17 +180,23 @@ func (r *run) lostEntries() string {
 	return "the ledger has lost entries (" + holes[0] + ")"
 }
 
+// unseen returns the versions with an entry that were not seen stored, in the
+// order of their entries.
+func unseen[K comparable](entries map[K]ledgerEntry, seen map[K]bool) []K {
+	var gone []K
+	for k := range entries {
+		if !seen[k] {
+			gone = append(gone, k)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return entries[gone[i]].index < entries[gone[j]].index })
+	return gone
+}
+
 // missingRecords names every record version that a ledger entry names and the
 // store does not hold.
 func (r *run) missingRecords() {
-	var gone []versionKey
-	for vk := range r.created {
-		if !r.seen[vk] {
-			gone = append(gone, vk)
-		}
-	}
-	sort.Slice(gone, func(i, j int) bool { return r.created[gone[i]].index < r.created[gone[j]].index })
-	for _, vk := range gone {
+	for _, vk := range unseen(r.created, r.seen) {
 		le := r.created[vk]
 		key := archive.RecordVersionKey(vk.id, vk.version)
 		r.add(Failure{Kind: RecordMissing, Key: key, Record: vk.id, Version: vk.version, Object: key, Seen: ledger.Absent,

@@ -3,11 +3,11 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +25,7 @@ var ErrDamaged = errors.New("the ledger is damaged")
 // Damage notices. What the log can check on every load is its end: the latest
 // checkpoint, the batch that ends there and what lies beyond it. Damage further
 // back is found by a full Check (gongshi audit), which then stores a signed
-// create-once notice under ledger/damage/<time>-<random>; the log refuses
+// create-once notice under ledger/damage/<n, 16 digits>; the log refuses
 // appends while the latest notice signed by its key says "damaged", and a later
 // audit that finds the log whole stores one that says "whole". Notices that the
 // key did not sign are ignored (a forged "damaged" cannot stop the archive, a
@@ -59,6 +59,12 @@ func (l *Log) RecordDamage(ctx context.Context, at time.Time, findings []Finding
 	}
 	if len(objs) == 0 {
 		return "", fmt.Errorf("ledger: damage notice: no finding that blocks appends")
+	}
+	// The same damage found again: the notice that says so stands.
+	if n, err := l.LatestNotice(ctx); err != nil {
+		return "", err
+	} else if n != nil && n.Damaged && slices.Equal(n.Objects, objs[:min(len(objs), noticeObjects)]) {
+		return n.Key, nil
 	}
 	key, err := l.putNotice(ctx, at, true, objs)
 	if err == nil {
@@ -109,13 +115,40 @@ func (l *Log) putNotice(ctx context.Context, at time.Time, damaged bool, objs []
 	if err != nil {
 		return "", fmt.Errorf("ledger: damage notice: %w", err)
 	}
-	var r [4]byte
-	rand.Read(r[:])
-	key := damagePrefix + at.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(r[:])
-	if _, err := l.store.Put(ctx, key, bytes.NewReader(signed), blob.PutOptions{Size: int64(len(signed))}); err != nil {
-		return "", fmt.Errorf("ledger: damage notice: %w", err)
+	// Notices are numbered, so that the latest is the last listed whatever the
+	// clocks of the audits that wrote them; two audits racing for a number
+	// are settled by the create-once put.
+	for attempt := 0; attempt < 5; attempt++ {
+		last := int64(0)
+		err := l.store.List(ctx, damagePrefix, "", func(info blob.Info) error {
+			if n, ok := noticeNumber(info.Key); ok {
+				last = max(last, n)
+			}
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("ledger: damage notice: %w", err)
+		}
+		key := fmt.Sprintf("%s%016d", damagePrefix, last+1)
+		_, err = l.store.Put(ctx, key, bytes.NewReader(signed), blob.PutOptions{Size: int64(len(signed))})
+		if errors.Is(err, blob.ErrExists) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("ledger: damage notice: %w", err)
+		}
+		return key, nil
 	}
-	return key, nil
+	return "", fmt.Errorf("ledger: damage notice: %w", ErrConflict)
+}
+
+// noticeNumber reads the number of a notice's key. Numbers from 10^15 up are
+// not counted: no archive runs that many audits, and one planted there cannot
+// push the next number past what its key can hold.
+func noticeNumber(key string) (int64, bool) {
+	rest := strings.TrimPrefix(key, damagePrefix)
+	n, err := strconv.ParseInt(rest, 10, 64)
+	return n, err == nil && len(rest) == 16 && n > 0 && n < 1e15
 }
 
 // LatestNotice returns the latest damage notice signed by the log's key, or nil
@@ -123,7 +156,9 @@ func (l *Log) putNotice(ctx context.Context, at time.Time, damaged bool, objs []
 func (l *Log) LatestNotice(ctx context.Context) (*Notice, error) {
 	var keys []string
 	err := l.store.List(ctx, damagePrefix, "", func(info blob.Info) error {
-		keys = append(keys, info.Key)
+		if _, ok := noticeNumber(info.Key); ok {
+			keys = append(keys, info.Key)
+		}
 		return nil
 	})
 	if err != nil {

@@ -24,6 +24,7 @@
 //	ledger/by-<subject kind>/<id[:2]>/<id>.<version>.<kind>.<time>   the same for the other
 //	                                           subject kinds (by-project, …)
 //	ledger/checkpoint/<size/1000>/<size>       the signed checkpoint of each size
+//	ledger/damage/<n>                          damage notices of the audit (damage.go)
 //
 // There is no mutable "latest" pointer: checkpoints are keyed by zero-padded size,
 // so the latest is the last one listed. Beside the log, under a prefix of its own:
@@ -43,6 +44,17 @@
 // checked to be consistent with the previous signed one. A crash after the batch
 // put leaves a batch beyond the latest checkpoint; the next writer finds it and
 // completes it before appending anything.
+//
+// # Checking and damage
+//
+// Check (check.go) reads every batch, checkpoint, tile and lookup key without
+// writing or signing anything, recomputes the tree from the entries, and names
+// every object that is missing, altered, extra or forged; Repair rebuilds the
+// derived ones (tiles, lookup keys) from the batches. While an authoritative
+// object (a batch, a checkpoint) is damaged the log appends nothing (ErrDamaged,
+// damage.go): it checks its own end on every load, and obeys the damage notices
+// the audit stores. A tile that does not match its signed root is rebuilt from
+// the batches on the way (hashReader), so a damaged tile never stops an append.
 //
 // # Verifying
 //
