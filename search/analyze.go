@@ -184,34 +184,74 @@ func (u unit) unigrams() []string {
 	return out
 }
 
-// cjkAnalyzer is the bleve Analyzer of the text fields.
+// cjkAnalyzer is the bleve Analyzer of the text fields. It gives the terms of
+// analyze and indexTerms in one pass without building units, its terms sharing
+// one buffer: indexing analyzes every field of every record, and allocations are
+// most of its cost.
 type cjkAnalyzer struct{}
 
 func (cjkAnalyzer) Analyze(input []byte) analysis.TokenStream {
-	s := string(input)
-	var n int
-	analyze(s, func(u unit) {
-		if u.cjk {
-			n += 2*len(u.runes) - 1
-		} else {
-			n++
+	// Each character is in at most three terms (itself and two bigrams).
+	buf := make([]byte, 0, 3*len(input))
+	tokens := make([]analysis.Token, 0, 2*utf8.RuneCount(input))
+	emit := func(from int, start, end int, typ analysis.TokenType) {
+		tokens = append(tokens, analysis.Token{Start: start, End: end, Term: buf[from:len(buf):len(buf)],
+			Position: len(tokens) + 1, Type: typ})
+	}
+	var (
+		prevCJK   rune // the previous character when it was CJK, else 0
+		prevStart int
+		wordFrom  = -1 // where the word being read starts in buf, -1 none
+		wordStart int
+		lastDigit bool
+	)
+	endWord := func(end int) {
+		if wordFrom >= 0 {
+			emit(wordFrom, wordStart, end, analysis.AlphaNumeric)
+			wordFrom = -1
 		}
-	})
-	tokens := make([]analysis.Token, 0, n)
-	pos := 0
-	analyze(s, func(u unit) {
-		u.indexTerms(func(term string, start, end int) {
-			pos++
-			typ := analysis.AlphaNumeric
-			switch {
-			case u.cjk && end-start > utf8.RuneLen([]rune(term)[0]):
-				typ = analysis.Double
-			case u.cjk:
-				typ = analysis.Single
+	}
+	for i := 0; i < len(input); {
+		r, size := utf8.DecodeRune(input[i:])
+		if r == utf8.RuneError && size <= 1 {
+			endWord(i)
+			prevCJK = 0
+			i += max(size, 1)
+			continue
+		}
+		n := normRune(r)
+		switch {
+		case isCJK(n):
+			endWord(i)
+			from := len(buf)
+			buf = utf8.AppendRune(buf, n)
+			emit(from, i, i+size, analysis.Single)
+			if prevCJK != 0 {
+				// The bigram of the previous character and this one.
+				from = len(buf)
+				buf = utf8.AppendRune(buf, prevCJK)
+				buf = utf8.AppendRune(buf, n)
+				emit(from, prevStart, i+size, analysis.Double)
 			}
-			tokens = append(tokens, analysis.Token{Start: start, End: end, Term: []byte(term), Position: pos, Type: typ})
-		})
-	})
+			prevCJK, prevStart = n, i
+		case isWordRune(n):
+			prevCJK = 0
+			if wordFrom < 0 {
+				wordFrom, wordStart = len(buf), i
+			}
+			buf = utf8.AppendRune(buf, n)
+			lastDigit = isDigit(n)
+		case (n == '.' || n == ',') && wordFrom >= 0 && lastDigit && i+size < len(input) && isDigit(normRune(rune(input[i+size]))):
+			// 126.66 and 1,234,567 are one number.
+			buf = append(buf, byte(n))
+			lastDigit = false
+		default:
+			endWord(i)
+			prevCJK = 0
+		}
+		i += size
+	}
+	endWord(len(input))
 	out := make(analysis.TokenStream, len(tokens))
 	for i := range tokens {
 		out[i] = &tokens[i]

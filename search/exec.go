@@ -3,9 +3,13 @@ package search
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -29,6 +33,36 @@ const (
 	tierChars
 	nTiers
 )
+
+// parallel runs fn(0) … fn(n-1) on at most one goroutine per core and returns
+// the first error.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || errs[w] != nil {
+					return
+				}
+				errs[w] = fn(i)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
 
 // segResult is a query's answer in one segment.
 type segResult struct {
@@ -77,12 +111,18 @@ func (e *engine) search(v *view, req Request, now time.Time) (Result, error) {
 	for _, a := range req.Viewer.Audiences() {
 		audiences = append(audiences, string(a))
 	}
+	// Segments are independent: evaluated at once, one per core.
+	evaluated := make([]segResult, len(v.segs))
+	err := parallel(len(v.segs), func(i int) error {
+		r, err := e.evalSegment(v.segs[i], q, req, audiences)
+		evaluated[i] = r
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("search: %w", err)
+	}
 	var res []segResult
-	for _, sv := range v.segs {
-		r, err := e.evalSegment(sv, q, req, audiences)
-		if err != nil {
-			return Result{}, fmt.Errorf("search: %w", err)
-		}
+	for _, r := range evaluated {
 		if r.all != nil && !r.all.IsEmpty() {
 			res = append(res, r)
 		}
@@ -342,19 +382,28 @@ func (e *engine) dateRange(sv *segView, from, to archive.Date) (*roaring.Bitmap,
 // facets counts the matching records by each facet's values.
 func (e *engine) facets(res []segResult, staff bool) (Facets, error) {
 	count := func(field string) (map[string]int, error) {
-		counts := map[string]int{}
-		for _, r := range res {
-			ft, err := r.sv.terms(field)
+		per := make([]map[string]int, len(res))
+		err := parallel(len(res), func(i int) error {
+			ft, err := res[i].sv.terms(field)
 			if err != nil {
-				return nil, err
+				return err
 			}
+			m := map[string]int{}
 			for _, t := range ft.terms {
-				if n := r.all.AndCardinality(t.bm); n > 0 {
-					counts[t.term] += int(n)
+				if n := res[i].all.AndCardinality(t.bm); n > 0 {
+					m[t.term] = int(n)
 				}
 			}
+			per[i] = m
+			return nil
+		})
+		counts := map[string]int{}
+		for _, m := range per {
+			for k, n := range m {
+				counts[k] += n
+			}
 		}
-		return counts, nil
+		return counts, err
 	}
 	var f Facets
 	for _, spec := range []struct {

@@ -51,7 +51,7 @@ func trunc(s string) string {
 func checkVisible(t *testing.T, f *fixture, v archive.Viewer, q string, res Result) {
 	t.Helper()
 	for _, h := range res.Hits {
-		d, err := f.src.Doc(context.Background(), h.ID, 0)
+		d, err := f.src.Doc(context.Background(), h.ID, Hint{})
 		if err != nil {
 			t.Fatalf("%q: hit %s is not in the archive", trunc(q), h.ID)
 		}

@@ -510,7 +510,7 @@ func (ix *Index) poll(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	end := min(size, g.pos+maxApply)
-	ch := map[string]int{}
+	ch := map[string]Hint{}
 	var order []string
 	projects := map[string]bool{}
 	err = ix.opts.Source.Changes(ctx, g.pos, end, func(c Change) error {
@@ -518,7 +518,7 @@ func (ix *Index) poll(ctx context.Context) (int, error) {
 			if _, ok := ch[c.Record]; !ok {
 				order = append(order, c.Record)
 			}
-			ch[c.Record] = max(ch[c.Record], c.Version)
+			ch[c.Record] = Hint{Version: max(ch[c.Record].Version, c.Version)}
 		}
 		if c.Project != "" {
 			projects[c.Project] = true
@@ -540,7 +540,7 @@ func (ix *Index) poll(ctx context.Context) (int, error) {
 		}
 		for _, id := range ids {
 			if _, ok := ch[id]; !ok {
-				ch[id] = 0
+				ch[id] = Hint{}
 				order = append(order, id)
 			}
 		}
@@ -602,7 +602,7 @@ type loaded struct {
 
 // load reads the records of ids from the source, in parallel, calling fn with each
 // (in no particular order) from one goroutine.
-func load(ctx context.Context, src Source, ids []string, versions map[string]int, fn func(loaded) error) error {
+func load(ctx context.Context, src Source, ids []string, hints map[string]Hint, fn func(loaded) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan string)
@@ -611,7 +611,7 @@ func load(ctx context.Context, src Source, ids []string, versions map[string]int
 	for range loadWorkers {
 		wg.Go(func() {
 			for id := range jobs {
-				d, err := src.Doc(ctx, id, versions[id])
+				d, err := src.Doc(ctx, id, hints[id])
 				l := loaded{id: id, doc: d}
 				switch {
 				case errors.Is(err, ErrGone):
@@ -666,7 +666,7 @@ type indexer struct {
 
 // apply loads the records of ids and writes them (or their deletion) to g's
 // shards, with the new position end.
-func (ix *Index) apply(ctx context.Context, g *generation, ids []string, versions map[string]int, end int64) error {
+func (ix *Index) apply(ctx context.Context, g *generation, ids []string, hints map[string]Hint, end int64) error {
 	now := ix.opts.Now()
 	batches := make([]*bleve.Batch, len(g.shards))
 	for k, sh := range g.shards {
@@ -674,7 +674,7 @@ func (ix *Index) apply(ctx context.Context, g *generation, ids []string, version
 	}
 	in := indexer{cat: ix.opts.Catalogue}
 	until := map[string]time.Time{}
-	err := load(ctx, ix.opts.Source, ids, versions, func(l loaded) error {
+	err := load(ctx, ix.opts.Source, ids, hints, func(l loaded) error {
 		b := batches[shardOf(l.id, len(g.shards))]
 		if l.gone {
 			b.Delete(l.id)

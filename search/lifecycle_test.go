@@ -51,7 +51,7 @@ func TestFollow(t *testing.T) {
 		t.Fatalf("站前: %d", n)
 	}
 	// The draft decision is published: one entry, one poll.
-	d, _ := f.src.Doc(ctx, f.ids["draft"], 0)
+	d, _ := f.src.Doc(ctx, f.ids["draft"], Hint{})
 	d.State = published
 	f.src.put(d)
 	if got := search(t, ix, "站前", public).Total; got != 2 {
@@ -410,7 +410,7 @@ func TestFollowSourceFailure(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	ix := openFixture(t, f, &clock{now: fixtureNow})
-	d, _ := f.src.Doc(ctx, f.ids["draft"], 0)
+	d, _ := f.src.Doc(ctx, f.ids["draft"], Hint{})
 	d.State = published
 	f.src.put(d)
 	f.src.failAt = f.src.loads // the next load fails

@@ -59,6 +59,12 @@ func (ix *Index) Reindex(ctx context.Context) (RebuildReport, error) {
 	return rep, err
 }
 
+// RebuildGCPercent is the garbage collector's setting (debug.SetGCPercent) that a
+// command doing nothing but a rebuild may use: the builder allocates much and
+// keeps little, and collecting a third as often saves a fifth of its processor
+// time for some hundreds of MB more memory.
+const RebuildGCPercent = 300
+
 // ErrRebuilding: another rebuild of the same index is running.
 var ErrRebuilding = errors.New("a rebuild of the search index is already running")
 
@@ -129,16 +135,21 @@ func build(ctx context.Context, opts Options, gdir string) (int, int64, error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("search: ledger size: %w", err)
 	}
-	versions := map[string]int{}
+	// The whole ledger is read: a record no entry names the state of has none.
+	hints := map[string]Hint{}
 	var ids []string
 	err = opts.Source.Changes(ctx, 0, size, func(c Change) error {
 		if c.Record == "" {
 			return nil
 		}
-		if _, ok := versions[c.Record]; !ok {
+		h, ok := hints[c.Record]
+		if !ok {
 			ids = append(ids, c.Record)
+			h.Stateless = true
 		}
-		versions[c.Record] = max(versions[c.Record], c.Version)
+		h.Version = max(h.Version, c.Version)
+		h.Stateless = h.Stateless && !c.State
+		hints[c.Record] = h
 		return nil
 	})
 	if err != nil {
@@ -168,7 +179,7 @@ func build(ctx context.Context, opts Options, gdir string) (int, int64, error) {
 	in := indexer{cat: opts.Catalogue}
 	now := opts.Now()
 	count := 0
-	err = load(ctx, opts.Source, ids, versions, func(l loaded) error {
+	err = load(ctx, opts.Source, ids, hints, func(l loaded) error {
 		if l.gone {
 			return nil
 		}

@@ -19,11 +19,21 @@ type Source interface {
 	// Changes calls fn with what each entry from index from (included) to index
 	// to (excluded) changed, in order.
 	Changes(ctx context.Context, from, to int64, fn func(Change) error) error
-	// Doc returns the latest version of record id with its project and state.
-	// version is the latest version the ledger names (0 when unknown), which a
-	// source may use to read it without listing. A record that is gone (or was
-	// never stored) is ErrGone.
-	Doc(ctx context.Context, id string, version int) (Doc, error)
+	// Doc returns the latest version of record id with its project and state. The
+	// hint says what the ledger tells of it, which a source may use to read less.
+	// A record that is gone (or was never stored) is ErrGone.
+	Doc(ctx context.Context, id string, hint Hint) (Doc, error)
+}
+
+// Hint is what the ledger says of a record, as far as the index has read it.
+type Hint struct {
+	// Version is the latest version the ledger names (0 when unknown): a source
+	// may read it without listing the versions.
+	Version int
+	// Stateless: the whole ledger was read and no entry changed the record's
+	// state (its publication, …): its state is the zero state, and a source
+	// need not look for one.
+	Stateless bool
 }
 
 // Change is what one ledger entry changed: a record (filed, corrected, published,
@@ -33,6 +43,9 @@ type Change struct {
 	Index   int64
 	Record  string
 	Version int
+	// State: the entry changed the record's state (a publication), not its
+	// version.
+	State   bool
 	Project string
 }
 
@@ -44,18 +57,22 @@ type StateFunc func(ctx context.Context, id string) (archive.RecordState, error)
 
 // ArchiveSource is the Source of an archive and its ledger. state gives each
 // record's state (publication, windows, disposal); nil means the archive's
-// RecordState.
+// RecordState, which is made of ledgered versions only, so that a rebuild asks
+// for the state of only the records whose state the ledger says changed. A
+// state of its own is asked for every record.
 func ArchiveSource(a *archive.Archive, l *ledger.Log, state StateFunc) Source {
+	ledgered := state == nil
 	if state == nil {
 		state = a.RecordState
 	}
-	return &archiveSource{a: a, l: l, state: state}
+	return &archiveSource{a: a, l: l, state: state, ledgered: ledgered}
 }
 
 type archiveSource struct {
 	a        *archive.Archive
 	l        *ledger.Log
 	state    StateFunc
+	ledgered bool     // state comes from ledgered versions alone: Hint.Stateless holds
 	projects sync.Map // code → *projectEntry, for the length of one read of many records
 }
 
@@ -90,7 +107,7 @@ func (s *archiveSource) Changes(ctx context.Context, from, to int64, fn func(Cha
 		case archive.SubjectRecord:
 			c.Record, c.Version = id, e.Version
 		case archive.SubjectPublication:
-			c.Record = id // the record's state changed, not its version
+			c.Record, c.State = id, true // the record's state changed, not its version
 		case archive.SubjectProject:
 			c.Project = id
 		}
@@ -108,10 +125,10 @@ type projectEntry struct {
 	err  error
 }
 
-func (s *archiveSource) Doc(ctx context.Context, id string, version int) (Doc, error) {
+func (s *archiveSource) Doc(ctx context.Context, id string, hint Hint) (Doc, error) {
 	var rec archive.Record
 	var err error
-	if version > 0 {
+	if version := hint.Version; version > 0 {
 		rec, err = s.a.RecordVersion(ctx, id, version)
 		if errors.Is(err, archive.ErrNotFound) {
 			rec, err = s.a.Record(ctx, id) // a later version than the ledger named
@@ -133,7 +150,7 @@ func (s *archiveSource) Doc(ctx context.Context, id string, version int) (Doc, e
 		return Doc{}, fmt.Errorf("record %s: %w", id, pe.err)
 	}
 	d := Doc{Record: rec, Project: pe.p}
-	if s.state != nil {
+	if !(hint.Stateless && s.ledgered) {
 		if d.State, err = s.state(ctx, id); err != nil {
 			return Doc{}, fmt.Errorf("record %s: state: %w", id, err)
 		}

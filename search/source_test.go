@@ -76,7 +76,7 @@ func (s *memSource) Changes(ctx context.Context, from, to int64, fn func(Change)
 	return nil
 }
 
-func (s *memSource) Doc(ctx context.Context, id string, version int) (Doc, error) {
+func (s *memSource) Doc(ctx context.Context, id string, _ Hint) (Doc, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loads++

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -323,6 +324,7 @@ func runReindex(ctx context.Context, e env, cfg *config, fl *reindexFlags) error
 		return err
 	}
 	p := newRebuildProgress(e, "reindex")
+	defer debug.SetGCPercent(debug.SetGCPercent(search.RebuildGCPercent))
 	rep, err := search.Reindex(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),
 		Now: e.now, Progress: p.update})
 	p.finish()

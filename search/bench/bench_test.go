@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	_ "github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/search/query"
 	_ "modernc.org/sqlite"
 
@@ -54,7 +56,7 @@ func (s *source) Changes(ctx context.Context, from, to int64, fn func(search.Cha
 	}
 	return nil
 }
-func (s *source) Doc(_ context.Context, id string, _ int) (search.Doc, error) {
+func (s *source) Doc(_ context.Context, id string, _ search.Hint) (search.Doc, error) {
 	i, ok := s.byID[id]
 	if !ok {
 		return search.Doc{}, search.ErrGone
@@ -142,13 +144,16 @@ func TestSearchBenchmark(t *testing.T) {
 	t.Logf("generated %d records in %v", len(src.docs), time.Since(start))
 	mix := makeMix(src, *queries)
 
-	// The index.
+	// The index, built as gongshi reindex builds it (with its garbage collector
+	// setting).
+	debug.SetGCPercent(search.RebuildGCPercent)
 	c0, t0 := cpuTime(), time.Now()
 	rep, err := search.Reindex(ctx, search.Options{Dir: filepath.Join(dir, "gongshi"), Source: src, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	gBuild, gBuildCPU := time.Since(t0), cpuTime()-c0
+	debug.SetGCPercent(100)
 	ix, err := search.Open(ctx, search.Options{Dir: filepath.Join(dir, "gongshi"), Source: src, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
