@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // The canonical JSON form of projects and records.
@@ -228,6 +229,22 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 	*r = v
 	return nil
 }
+
+// EncodeCanonical writes v (a wire struct of fixed field order) in the canonical
+// form above: for the versions of kinds kept outside this package (staff
+// accounts, sessions), so that every stored version has one spelling.
+func EncodeCanonical(v any) ([]byte, error) { return encodeCanonical(v) }
+
+// DecodeStrict is the strict decoding above, for the same kinds: exactly one JSON
+// value, no unknown field, the schema version this code reads.
+func DecodeStrict(b []byte, v any) error { return decodeStrict(b, v) }
+
+// FormatTime writes t as stored versions spell times (UTC, milliseconds; "" for
+// the zero time); ParseTime accepts only that spelling.
+func FormatTime(t time.Time) string { return formatTime(t) }
+
+// ParseTime parses what FormatTime writes.
+func ParseTime(s string) (time.Time, error) { return parseTime(s) }
 
 func encodeCanonical(v any) ([]byte, error) {
 	var buf bytes.Buffer

@@ -44,6 +44,9 @@ func ParseEncoding(s string) (Encoding, error) {
 // matches ErrManifest.
 type EncodingError struct {
 	Path string
+	// What names the file for people: "manifest" when empty (ReadManifest), or
+	// what ReadTable was told ("household register").
+	What string
 	// Encoding is the one the bytes were read in; Detected is true when it was
 	// not given (--encoding) but detected.
 	Encoding Encoding
@@ -69,8 +72,12 @@ type EncodingError struct {
 }
 
 func (e *EncodingError) Error() string {
+	what := e.What
+	if what == "" {
+		what = "manifest"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "ingest: manifest %s: ", e.Path)
+	fmt.Fprintf(&b, "ingest: %s %s: ", what, e.Path)
 	switch {
 	case e.Row > 0:
 		fmt.Fprintf(&b, "row %d (line %d), column %s: ", e.Row, e.Line, e.Column)
@@ -88,7 +95,7 @@ func (e *EncodingError) Error() string {
 	b.WriteString(") ")
 	switch {
 	case e.Neither:
-		b.WriteString("are neither UTF-8 nor GB18030: save the manifest as UTF-8, or name its encoding with --encoding")
+		fmt.Fprintf(&b, "are neither UTF-8 nor GB18030: save the %s as UTF-8, or name its encoding with --encoding", what)
 	case e.Detected && e.Encoding == EncodingUTF8:
 		b.WriteString("are not UTF-8, though the rest of the file is: correct them (a GB18030 file is read as such only when all of it is GB18030; if it is, say so with --encoding gb18030)")
 	default:
@@ -97,8 +104,7 @@ func (e *EncodingError) Error() string {
 	if e.More > 0 {
 		fmt.Fprintf(&b, "; %d more value(s) have such bytes", e.More)
 	}
-	b.WriteString(": ")
-	b.WriteString(ErrManifest.Error())
+	fmt.Fprintf(&b, ": unreadable %s", what)
 	return b.String()
 }
 

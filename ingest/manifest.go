@@ -80,16 +80,7 @@ func ReadManifest(path, dir string, o ManifestOptions) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingest: manifest: %w", err)
 	}
-	b, bom := bytes.CutPrefix(b, []byte("\xef\xbb\xbf"))
-	if bom && o.Encoding == EncodingGB18030 {
-		return nil, fmt.Errorf("ingest: manifest %s: %w: it starts with a UTF-8 byte-order mark, but --encoding says gb18030", path, ErrManifest)
-	}
-	var recs []rawRow
-	if t := bytes.TrimSpace(b); strings.EqualFold(filepath.Ext(path), ".json") || bytes.HasPrefix(t, []byte("[")) {
-		recs, err = readJSONManifest(path, b, o.Encoding)
-	} else {
-		recs, err = readCSVManifest(path, b, o.Encoding, bom)
-	}
+	_, recs, err := readTable(path, "manifest", b, o)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +95,99 @@ func ReadManifest(path, dir string, o ManifestOptions) ([]Row, error) {
 	return out, nil
 }
 
+// Table is a CSV or JSON table read as text, the way ReadManifest reads a
+// manifest, for other tables a department keeps in Excel (a household
+// register, a per-household table).
+type Table struct {
+	// Encoding is the encoding the bytes were read in (detected or given).
+	Encoding Encoding
+	// Header is the columns in the order of the file: the CSV's first row, or
+	// the keys of a JSON array's objects in the order they first appear.
+	Header []string
+	// Rows are the rows after the header, in order; empty lines are skipped.
+	Rows []TableRow
+}
+
+// TableRow is one row of a Table.
+type TableRow struct {
+	// Line is where the row starts: the CSV line, or the JSON element (from 1).
+	Line int
+	// Cells are its values by column, in the order of the file, trimmed of
+	// space. A CSV row may have fewer cells than the header.
+	Cells []TableCell
+	// Problems are what is wrong with the row as text (more values than
+	// columns, a JSON value that is not a string or number).
+	Problems []string
+}
+
+// TableCell is one value of a row.
+type TableCell struct{ Column, Value string }
+
+// Value returns the row's value of column col, "" when it has none.
+func (r TableRow) Value(col string) string {
+	for _, c := range r.Cells {
+		if c.Column == col {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// ReadTable reads the bytes b of a CSV or JSON table named name (for errors;
+// what says what it is, e.g. "household register") with the rules of
+// ReadManifest: UTF-8 with or without a byte-order mark, or GB18030 as Excel
+// writes it, detected strictly (bytes that are not text are an *EncodingError
+// naming their row and column; nothing is guessed); the first CSV row or a JSON
+// array of objects names the columns; a column named twice, or a JSON key given
+// twice, makes the table unreadable (ErrManifest). A row's own problems are on
+// the row, so that every bad row can be reported at once.
+func ReadTable(name, what string, b []byte, o ManifestOptions) (Table, error) {
+	enc, recs, err := readTable(name, what, b, o)
+	if err != nil {
+		return Table{}, err
+	}
+	t := Table{Encoding: enc}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		row := TableRow{Line: r.line, Problems: r.problems}
+		for _, c := range r.cells {
+			row.Cells = append(row.Cells, TableCell{Column: c.col, Value: c.val})
+			if !seen[c.col] {
+				seen[c.col] = true
+				t.Header = append(t.Header, c.col)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if len(t.Rows) == 0 {
+		return Table{}, fmt.Errorf("ingest: %s %s: %w: no rows", what, name, ErrManifest)
+	}
+	return t, nil
+}
+
+// readTable reads the rows of a CSV or JSON table b and says the encoding it
+// read them in.
+func readTable(path, what string, b []byte, o ManifestOptions) (Encoding, []rawRow, error) {
+	b, bom := bytes.CutPrefix(b, []byte("\xef\xbb\xbf"))
+	if bom && o.Encoding == EncodingGB18030 {
+		return "", nil, fmt.Errorf("ingest: %s %s: %w: it starts with a UTF-8 byte-order mark, but --encoding says gb18030", what, path, ErrManifest)
+	}
+	if t := bytes.TrimSpace(b); strings.EqualFold(filepath.Ext(path), ".json") || bytes.HasPrefix(t, []byte("[")) {
+		enc := o.Encoding
+		if enc == EncodingAuto {
+			enc = EncodingUTF8
+		}
+		recs, err := readJSONManifest(path, what, b, o.Encoding)
+		return enc, recs, err
+	}
+	return readCSVManifest(path, what, b, o.Encoding, bom)
+}
+
 // readCSVManifest reads the rows of a CSV manifest b in encoding enc. The CSV
 // is split before it is decoded: neither UTF-8 nor GB18030 has a comma, quote
 // or line break byte inside a character, so the split is the same, and every
 // byte that is not text can be named by its row and column.
-func readCSVManifest(path string, b []byte, enc Encoding, bom bool) ([]rawRow, error) {
+func readCSVManifest(path, what string, b []byte, enc Encoding, bom bool) (Encoding, []rawRow, error) {
 	detected := enc == EncodingAuto
 	if detected {
 		enc = detectEncoding(b, bom)
@@ -124,7 +203,7 @@ func readCSVManifest(path string, b []byte, enc Encoding, bom bool) ([]rawRow, e
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
+			return "", nil, fmt.Errorf("ingest: %s %s: %w: %v", what, path, ErrManifest, err)
 		}
 		line, _ := r.FieldPos(0)
 		lines = append(lines, line)
@@ -139,7 +218,7 @@ func readCSVManifest(path string, b []byte, enc Encoding, bom bool) ([]rawRow, e
 				continue
 			}
 			line, col := r.FieldPos(j)
-			bad = &EncodingError{Path: path, Encoding: enc, Detected: detected, Row: len(all) + 1, Line: line,
+			bad = &EncodingError{Path: path, What: what, Encoding: enc, Detected: detected, Row: len(all) + 1, Line: line,
 				Column: fmt.Sprint(j + 1), Offset: csvOffset(b, line, col, off)}
 			bad.Neither = detected && enc == EncodingGB18030
 			bad.Bytes, bad.After = enc.badAt(v, off), lastChars(enc, v[:off])
@@ -150,17 +229,17 @@ func readCSVManifest(path string, b []byte, enc Encoding, bom bool) ([]rawRow, e
 		all = append(all, rec)
 	}
 	if bad != nil {
-		return nil, bad
+		return "", nil, bad
 	}
 	if len(all) == 0 {
-		return nil, fmt.Errorf("ingest: manifest %s: %w: empty", path, ErrManifest)
+		return "", nil, fmt.Errorf("ingest: %s %s: %w: empty", what, path, ErrManifest)
 	}
 	head := all[0]
 	for j := range head {
 		head[j] = strings.TrimSpace(head[j])
 	}
 	if err := oneColumnPerField(head); err != nil {
-		return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
+		return "", nil, fmt.Errorf("ingest: %s %s: %w: %v", what, path, ErrManifest, err)
 	}
 	var recs []rawRow
 	for i, row := range all[1:] {
@@ -178,7 +257,7 @@ func readCSVManifest(path string, b []byte, enc Encoding, bom bool) ([]rawRow, e
 		}
 		recs = append(recs, rr)
 	}
-	return recs, nil
+	return enc, recs, nil
 }
 
 // csvOffset is the position in the file b of byte off of the value of the field
@@ -212,21 +291,21 @@ func csvOffset(b []byte, line, col, off int) int {
 // read token by token so that a key given twice is seen (a map would keep one
 // of them without a word) and bytes that are not UTF-8 (which encoding/json
 // turns into U+FFFD without a word) are named by their row and key.
-func readJSONManifest(path string, b []byte, enc Encoding) ([]rawRow, error) {
+func readJSONManifest(path, what string, b []byte, enc Encoding) ([]rawRow, error) {
 	if enc == EncodingGB18030 {
 		s, off := decodeGB18030(string(b))
 		if off >= 0 {
-			return nil, &EncodingError{Path: path, Encoding: enc, Line: lineOf(b, off), Offset: off,
+			return nil, &EncodingError{Path: path, What: what, Encoding: enc, Line: lineOf(b, off), Offset: off,
 				Bytes: enc.badAt(string(b), off)}
 		}
 		b = []byte(s)
 	}
 	objs, err := walkJSON(b)
 	if err != nil {
-		return nil, fmt.Errorf("ingest: manifest %s: %w: %v", path, ErrManifest, err)
+		return nil, fmt.Errorf("ingest: %s %s: %w: %v", what, path, ErrManifest, err)
 	}
 	if !utf8.Valid(b) {
-		return nil, jsonEncodingError(path, b, objs, enc == EncodingAuto)
+		return nil, jsonEncodingError(path, what, b, objs, enc == EncodingAuto)
 	}
 	var recs []rawRow
 	for i, o := range objs {
@@ -234,7 +313,7 @@ func readJSONManifest(path string, b []byte, enc Encoding) ([]rawRow, error) {
 		seen := map[string]bool{}
 		for _, c := range o {
 			if seen[c.key] {
-				return nil, fmt.Errorf("ingest: manifest %s: %w: row %d: key %q is given twice: which value is meant is not for the reader to guess", path, ErrManifest, r.line, c.key)
+				return nil, fmt.Errorf("ingest: %s %s: %w: row %d: key %q is given twice: which value is meant is not for the reader to guess", what, path, ErrManifest, r.line, c.key)
 			}
 			seen[c.key] = true
 			var v string
@@ -251,7 +330,7 @@ func readJSONManifest(path string, b []byte, enc Encoding) ([]rawRow, error) {
 			r.cells = append(r.cells, cell{col: c.key, val: strings.TrimSpace(v)})
 		}
 		if err := oneColumnPerField(r.columns()); err != nil {
-			return nil, fmt.Errorf("ingest: manifest %s: %w: row %d: %v", path, ErrManifest, r.line, err)
+			return nil, fmt.Errorf("ingest: %s %s: %w: row %d: %v", what, path, ErrManifest, r.line, err)
 		}
 		recs = append(recs, r)
 	}
@@ -319,9 +398,9 @@ func walkJSON(b []byte) ([][]jsonCell, error) {
 
 // jsonEncodingError names the first bytes of b that are not UTF-8 by the row
 // and key of the object they are in.
-func jsonEncodingError(path string, b []byte, objs [][]jsonCell, detected bool) error {
+func jsonEncodingError(path, what string, b []byte, objs [][]jsonCell, detected bool) error {
 	_, off := EncodingUTF8.decode(string(b))
-	e := &EncodingError{Path: path, Encoding: EncodingUTF8, Detected: detected, Line: lineOf(b, off), Offset: off,
+	e := &EncodingError{Path: path, What: what, Encoding: EncodingUTF8, Detected: detected, Line: lineOf(b, off), Offset: off,
 		Bytes: EncodingUTF8.badAt(string(b), off)}
 	for i, o := range objs {
 		for _, c := range o {
