@@ -33,6 +33,7 @@ type ingestFlags struct {
 	report     string
 	force      bool
 	asJSON     bool
+	publish    bool
 }
 
 func newIngestCmd(e env, cfg *config) *cobra.Command {
@@ -100,6 +101,7 @@ Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 	f.StringVar(&fl.report, "report", "", "where to write the batch's JSON report (default: DATA/reports/ingest-TIME.json)")
 	f.BoolVar(&fl.force, "force", false, "replace the --report file if it exists")
 	f.BoolVar(&fl.asJSON, "json", false, "print the result as JSON")
+	f.BoolVar(&fl.publish, "publish", false, "publish what was filed (or was filed before) where its class allows; others are reported, and exit 1")
 	return c
 }
 
@@ -209,6 +211,9 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		if res.Status == ingest.RejectedDoc {
 			return &exitError{code: exitNo, err: errSilent}
 		}
+		if fl.publish {
+			return publishFiled(ctx, e, fl.asJSON, a, []ingest.Result{res})
+		}
 		return nil
 	}
 
@@ -237,6 +242,11 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: run the same command again to finish (what was filed stays filed)")
+	}
+	if fl.publish {
+		if err := publishFiled(ctx, e, fl.asJSON, a, sum.Results); err != nil && sum.Errors == 0 && sum.Rejected == 0 {
+			return err
+		}
 	}
 	switch {
 	case sum.Errors > 0:

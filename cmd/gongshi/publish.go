@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/ingest"
 )
 
 type publishFlags struct {
@@ -128,6 +129,40 @@ func runPublication(ctx context.Context, e env, cfg *config, fl *publishFlags, i
 			default:
 				fmt.Fprintf(e.stdout, "拒绝 refused: %s\n", r.Reason)
 			}
+		}
+	}
+	if refused {
+		return &exitError{code: exitNo, err: errSilent}
+	}
+	return nil
+}
+
+// publishFiled publishes the records of what an ingest filed (or found filed),
+// as gongshi publish does, for ingest --publish: a class that forbids
+// publication is reported and makes the exit code 1; the filing stands. With
+// --json the lines go to stderr, to keep stdout the filing's JSON.
+func publishFiled(ctx context.Context, e env, asJSON bool, a *archive.Archive, results []ingest.Result) error {
+	w := e.stdout
+	if asJSON {
+		w = e.stderr
+	}
+	refused := false
+	for _, r := range results {
+		id := r.Record.ID
+		if id == "" || r.Status == ingest.RejectedDoc || r.Status == ingest.Failed {
+			continue
+		}
+		p, err := a.Publish(ctx, id, archive.ActorCLI, "")
+		switch {
+		case err == nil:
+			fmt.Fprintf(w, "已公开 published: %s (publication version %d)\n", id, p.Version)
+		case errors.Is(err, archive.ErrUnchanged):
+			fmt.Fprintf(w, "未变 unchanged: %s is already published\n", id)
+		case errors.Is(err, archive.ErrNotPublishable):
+			fmt.Fprintf(w, "未公开 not published: %v\n", err)
+			refused = true
+		default:
+			return err
 		}
 	}
 	if refused {

@@ -210,3 +210,30 @@ func TestSearchThroughHolder(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// ingest --publish files and publishes in one command; a class that forbids it
+// is filed, not published, and the exit code says so.
+func TestIngestPublish(t *testing.T) {
+	c := backends(t)["fs"](t)
+	createProject(t, c)
+	fx := makeIngestFixtures(t)
+	fx.signed(t, "决定.pdf", "decision")
+	fx.signed(t, "协议.pdf", "agreement")
+	out, errOut, code := c.run("ingest", filepath.Join(fx.dir, "决定.pdf"), "--project", "CC-2026-001", "--type", "decision",
+		"--title", "关于东天街片区房屋征收的决定", "--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18",
+		"--issuer", "长春市南关区人民政府", "--trust-roots", fx.roots, "--publish")
+	if code != exitOK || !strings.Contains(out, "已公开 published:") {
+		t.Fatalf("ingest --publish: %d\n%s\n%s", code, out, errOut)
+	}
+	if res, _ := searchJSON(t, c, "东天街", "--as", "public"); res.Total != 1 {
+		t.Errorf("the public finds %d after ingest --publish", res.Total)
+	}
+	out, _, code = c.run("ingest", filepath.Join(fx.dir, "协议.pdf"), "--project", "CC-2026-001", "--type", "agreement",
+		"--title", "东天街片区房屋征收补偿协议", "--date", "2026-04-01", "--household", "0012", "--trust-roots", fx.roots, "--publish")
+	if code != exitNo || !strings.Contains(out, "已归档 filed") || !strings.Contains(out, "未公开 not published") {
+		t.Fatalf("ingest --publish of a household record: %d\n%s", code, out)
+	}
+	if res, _ := searchJSON(t, c, "补偿协议", "--as", "public"); res.Total != 0 {
+		t.Errorf("the household record is public")
+	}
+}
