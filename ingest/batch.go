@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
@@ -60,11 +62,6 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 		defer root.Close()
 	}
 	results := make([]Result, len(rows))
-	type ready struct {
-		i int
-		p prepared
-	}
-	commits := make(chan ready, workers)
 	var mu sync.Mutex
 	done := func(i int, res Result) {
 		if res.Status == Failed && ctx.Err() != nil {
@@ -124,7 +121,15 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 		sched.limit, sched.base = f.setLimit, int64(m[0].Value.Uint64())+64<<20
 		defer f.setLimit(math.MaxInt64)
 	}
-	var inspectors, committers sync.WaitGroup
+	// Two stages. Inspecting is paced by the scheduler, not by a plain bound on
+	// goroutines: which file comes next depends on its expected cost and on the
+	// memory the files being inspected hold (budget.go). Committing is a bounded
+	// group that the inspectors feed: Go waits while workers*commitersPerWorker
+	// documents are committing, so an inspector holds its prepared document (an
+	// open file, no content) until one is done.
+	var commits errgroup.Group
+	commits.SetLimit(workers * commitersPerWorker)
+	var inspectors sync.WaitGroup
 	for range workers {
 		inspectors.Go(func() {
 			for {
@@ -145,21 +150,16 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 					done(i, res)
 					continue
 				}
-				commits <- ready{i, pr}
-			}
-		})
-	}
-	for range workers * commitersPerWorker {
-		committers.Go(func() {
-			for c := range commits {
-				res, _ := f.commit(ctx, c.p) // an error is in res
-				done(c.i, res)
+				commits.Go(func() error {
+					res, _ := f.commit(ctx, pr) // an error is in res
+					done(i, res)
+					return nil
+				})
 			}
 		})
 	}
 	inspectors.Wait()
-	close(commits)
-	committers.Wait()
+	commits.Wait()
 	s := Summary{Documents: len(rows), Elapsed: time.Since(start)}
 	for i, r := range results {
 		if r.Status == "" {
