@@ -39,6 +39,11 @@ var (
 type Problem struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Required is true when the field is missing and must be given (always, for
+	// the record's type, or for its disclosure class), false when a value is
+	// wrong: ingest's four-property check counts the one as incomplete
+	// (完整性), the other as inaccurate (真实性).
+	Required bool `json:"required,omitempty"`
 }
 
 func (p Problem) String() string { return p.Field + ": " + p.Message }
@@ -76,6 +81,13 @@ type problems struct {
 // add records a problem with field's label in front of the message.
 func (ps *problems) add(field, msg string) {
 	ps.list = append(ps.list, Problem{Field: field, Message: label(field) + ": " + msg})
+}
+
+// missing records that a required field is missing; msg says so ("required", or
+// "required for type …").
+func (ps *problems) missing(field, msg string) {
+	ps.add(field, msg)
+	ps.list[len(ps.list)-1].Required = true
 }
 
 // err returns nil when nothing was found, else a *ValidationError.

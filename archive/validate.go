@@ -47,7 +47,7 @@ func checkProjectCode(ps *problems, field, code string) {
 	const rule = "must be 2 to 32 characters of A-Z, 0-9 and '-', starting and ending with a letter or digit, e.g. CQ-2024-01"
 	switch {
 	case code == "":
-		ps.add(field, "required")
+		ps.missing(field, "required")
 		return
 	case len(code) < 2 || len(code) > 32:
 		ps.add(field, fmt.Sprintf("%q %s", code, rule))
@@ -115,7 +115,7 @@ func snakeName(s string, max int) bool {
 func checkText(ps *problems, field, s string, max int, required bool) {
 	if s == "" {
 		if required {
-			ps.add(field, "required")
+			ps.missing(field, "required")
 		}
 		return
 	}
@@ -224,7 +224,7 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 	t, typeOK := c.Type(r.Type)
 	switch {
 	case r.Type == "":
-		ps.add("type", "required")
+		ps.missing("type", "required")
 	case !typeOK:
 		ps.add("type", fmt.Sprintf("unknown document type %q (see the catalogue)", r.Type))
 	}
@@ -235,7 +235,7 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 
 	checkText(&ps, "title", r.Title, maxTitle, true)
 	if r.Date.IsZero() {
-		ps.add("date", "required")
+		ps.missing("date", "required")
 	}
 	checkDate(&ps, "date", r.Date, now, 1)
 	dateOK := !r.Date.IsZero() && r.Date.Valid()
@@ -264,7 +264,7 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 
 	if r.DocNumber == "" {
 		if mandatory["doc_number"] {
-			ps.add("doc_number", "required for type "+r.Type)
+			ps.missing("doc_number", "required for type "+r.Type)
 		}
 	} else if year, msg := checkDocNumber(r.DocNumber); msg != "" {
 		ps.add("doc_number", msg)
@@ -278,7 +278,7 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 
 	if r.ArchivalCode == "" {
 		if mandatory["archival_code"] {
-			ps.add("archival_code", "required for type "+r.Type)
+			ps.missing("archival_code", "required for type "+r.Type)
 		}
 	} else {
 		checkArchivalCode(&ps, r.ArchivalCode, r.Date, dateOK, retention)
@@ -288,11 +288,11 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 	case r.Pages < 0 || r.Pages > maxPages:
 		ps.add("pages", fmt.Sprintf("%d is not a plausible page count (0 to %d)", r.Pages, maxPages))
 	case r.Pages == 0 && mandatory["pages"]:
-		ps.add("pages", "required for type "+r.Type)
+		ps.missing("pages", "required for type "+r.Type)
 	}
 
 	if r.Format == "" {
-		ps.add("format", "required")
+		ps.missing("format", "required")
 	} else if !slices.Contains(c.file.Formats, r.Format) {
 		ps.add("format", fmt.Sprintf("%q is not an allowed filing format (allowed: %v)", r.Format, c.file.Formats))
 	}
@@ -303,14 +303,14 @@ func (c *Catalogue) ValidateRecord(r Record, now time.Time) error {
 		ps.add("public_copy_of", fmt.Sprintf("%q is not a record id (26 characters of a-z and 2-7)", r.PublicCopyOf))
 	}
 	if r.Household == "" && !mandatory["household"] && disclosure == Household {
-		ps.add("household", "required when the disclosure class is household: it names who may see the record")
+		ps.missing("household", "required when the disclosure class is household: it names who may see the record")
 	}
 
 	switch {
 	case r.Content.IsZero():
-		ps.add("content", "required: the digests of the stored content")
+		ps.missing("content", "required: the digests of the stored content")
 	case r.Content.SHA256.IsZero() || r.Content.SM3.IsZero():
-		ps.add("content", "both SHA-256 and SM3 digests are required")
+		ps.missing("content", "both SHA-256 and SM3 digests are required")
 	case r.Content.Size <= 0:
 		ps.add("content.size", fmt.Sprintf("%d: content must not be empty", r.Content.Size))
 	}
@@ -350,7 +350,7 @@ func checkKeywords(ps *problems, kws []string) {
 func checkFileName(ps *problems, name string) {
 	switch {
 	case name == "":
-		ps.add("file_name", "required")
+		ps.missing("file_name", "required")
 	case !utf8.ValidString(name):
 		ps.add("file_name", "not valid UTF-8")
 	case len(name) > maxFileName:

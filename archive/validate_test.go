@@ -254,3 +254,48 @@ func TestCategoryLabels(t *testing.T) {
 		t.Errorf("label of an unknown category = %q, want the code itself", got)
 	}
 }
+
+// TestProblemRequired: a missing mandatory field is marked Required, a wrong value
+// is not, whatever words the value holds (ingest classifies by the mark).
+func TestProblemRequired(t *testing.T) {
+	c := DefaultCatalogue()
+	tests := []struct {
+		name     string
+		change   func(r *Record)
+		required []string // fields marked Required, in order
+		wrong    []string // fields not marked
+	}{
+		{"everything missing", func(r *Record) { *r = Record{} },
+			[]string{"project", "type", "title", "date", "format", "file_name", "content"}, nil},
+		{"mandatory fields of the type", func(r *Record) { r.DocNumber, r.Issuer = "", "" },
+			[]string{"doc_number", "issuer"}, nil},
+		{"household class needs household", func(r *Record) { r.Disclosure = Household },
+			[]string{"household"}, nil},
+		{"values that speak of requirement", func(r *Record) {
+			r.Project, r.Type = "cq required for", "memo required when"
+		}, nil, []string{"project", "type"}},
+		{"correction without reason", func(r *Record) { r.Version, r.Supersedes = 2, &Supersedes{Version: 1} },
+			nil, []string{"supersedes.reason"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRecord()
+			tt.change(&r)
+			var ve *ValidationError
+			if !errors.As(c.ValidateRecord(r, testNow()), &ve) {
+				t.Fatal("no problems")
+			}
+			var required, wrong []string
+			for _, p := range ve.Problems {
+				if p.Required {
+					required = append(required, p.Field)
+				} else {
+					wrong = append(wrong, p.Field)
+				}
+			}
+			if !slices.Equal(required, tt.required) || !slices.Equal(wrong, tt.wrong) {
+				t.Errorf("required %v, wrong values %v; want %v, %v\n%v", required, wrong, tt.required, tt.wrong, ve)
+			}
+		})
+	}
+}

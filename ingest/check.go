@@ -12,28 +12,21 @@ import (
 	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
-// Action is what a policy does about a finding.
-type Action string
-
-// The actions.
-const (
-	Accept Action = "accept" // pass, nothing to say
-	Warn   Action = "warn"   // accept, with a warning in the report
-	Reject Action = "reject" // refuse the document
-)
-
-// Policy says what to do about the findings that a deployment may weigh
-// differently per document type. The rest (a file that is not a PDF, a PDF that
-// does not open, metadata that breaks the catalogue) always rejects.
+// Policy says what outcome the findings get that a deployment may weigh
+// differently per document type: Fail refuses the document, Warn files it with a
+// warning in its report, Pass files it without a word. The rest (a file that is
+// not a PDF, a PDF that does not open, metadata that breaks the catalogue)
+// always fails. A policy file says accept, warn or reject (Outcome's
+// UnmarshalText).
 type Policy struct {
-	InvalidSignature   Action `json:"invalid_signature"`   // signed bytes changed, or signature data broken
-	UntrustedSignature Action `json:"untrusted_signature"` // intact, but not chained to a trust root
-	PartialSignature   Action `json:"partial_signature"`   // changes appended after signing
-	Unsigned           Action `json:"unsigned"`            // no signature at all
-	Encrypted          Action `json:"encrypted"`
-	JavaScript         Action `json:"javascript"`
-	Launch             Action `json:"launch"`
-	EmbeddedFile       Action `json:"embedded_file"`
+	InvalidSignature   Outcome `json:"invalid_signature"`   // signed bytes changed, or signature data broken
+	UntrustedSignature Outcome `json:"untrusted_signature"` // intact, but not chained to a trust root
+	PartialSignature   Outcome `json:"partial_signature"`   // changes appended after signing
+	Unsigned           Outcome `json:"unsigned"`            // no signature at all
+	Encrypted          Outcome `json:"encrypted"`
+	JavaScript         Outcome `json:"javascript"`
+	Launch             Outcome `json:"launch"`
+	EmbeddedFile       Outcome `json:"embedded_file"`
 }
 
 // DefaultPolicy is the issue's default: invalid signatures, encryption, JavaScript
@@ -41,9 +34,26 @@ type Policy struct {
 // embedded files are accepted with a warning.
 func DefaultPolicy() Policy {
 	return Policy{
-		InvalidSignature: Reject, UntrustedSignature: Warn, PartialSignature: Warn, Unsigned: Warn,
-		Encrypted: Reject, JavaScript: Reject, Launch: Reject, EmbeddedFile: Warn,
+		InvalidSignature: Fail, UntrustedSignature: Warn, PartialSignature: Warn, Unsigned: Warn,
+		Encrypted: Fail, JavaScript: Fail, Launch: Fail, EmbeddedFile: Warn,
 	}
+}
+
+// outcomes points at the policy's fields, in their order.
+func (p *Policy) outcomes() []*Outcome {
+	return []*Outcome{&p.InvalidSignature, &p.UntrustedSignature, &p.PartialSignature, &p.Unsigned,
+		&p.Encrypted, &p.JavaScript, &p.Launch, &p.EmbeddedFile}
+}
+
+// over returns p with the outcomes that o sets.
+func (p Policy) over(o Policy) Policy {
+	dst := p.outcomes()
+	for i, src := range o.outcomes() {
+		if *src != "" {
+			*dst[i] = *src
+		}
+	}
+	return p
 }
 
 // Policies are the default policy and overrides per document type.
@@ -53,31 +63,11 @@ type Policies struct {
 }
 
 // For returns the policy of document type code: the type's override where it
-// sets an action, else the default's.
-func (p Policies) For(code string) Policy {
-	out := p.Default
-	t, ok := p.Types[code]
-	if !ok {
-		return out
-	}
-	merge := func(dst *Action, src Action) {
-		if src != "" {
-			*dst = src
-		}
-	}
-	merge(&out.InvalidSignature, t.InvalidSignature)
-	merge(&out.UntrustedSignature, t.UntrustedSignature)
-	merge(&out.PartialSignature, t.PartialSignature)
-	merge(&out.Unsigned, t.Unsigned)
-	merge(&out.Encrypted, t.Encrypted)
-	merge(&out.JavaScript, t.JavaScript)
-	merge(&out.Launch, t.Launch)
-	merge(&out.EmbeddedFile, t.EmbeddedFile)
-	return out
-}
+// sets an outcome, else the default's.
+func (p Policies) For(code string) Policy { return p.Default.over(p.Types[code]) }
 
 // LoadPolicies reads a policy file: {"default": {...}, "types": {"decision":
-// {"unsigned": "reject"}}}; actions left out keep the built-in defaults.
+// {"unsigned": "reject"}}}; outcomes left out keep the built-in defaults.
 func LoadPolicies(path string) (Policies, error) {
 	b, err := safefile.ReadFile(path)
 	if err != nil {
@@ -87,15 +77,23 @@ func LoadPolicies(path string) (Policies, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return Policies{}, fmt.Errorf("ingest: policy %s: %w", path, err)
 	}
-	def := DefaultPolicy()
-	p.Default = Policies{Default: def, Types: map[string]Policy{"": p.Default}}.For("")
-	for k, t := range p.Types {
-		for _, a := range []Action{t.InvalidSignature, t.UntrustedSignature, t.PartialSignature, t.Unsigned, t.Encrypted, t.JavaScript, t.Launch, t.EmbeddedFile} {
-			if a != "" && a != Accept && a != Warn && a != Reject {
-				return Policies{}, fmt.Errorf("ingest: policy %s: type %s: action %q (want accept, warn or reject)", path, k, a)
+	check := func(what string, pol Policy) error {
+		for _, o := range pol.outcomes() {
+			if *o != "" && *o != Pass && *o != Warn && *o != Fail {
+				return fmt.Errorf("ingest: policy %s: %s: %q (want accept, warn or reject)", path, what, *o)
 			}
 		}
+		return nil
 	}
+	if err := check("default", p.Default); err != nil {
+		return Policies{}, err
+	}
+	for k, t := range p.Types {
+		if err := check("type "+k, t); err != nil {
+			return Policies{}, err
+		}
+	}
+	p.Default = DefaultPolicy().over(p.Default)
 	return p, nil
 }
 
@@ -128,22 +126,39 @@ func (p Property) Label() string {
 	return string(p)
 }
 
-// Outcome is the result of one check.
+// Outcome is the result of one check, and what a policy gives a finding. Fail
+// anywhere makes the report's verdict Rejected.
 type Outcome string
 
 // The outcomes.
 const (
-	Pass        Outcome = "pass"
-	WarnOutcome Outcome = "warn"
-	Fail        Outcome = "fail"
+	Pass Outcome = "pass"
+	Warn Outcome = "warn"
+	Fail Outcome = "fail"
 )
+
+// UnmarshalText reads an outcome as a report stores it (pass, warn, fail), or as
+// a policy file says what to do (accept, warn, reject: accept is Pass, reject
+// is Fail). Another word is kept as it is, for the caller to judge: a report is
+// shown as stored, a policy file is refused (LoadPolicies).
+func (o *Outcome) UnmarshalText(b []byte) error {
+	switch w := Outcome(b); w {
+	case "accept":
+		*o = Pass
+	case "reject":
+		*o = Fail
+	default:
+		*o = w
+	}
+	return nil
+}
 
 // Label is the outcome in Chinese and English.
 func (o Outcome) Label() string {
 	switch o {
 	case Pass:
 		return "通过 pass"
-	case WarnOutcome:
+	case Warn:
 		return "警告 warn"
 	case Fail:
 		return "不通过 fail"
@@ -161,10 +176,13 @@ type Item struct {
 	Reason string `json:"reason"`
 }
 
-// Verdicts of a report.
+// Verdict is a report's judgement of the document as a whole.
+type Verdict string
+
+// The verdicts.
 const (
-	Accepted = "accepted"
-	Rejected = "rejected"
+	Accepted Verdict = "accepted" // no check failed: the document may be filed
+	Rejected Verdict = "rejected" // some check failed: nothing is stored
 )
 
 // Report is the four-property report of one filing (四性检测报告). It is stored
@@ -172,7 +190,7 @@ const (
 type Report struct {
 	Standard string    `json:"standard"`
 	Stage    string    `json:"stage"`
-	Verdict  string    `json:"verdict"`
+	Verdict  Verdict   `json:"verdict"`
 	Items    []Item    `json:"items"`
 	At       time.Time `json:"checked_at"`
 }
@@ -184,7 +202,7 @@ func (r *Report) Rejected() bool { return r.Verdict == Rejected }
 func (r *Report) Failures() []Item { return r.itemsWith(Fail) }
 
 // Warnings returns the items that warn.
-func (r *Report) Warnings() []Item { return r.itemsWith(WarnOutcome) }
+func (r *Report) Warnings() []Item { return r.itemsWith(Warn) }
 
 func (r *Report) itemsWith(o Outcome) []Item {
 	var out []Item
@@ -199,17 +217,6 @@ func (r *Report) itemsWith(o Outcome) []Item {
 func (r *Report) add(p Property, check string, o Outcome, zh, en string, args ...any) {
 	r.Items = append(r.Items, Item{Property: p, Check: check, Outcome: o,
 		Reason: zh + " — " + fmt.Sprintf(en, args...)})
-}
-
-// byAction turns a policy action into an outcome.
-func byAction(a Action) Outcome {
-	switch a {
-	case Reject:
-		return Fail
-	case Warn:
-		return WarnOutcome
-	}
-	return Pass
 }
 
 // Check weighs the inspection and the record's metadata (with the inspection's
@@ -231,7 +238,7 @@ func Check(rec archive.Record, ins *Inspection, pol Policy, cat *archive.Catalog
 			switch {
 			case p.Field == "format" || p.Field == "content" || strings.HasPrefix(p.Field, "content."):
 				// Judged below from the inspection, in its own words.
-			case strings.HasSuffix(p.Message, "required") || strings.Contains(p.Message, "required for") || strings.Contains(p.Message, "required when"):
+			case p.Required:
 				requiredProblems = append(requiredProblems, p)
 			default:
 				metaProblems = append(metaProblems, p)
@@ -248,7 +255,7 @@ func Check(rec archive.Record, ins *Inspection, pol Policy, cat *archive.Catalog
 	case ins.Format == FormatPDF && strings.EqualFold(extOf(ins.FileName), ".pdf"):
 		r.add(Authenticity, "file_properties", Pass, "文件属性一致", "content is PDF, as the name says; %d pages", rec.Pages)
 	case ins.Format == FormatPDF:
-		r.add(Authenticity, "file_properties", WarnOutcome, "文件扩展名与内容不符", "content is PDF but the name %q does not end in .pdf", ins.FileName)
+		r.add(Authenticity, "file_properties", Warn, "文件扩展名与内容不符", "content is PDF but the name %q does not end in .pdf", ins.FileName)
 	}
 
 	// Integrity: mandatory metadata, content present and complete.
@@ -291,7 +298,7 @@ func Check(rec archive.Record, ins *Inspection, pol Policy, cat *archive.Catalog
 			r.add(Usability, "opens", Fail, "文件无法打开", "%s", strings.Join(p.Problems, "; "))
 		}
 		if p.Encrypted {
-			r.add(Usability, "encryption", byAction(pol.Encrypted), "文件已加密", "the file is encrypted; an archive must open without a key in 50 years")
+			r.add(Usability, "encryption", pol.Encrypted, "文件已加密", "the file is encrypted; an archive must open without a key in 50 years")
 		} else {
 			r.add(Usability, "encryption", Pass, "未加密", "no encryption")
 		}
@@ -301,9 +308,9 @@ func Check(rec archive.Record, ins *Inspection, pol Policy, cat *archive.Catalog
 	if p := ins.PDF; p != nil {
 		active := false
 		for _, a := range []struct {
-			kind   string
-			action Action
-			zh, en string
+			kind    string
+			outcome Outcome
+			zh, en  string
 		}{
 			{ActiveJavaScript, pol.JavaScript, "含有JavaScript脚本", "the file contains JavaScript"},
 			{ActiveLaunch, pol.Launch, "含有启动外部程序的动作", "the file contains a launch action that starts a program"},
@@ -311,7 +318,7 @@ func Check(rec archive.Record, ins *Inspection, pol Policy, cat *archive.Catalog
 		} {
 			if p.Has(a.kind) {
 				active = true
-				r.add(Security, "active_content", byAction(a.action), a.zh, "%s", a.en)
+				r.add(Security, "active_content", a.outcome, a.zh, "%s", a.en)
 			}
 		}
 		if !active && p.Valid {
@@ -333,7 +340,7 @@ func checkSignatures(r *Report, ins *Inspection, pol Policy) {
 	}
 	sigs := ins.PDF.Signatures
 	if len(sigs) == 0 {
-		r.add(Authenticity, "signature", byAction(pol.Unsigned), "无电子签名", "the document carries no digital signature")
+		r.add(Authenticity, "signature", pol.Unsigned, "无电子签名", "the document carries no digital signature")
 		return
 	}
 	for i, s := range sigs {
@@ -350,12 +357,12 @@ func checkSignatures(r *Report, ins *Inspection, pol Policy) {
 		case VerdictValid:
 			r.add(Authenticity, "signature", Pass, "电子签名有效", "%s", desc)
 		case VerdictUntrusted:
-			r.add(Authenticity, "signature", byAction(pol.UntrustedSignature), "签名完整但签名者证书不受信任", "%s", desc)
+			r.add(Authenticity, "signature", pol.UntrustedSignature, "签名完整但签名者证书不受信任", "%s", desc)
 		default:
-			r.add(Authenticity, "signature", byAction(pol.InvalidSignature), "电子签名无效", "%s", desc)
+			r.add(Authenticity, "signature", pol.InvalidSignature, "电子签名无效", "%s", desc)
 		}
 		if s.Verdict != VerdictInvalid && !s.CoversWholeFile {
-			r.add(Authenticity, "signature_coverage", byAction(pol.PartialSignature), "签名后文件被追加修改",
+			r.add(Authenticity, "signature_coverage", pol.PartialSignature, "签名后文件被追加修改",
 				"signature %d does not cover changes appended after signing", i+1)
 		}
 	}

@@ -154,7 +154,7 @@ func TestRejectionStoresNothingAndSaysEverything(t *testing.T) {
 // Per-type policy: a type that requires signatures rejects an unsigned file.
 func TestPolicyPerType(t *testing.T) {
 	f, _, _ := newTestFiler(t, nil)
-	f.pol.Types = map[string]Policy{"decision": {Unsigned: Reject}}
+	f.pol.Types = map[string]Policy{"decision": {Unsigned: Fail}}
 	res, err := f.File(context.Background(), getFixtures(t).files["unsigned"], decisionMeta())
 	if err != nil {
 		t.Fatal(err)

@@ -181,7 +181,7 @@ func propertiesOf(raw json.RawMessage) []propertyView {
 	if len(raw) == 0 || json.Unmarshal(raw, &rep) != nil {
 		return nil
 	}
-	rank := map[ingest.Outcome]int{ingest.Pass: 0, ingest.WarnOutcome: 1, ingest.Fail: 2}
+	rank := map[ingest.Outcome]int{ingest.Pass: 0, ingest.Warn: 1, ingest.Fail: 2}
 	var out []propertyView
 	for _, p := range ingest.Properties() {
 		v := propertyView{Property: p, Outcome: ingest.Pass}
