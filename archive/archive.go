@@ -33,6 +33,10 @@ type Options struct {
 	// sets ActorCLI; a server names each request's account in the version
 	// itself. "" means ActorSystem.
 	Actor Actor
+	// Locks decides the storage locks of what is stored and the schedule kept
+	// with each record (package retention implements it); nil stores everything
+	// unlocked.
+	Locks Locks
 }
 
 // Archive is the record store: projects and records as immutable JSON versions, and
@@ -47,6 +51,7 @@ type Archive struct {
 	tempDir   string
 	journalTo Journal
 	actor     Actor
+	locks     Locks
 	// projectVersions and recordVersions store the versions of projects and
 	// records (versions.go).
 	projectVersions *Versions[Project]
@@ -61,7 +66,7 @@ type Archive struct {
 
 // New returns an Archive over store.
 func New(store blob.Store, opts Options) *Archive {
-	a := &Archive{store: store, now: opts.Now, cat: opts.Catalogue, tempDir: opts.TempDir, journalTo: opts.Journal, actor: opts.Actor}
+	a := &Archive{store: store, now: opts.Now, cat: opts.Catalogue, tempDir: opts.TempDir, journalTo: opts.Journal, actor: opts.Actor, locks: opts.Locks}
 	if a.actor == "" {
 		a.actor = ActorSystem
 	}
@@ -119,9 +124,13 @@ func (a *Archive) versions(ctx context.Context, prefix string) ([]int, error) {
 // put creates key with the canonical bytes b. A taken key is blob.ErrExists.
 // A deferred put is made durable by the next Sync (see journal).
 func (a *Archive) put(ctx context.Context, key string, b []byte, deferred bool) error {
-	_, err := a.store.Put(ctx, key, strings.NewReader(string(b)), blob.PutOptions{
-		Size: int64(len(b)), ContentType: "application/json", Deferred: deferred,
-	})
+	return a.putWith(ctx, key, b, blob.PutOptions{Deferred: deferred})
+}
+
+// putWith is put of a deferred JSON object with the locks of opts.
+func (a *Archive) putWith(ctx context.Context, key string, b []byte, opts blob.PutOptions) error {
+	opts.Size, opts.ContentType = int64(len(b)), "application/json"
+	_, err := a.store.Put(ctx, key, strings.NewReader(string(b)), opts)
 	return err
 }
 
@@ -318,16 +327,23 @@ func (a *Archive) CreateRecord(ctx context.Context, rec Record) (Record, error) 
 	if rec.Supersedes != nil {
 		ps.add("supersedes", "a new record supersedes nothing; use CorrectRecord")
 	}
+	if rec.Disposal != nil {
+		ps.add("disposal", "a new record is not a tombstone")
+	}
 	rec.ID, rec.Version, rec.Supersedes = id, 1, nil
 	rec.FiledAt = normTime(a.now())
 	rec.Actor = a.actorOf(rec.Actor)
 	if err := a.checkRecord(ctx, &ps, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
+	lock, err := a.lockRecordContent(ctx, &rec)
+	if err != nil {
+		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
+	}
 	if err := a.putByContent(ctx, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
-	stored, err := a.recordVersions.put(ctx, rec)
+	stored, err := a.recordVersions.putLocked(ctx, rec, &lock)
 	if errors.Is(err, ErrVersionExists) {
 		return stored, fmt.Errorf("archive: create record %s: %w", id, ErrRecordExists)
 	}
@@ -346,6 +362,9 @@ func (a *Archive) CorrectRecord(ctx context.Context, id string, base int, rec Re
 	if err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
+	if prev.Disposal != nil {
+		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, ErrDisposed)
+	}
 	if base >= maxVersion {
 		return Record{}, fmt.Errorf("archive: correct record %s: version %d is the last possible: %w", id, base, ErrInvalid)
 	}
@@ -359,6 +378,9 @@ func (a *Archive) CorrectRecord(ctx context.Context, id string, base int, rec Re
 	if rec.Project != prev.Project {
 		ps.add("project", fmt.Sprintf("a correction cannot move the record from project %s to %s", prev.Project, rec.Project))
 	}
+	if rec.Disposal != nil {
+		ps.add("disposal", "a correction is not a tombstone: use DisposeRecord")
+	}
 	rec = a.cat.ApplyDefaults(rec)
 	rec.ID, rec.Version = id, base+1
 	rec.Supersedes = &Supersedes{Version: base, Reason: reason}
@@ -367,13 +389,17 @@ func (a *Archive) CorrectRecord(ctx context.Context, id string, base int, rec Re
 	if err := a.checkRecord(ctx, &ps, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
+	lock, err := a.lockRecordContent(ctx, &rec)
+	if err != nil {
+		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
+	}
 	if err := a.putByContent(ctx, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
 	// Of two corrections of one version, one is stored; the other's error is
 	// ErrVersionExists, after the stored one's entry is completed (a re-run of a
 	// correction that crashed before its entry completes it the same way).
-	if _, err := a.recordVersions.put(ctx, rec); err != nil {
+	if _, err := a.recordVersions.putLocked(ctx, rec, &lock); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
 	return rec, nil

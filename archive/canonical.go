@@ -70,6 +70,8 @@ type recordWire struct {
 	Content      Digests         `json:"content"`
 	Signatures   json.RawMessage `json:"signatures,omitempty"`
 	Report       json.RawMessage `json:"report,omitempty"`
+	Schedule     *Schedule       `json:"schedule,omitempty"`
+	Disposal     *disposalWire   `json:"disposal,omitempty"`
 	Supersedes   *Supersedes     `json:"supersedes,omitempty"`
 	Actor        Actor           `json:"actor,omitempty"`
 	FiledAt      string          `json:"filed_at,omitempty"`
@@ -118,9 +120,36 @@ func (r Record) wire() (recordWire, error) {
 		Title: r.Title, DocNumber: r.DocNumber, Issuer: r.Issuer, Abstract: r.Abstract,
 		Keywords: nilIfEmpty(r.Keywords), Date: r.Date, Disclosure: r.Disclosure, Retention: r.Retention, ArchivalCode: r.ArchivalCode,
 		Pages: r.Pages, Format: r.Format, FileName: r.FileName, Household: r.Household, PublicCopyOf: r.PublicCopyOf,
-		Content: r.Content, Signatures: sig, Report: rep, Supersedes: r.Supersedes,
-		Actor: r.Actor, FiledAt: formatTime(r.FiledAt),
+		Content: r.Content, Signatures: sig, Report: rep, Schedule: r.Schedule, Disposal: r.Disposal.wire(),
+		Supersedes: r.Supersedes, Actor: r.Actor, FiledAt: formatTime(r.FiledAt),
 	}, nil
+}
+
+// disposalWire is the JSON form of a Disposal, its time as every stored time is.
+type disposalWire struct {
+	List     string `json:"list"`
+	Proposer Actor  `json:"proposer"`
+	Approver Actor  `json:"approver"`
+	Approved string `json:"approved"`
+	Register string `json:"register,omitempty"`
+}
+
+func (d *Disposal) wire() *disposalWire {
+	if d == nil {
+		return nil
+	}
+	return &disposalWire{List: d.List, Proposer: d.Proposer, Approver: d.Approver, Approved: formatTime(d.Approved), Register: d.Register}
+}
+
+func (w *disposalWire) disposal() (*Disposal, error) {
+	if w == nil {
+		return nil, nil
+	}
+	at, err := parseTime(w.Approved)
+	if err != nil {
+		return nil, fmt.Errorf("disposal.approved: %w", err)
+	}
+	return &Disposal{List: w.List, Proposer: w.Proposer, Approver: w.Approver, Approved: at, Register: w.Register}, nil
 }
 
 func (w recordWire) record() (Record, error) {
@@ -136,13 +165,18 @@ func (w recordWire) record() (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("filed_at: %w", err)
 	}
+	disp, err := w.Disposal.disposal()
+	if err != nil {
+		return Record{}, err
+	}
 	return Record{
 		ID: w.ID, Version: w.Version, Project: w.Project, Type: w.Type, Title: w.Title,
 		DocNumber: w.DocNumber, Issuer: w.Issuer, Abstract: w.Abstract,
 		Keywords: nilIfEmpty(w.Keywords), Date: w.Date, Disclosure: w.Disclosure,
 		Retention: w.Retention, ArchivalCode: w.ArchivalCode, Pages: w.Pages,
 		Format: w.Format, FileName: w.FileName, Household: w.Household, PublicCopyOf: w.PublicCopyOf, Content: w.Content,
-		Signatures: sig, Report: rep, Supersedes: w.Supersedes, Actor: w.Actor, FiledAt: filed,
+		Signatures: sig, Report: rep, Schedule: w.Schedule, Disposal: disp, Supersedes: w.Supersedes,
+		Actor: w.Actor, FiledAt: filed,
 	}, nil
 }
 

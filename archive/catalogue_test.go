@@ -12,8 +12,8 @@ import (
 func TestDefaultCatalogue(t *testing.T) {
 	c := DefaultCatalogue()
 	types := c.Types()
-	if len(types) != 27 {
-		t.Errorf("%d types, want the 27 of catalogue.json", len(types))
+	if len(types) != 28 {
+		t.Errorf("%d types, want the 28 of catalogue.json", len(types))
 	}
 	// Spot checks of the table (docs/architecture.md, "The domain").
 	want := map[string]struct {
@@ -29,6 +29,7 @@ func TestDefaultCatalogue(t *testing.T) {
 		"site_chart":        {Public, Years10},
 		"petition":          {Restricted, Years30},
 		"misconduct_record": {Public, Years30},
+		"destruction_list":  {Restricted, Permanent},
 	}
 	for code, w := range want {
 		dt, ok := c.Type(code)

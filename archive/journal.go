@@ -34,6 +34,13 @@ func EventKinds() []EventKind {
 		EventRelease, EventDispose, EventFixityFailure, EventCreate}
 }
 
+// StoresRecordVersion reports whether an event of kind k about a record is the
+// entry of one of its versions (file, new_version, and dispose for its tombstone),
+// rather than an event about a version (a fixity failure).
+func (k EventKind) StoresRecordVersion() bool {
+	return k == EventFile || k == EventNewVersion || k == EventDispose
+}
+
 // Valid reports whether k is one of the defined kinds.
 func (k EventKind) Valid() bool {
 	for _, v := range EventKinds() {

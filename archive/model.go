@@ -164,6 +164,17 @@ type Record struct {
 	// record's identity (RecordID): it is the archive's finding, not the filer's
 	// claim. Empty when there is none.
 	Report json.RawMessage
+	// Schedule is the retention schedule of the record as it was when this
+	// version was stored: the period, its trigger and the disposal date (see
+	// Options.Locks). Like Report it is the archive's finding, not part of the
+	// record's identity; nil when no retention policy was configured. A later
+	// extension (package retention) is a version of the record's retention state,
+	// not of the record.
+	Schedule *Schedule
+	// Disposal is set in a tombstone, the last version of a record disposed of
+	// at the end of its retention period: when, and on whose approval. Its
+	// content is gone (unless another record that is kept has the same).
+	Disposal *Disposal
 	// Supersedes is set in corrections (version > 1).
 	Supersedes *Supersedes
 	// Actor is who filed this version (see Actor); empty in versions filed before

@@ -28,6 +28,8 @@ const (
 	SubjectGrant       SubjectKind = "grant"       // the requests granted a record's content
 	SubjectCode        SubjectKind = "code"        // a household's query code (its hash)
 	SubjectObjection   SubjectKind = "objection"   // a household's re-check and expert-appraisal clock
+	SubjectRetention   SubjectKind = "retention"   // a record's retention schedule, extended (package retention)
+	SubjectDisposal    SubjectKind = "disposal"    // a disposal: a list of records proposed, approved, carried out
 )
 
 // subjectSpec is what the archive knows of a subject kind.
@@ -52,13 +54,15 @@ var subjectKinds = []subjectSpec{
 	{SubjectAccount, "accounts/", validGenericID, false},
 	// The household register of a project: the id is the project's code.
 	{SubjectHousehold, "households/", func(s string) bool { return ValidateProjectCode(s) == nil }, false},
-	{SubjectHold, "holds/", validGenericID, false},
+	{SubjectHold, "holds/", ValidHoldID, false},
 	{SubjectPublication, "publications/", ValidRecordID, false}, // the id is the record's
 	{SubjectRequest, "requests/", ValidTicketID, false},
 	{SubjectTable, "tables/", ValidRecordID, false}, // the id is the record's
 	{SubjectGrant, "grants/", ValidRecordID, false}, // the id is the record's
 	{SubjectCode, "codes/", ValidHouseholdKey, false},
 	{SubjectObjection, "objections/", ValidHouseholdKey, false},
+	{SubjectRetention, "retention/", ValidRecordID, false}, // the id is the record's
+	{SubjectDisposal, "disposals/", ValidDisposalID, false},
 }
 
 func (k SubjectKind) spec() (subjectSpec, bool) {
@@ -164,6 +168,54 @@ func validGenericID(s string) bool {
 		c := s[i]
 		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		if !alnum && (i == 0 || c != '-' && c != '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Holds and disposals (package retention) have ids that say what they are about,
+// so that the holds of one project or record are found by one listing:
+//
+//	P_<project code>_<8 of a-z2-7>     a hold on a whole project     P_CC-2026-001_k3m9x2qa
+//	R_<record id>_<8 of a-z2-7>        a hold on one record
+//	D<yyyymmdd>-<8 of a-z2-7>          a disposal, by the day it was proposed
+//
+// ('_' never occurs in a project code or a record id, so "P_<code>_" is the prefix
+// of that project's holds alone.)
+
+// ValidHoldID reports whether s is the id of a hold.
+func ValidHoldID(s string) bool {
+	kind, rest, ok := strings.Cut(s, "_")
+	if !ok {
+		return false
+	}
+	subject, suffix, ok := strings.Cut(rest, "_")
+	if !ok || !validSuffix(suffix) {
+		return false
+	}
+	switch kind {
+	case "P":
+		return ValidateProjectCode(subject) == nil
+	case "R":
+		return ValidRecordID(subject)
+	}
+	return false
+}
+
+// ValidDisposalID reports whether s is the id of a disposal.
+func ValidDisposalID(s string) bool {
+	day, suffix, ok := strings.Cut(s, "-")
+	return ok && len(day) == 9 && day[0] == 'D' && allDigits(day[1:]) && validSuffix(suffix)
+}
+
+// validSuffix: the 8 random characters of a hold's or a disposal's id.
+func validSuffix(s string) bool {
+	if len(s) != 8 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
 			return false
 		}
 	}

@@ -40,8 +40,11 @@ type VersionKind[T any] struct {
 	// Subject is the kind; it must be one of SubjectKinds.
 	Subject SubjectKind
 	// First is the event kind of version 1 (EventCreate; EventFile for records).
-	// Later versions are EventNewVersion.
 	First EventKind
+	// Later, when not nil, returns the event kind of a version after the first
+	// (a record's tombstone is EventDispose, a hold's release EventRelease);
+	// nil means EventNewVersion for all of them.
+	Later func(T) EventKind
 	// Encode returns the canonical JSON of a version; Decode parses it back,
 	// refusing anything else.
 	Encode func(T) ([]byte, error)
@@ -109,6 +112,9 @@ func VersionEvent[T any](k VersionKind[T], v T, raw []byte) Event {
 		RecordDigest: sha256.Sum256(raw), Actor: m.Actor, Reason: ReasonDigest(m.Reason), Time: normTime(m.Time)}
 	if n > 1 {
 		e.Kind = EventNewVersion
+		if k.Later != nil {
+			e.Kind = k.Later(v)
+		}
 	}
 	if k.Subject.HasContent() {
 		e.Content = m.Content
@@ -140,6 +146,13 @@ func (vs *Versions[T]) Put(ctx context.Context, v T) (T, error) {
 // put is Put with errors not yet prefixed, for the callers in this package,
 // which say what they were doing.
 func (vs *Versions[T]) put(ctx context.Context, v T) (T, error) {
+	return vs.putLocked(ctx, v, nil)
+}
+
+// putLocked is put with the lock of the version's object; nil asks the
+// archive's Locks (a record's callers ask before, since the schedule is part of
+// the version).
+func (vs *Versions[T]) putLocked(ctx context.Context, v T, lock *Lock) (T, error) {
 	var zero T
 	id, n := vs.k.Ident(v)
 	var ps problems
@@ -155,6 +168,13 @@ func (vs *Versions[T]) put(ctx context.Context, v T) (T, error) {
 	if err := ps.err(string(vs.k.Subject) + " " + id); err != nil {
 		return zero, err
 	}
+	if lock == nil {
+		l, err := vs.a.versionLock(ctx, vs.k.Subject, id, n)
+		if err != nil {
+			return zero, err
+		}
+		lock = &l
+	}
 	b, err := vs.k.Encode(v)
 	if err != nil {
 		return zero, err
@@ -166,7 +186,9 @@ func (vs *Versions[T]) put(ctx context.Context, v T) (T, error) {
 			return zero, err
 		}
 	}
-	err = vs.a.put(ctx, vs.Key(id, n), b, true)
+	opts := putOptions(*lock)
+	opts.Deferred = true // made durable with the rest before its entry (journal)
+	err = vs.a.putWith(ctx, vs.Key(id, n), b, opts)
 	if errors.Is(err, blob.ErrExists) {
 		stored, raw, gerr := vs.get(ctx, id, n)
 		if gerr != nil {
@@ -324,7 +346,18 @@ func (vs *Versions[T]) EachLatest(ctx context.Context, fn func(T) error) error {
 // version files of a valid id are skipped. It is how an audit or a backfill
 // enumerates the versions in an order it can resume.
 func (vs *Versions[T]) Walk(ctx context.Context, after string, fn func(VersionInfo) error) error {
-	return vs.a.store.List(ctx, vs.prefix, after, func(info blob.Info) error {
+	return vs.walk(ctx, vs.prefix, after, fn)
+}
+
+// WalkIDs is Walk of the versions of the subjects whose id starts with
+// idPrefix: one listing of the store under that prefix. Kinds whose ids say
+// what they are about (the holds of a project) are found so.
+func (vs *Versions[T]) WalkIDs(ctx context.Context, idPrefix string, fn func(VersionInfo) error) error {
+	return vs.walk(ctx, vs.prefix+idPrefix, "", fn)
+}
+
+func (vs *Versions[T]) walk(ctx context.Context, prefix, after string, fn func(VersionInfo) error) error {
+	return vs.a.store.List(ctx, prefix, after, func(info blob.Info) error {
 		id, file, ok := strings.Cut(strings.TrimPrefix(info.Key, vs.prefix), "/")
 		n := parseVersionName(file)
 		if !ok || n == 0 || !vs.k.Subject.ValidID(id) {
@@ -353,6 +386,12 @@ var ProjectVersions = VersionKind[Project]{
 // RecordVersions is how records are versioned.
 var RecordVersions = VersionKind[Record]{
 	Subject: SubjectRecord, First: EventFile,
+	Later: func(r Record) EventKind {
+		if r.Disposal != nil {
+			return EventDispose
+		}
+		return EventNewVersion
+	},
 	Encode: EncodeRecord, Decode: DecodeRecord,
 	Ident: func(r Record) (string, int) { return r.ID, r.Version },
 	Meta: func(r Record) VersionMeta {

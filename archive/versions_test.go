@@ -175,7 +175,7 @@ func TestVersionsOfAnotherKind(t *testing.T) {
 	a := New(base.store, Options{Now: testNow, Journal: j})
 	holds := NewVersions(a, testHolds)
 
-	h := testHold{ID: "H-1", Version: 1, Records: []string{"a"}, Actor: ActorCLI, At: testNow()}
+	h := testHold{ID: "P_CC-2026-001_aaaaaaaa", Version: 1, Records: []string{"a"}, Actor: ActorCLI, At: testNow()}
 	if _, err := holds.Put(ctx, h); err != nil {
 		t.Fatal(err)
 	}
@@ -184,22 +184,22 @@ func TestVersionsOfAnotherKind(t *testing.T) {
 	if _, err := holds.Put(ctx, h2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := holds.Put(ctx, testHold{ID: "H-2", Version: 1, Actor: ActorSystem, At: testNow()}); err != nil {
+	if _, err := holds.Put(ctx, testHold{ID: "R_aaaaaaaaaaaaaaaaaaaaaaaaaa_bbbbbbbb", Version: 1, Actor: ActorSystem, At: testNow()}); err != nil {
 		t.Fatal(err)
 	}
 	// Stored where the kind's prefix says, the latest is the last listed.
-	if _, err := a.store.Stat(ctx, "holds/H-1/000002.json"); err != nil {
+	if _, err := a.store.Stat(ctx, "holds/P_CC-2026-001_aaaaaaaa/000002.json"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := holds.Latest(ctx, "H-1"); err != nil || !reflect.DeepEqual(got.Records, []string{"a", "b"}) {
+	if got, err := holds.Latest(ctx, "P_CC-2026-001_aaaaaaaa"); err != nil || !reflect.DeepEqual(got.Records, []string{"a", "b"}) {
 		t.Fatalf("latest: %+v, %v", got, err)
 	}
-	if hist, err := holds.History(ctx, "H-1"); err != nil || len(hist) != 2 {
+	if hist, err := holds.History(ctx, "P_CC-2026-001_aaaaaaaa"); err != nil || len(hist) != 2 {
 		t.Fatalf("history: %+v, %v", hist, err)
 	}
 	var ids []string
 	holds.EachLatest(ctx, func(h testHold) error { ids = append(ids, h.ID+"/"+string(rune('0'+h.Version))); return nil })
-	if !reflect.DeepEqual(ids, []string{"H-1/2", "H-2/1"}) {
+	if !reflect.DeepEqual(ids, []string{"P_CC-2026-001_aaaaaaaa/2", "R_aaaaaaaaaaaaaaaaaaaaaaaaaa_bbbbbbbb/1"}) {
 		t.Fatalf("each latest: %v", ids)
 	}
 	n := 0
@@ -207,33 +207,33 @@ func TestVersionsOfAnotherKind(t *testing.T) {
 	if n != 3 || len(j.events) != 3 {
 		t.Fatalf("%d versions, %d events", n, len(j.events))
 	}
-	raw, _ := holds.Bytes(ctx, "H-1", 2)
-	want := Event{Kind: EventNewVersion, Subject: SubjectHold, SubjectID: "H-1", Version: 2,
+	raw, _ := holds.Bytes(ctx, "P_CC-2026-001_aaaaaaaa", 2)
+	want := Event{Kind: EventNewVersion, Subject: SubjectHold, SubjectID: "P_CC-2026-001_aaaaaaaa", Version: 2,
 		RecordDigest: sha256.Sum256(raw), Actor: AccountActor("u-1"), Reason: ReasonDigest("诉讼扩大"), Time: testNow()}
 	if !reflect.DeepEqual(j.events[1], want) {
 		t.Fatalf("event %+v\nwant %+v", j.events[1], want)
 	}
 	// Ledger appends a stored version's event again (the backfill's path): the
 	// same event.
-	if e, err := holds.Ledger(ctx, "H-1", 2); err != nil || !reflect.DeepEqual(e, want) {
+	if e, err := holds.Ledger(ctx, "P_CC-2026-001_aaaaaaaa", 2); err != nil || !reflect.DeepEqual(e, want) {
 		t.Fatalf("Ledger: %+v, %v", e, err)
 	}
 
 	// Refused: no actor, a bad id, version 0; nothing stored.
 	for name, bad := range map[string]testHold{
-		"no actor":  {ID: "H-3", Version: 1, At: testNow()},
+		"no actor":  {ID: "P_CC-2026-001_cccccccc", Version: 1, At: testNow()},
 		"bad id":    {ID: "H/3", Version: 1, Actor: ActorCLI, At: testNow()},
-		"version 0": {ID: "H-3", Version: 0, Actor: ActorCLI, At: testNow()},
+		"version 0": {ID: "P_CC-2026-001_cccccccc", Version: 0, Actor: ActorCLI, At: testNow()},
 	} {
 		if _, err := holds.Put(ctx, bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
 		}
 	}
-	if _, err := holds.Latest(ctx, "H-3"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("H-3: %v", err)
+	if _, err := holds.Latest(ctx, "P_CC-2026-001_cccccccc"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("P_CC-2026-001_cccccccc: %v", err)
 	}
 	// A version stored before its kind recorded actors is the backfill's.
-	old := testHold{ID: "H-4", Version: 1, At: testNow()}
+	old := testHold{ID: "P_CC-2026-001_dddddddd", Version: 1, At: testNow()}
 	b, _ := testHolds.Encode(old)
 	if e := VersionEvent(testHolds, old, b); e.Actor != ActorBackfill {
 		t.Errorf("event of a version without actor: %+v", e)

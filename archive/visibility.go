@@ -352,6 +352,9 @@ func Visibility(rec Record, st RecordState, now time.Time) Visible {
 	var out Visible
 	grant := func(a Audience, x Access) { out.Grants = append(out.Grants, Grant{a, x}) }
 	table := func(a Audience, v TableView) { out.Tables = append(out.Tables, TableGrant{a, v}) }
+	if rec.Disposal != nil {
+		st.Disposed = true // a tombstone: whatever the caller's state says
+	}
 
 	// Staff.
 	staffAll := AccessContent

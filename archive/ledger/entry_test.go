@@ -136,7 +136,7 @@ func FuzzParseEntry(f *testing.F) {
 	r := recordEventV2(7)
 	r.Kind, r.Version, r.Reason = archive.EventNewVersion, 3, archive.ReasonDigest("题名有误")
 	for _, e := range []archive.Event{event(1), projectEvent(), recordEventV2(2), r,
-		{Kind: archive.EventCreate, Subject: archive.SubjectHold, SubjectID: "hold-1", Version: 1, Actor: archive.ActorSystem, Time: testNow()}} {
+		{Kind: archive.EventCreate, Subject: archive.SubjectHold, SubjectID: "P_CC-2026-001_aaaaaaaa", Version: 1, Actor: archive.ActorSystem, Time: testNow()}} {
 		f.Add(must(FormatEntry(e)))
 	}
 	f.Fuzz(func(t *testing.T, text []byte) {
@@ -165,7 +165,7 @@ func TestLookupSubject(t *testing.T) {
 			p := projectEvent()
 			p1 := p
 			p1.Kind, p1.Version, p1.Reason = archive.EventCreate, 1, archive.Hash{}
-			hold := archive.Event{Kind: archive.EventCreate, Subject: archive.SubjectHold, SubjectID: "H-2026-1",
+			hold := archive.Event{Kind: archive.EventCreate, Subject: archive.SubjectHold, SubjectID: "R_aaaaaaaaaaaaaaaaaaaaaaaaaa_bbbbbbbb",
 				Version: 1, Actor: archive.ActorCLI, Time: testNow()}
 			events := []archive.Event{p1, event(1), p, recordEventV2(2), hold}
 			idx, err := l.AppendAll(ctx, events)
