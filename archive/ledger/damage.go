@@ -130,7 +130,7 @@ func (l *Log) putNotice(ctx context.Context, at time.Time, damaged bool, objs []
 			return "", fmt.Errorf("ledger: damage notice: %w", err)
 		}
 		key := fmt.Sprintf("%s%016d", damagePrefix, last+1)
-		_, err = l.store.Put(ctx, key, bytes.NewReader(signed), blob.PutOptions{Size: int64(len(signed))})
+		_, err = l.store.Put(ctx, key, bytes.NewReader(signed), l.locked(blob.PutOptions{Size: int64(len(signed))}))
 		if errors.Is(err, blob.ErrExists) {
 			continue
 		}

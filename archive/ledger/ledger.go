@@ -78,6 +78,12 @@ type Options struct {
 	// entries make is stored with the digest the entry says, so that a batch
 	// forged at the end of the log is refused (ErrDamaged), never signed.
 	Versions bool
+	// RetainUntil, when not nil, gives the object-lock date of each ledger
+	// object that never changes as it is stored: batches, full tiles,
+	// checkpoints and damage notices (not partial tiles, lookup keys or the
+	// lease). Package retention locks them for as long as the storage allows
+	// and renews that before it runs out: the ledger is kept for ever.
+	RetainUntil func() time.Time
 }
 
 // Log is the ledger over a blob.Store. It is safe for concurrent use; concurrent
@@ -89,6 +95,7 @@ type Log struct {
 	maxBatch int
 	tiles    *tileReader
 	lease    *leaser
+	retain   func() time.Time
 	// beforeBatchPut, when set (by tests), is called with the lease held, just
 	// before the batch at start is put.
 	beforeBatchPut func(start int64)
@@ -115,7 +122,7 @@ var _ archive.Journal = (*Log)(nil)
 // store is read on first use.
 func New(st blob.Store, opts Options) *Log {
 	l := &Log{store: st, key: opts.Key, maxBatch: opts.MaxBatch, tiles: newTileReader(st),
-		lease: newLeaser(st, opts.LeaseTTL, opts.LeaseWait, opts.Now), versions: opts.Versions}
+		lease: newLeaser(st, opts.LeaseTTL, opts.LeaseWait, opts.Now), versions: opts.Versions, retain: opts.RetainUntil}
 	if l.maxBatch <= 0 {
 		l.maxBatch = defaultMaxBatch
 	}
@@ -422,7 +429,7 @@ func (l *Log) appendBatch(ctx context.Context, start int64, entries [][]byte) (c
 		l.beforeBatchPut(start)
 	}
 	_, err = l.store.Put(ctx, batchKey(start), bytes.NewReader(encodeBatch(entries)),
-		blob.PutOptions{Size: int64(batchLen(entries))})
+		l.locked(blob.PutOptions{Size: int64(batchLen(entries))}))
 	if err != nil {
 		return false, err
 	}
@@ -642,8 +649,9 @@ func corrupt(err error) error {
 // agree.
 func (l *Log) complete(ctx context.Context, p *prepared) error {
 	type object struct {
-		key  string
-		data []byte
+		key   string
+		data  []byte
+		final bool // a full tile: it never changes, and is locked like the batches
 	}
 	var objs []object
 	for _, t := range tlog.NewTiles(tileHeight, p.start, p.size) {
@@ -651,11 +659,11 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 		if err != nil {
 			return corrupt(fmt.Errorf("tile %s: %w", tileKey(t), err))
 		}
-		objs = append(objs, object{tileKey(t), data})
+		objs = append(objs, object{tileKey(t), data, t.W == 1<<tileHeight})
 		l.tiles.SaveTiles([]tlog.Tile{t}, [][]byte{data})
 	}
 	for i, ev := range p.events {
-		objs = append(objs, object{subjectKey(ev), fmt.Appendf(nil, "%d %d\n", p.start+int64(i), p.start)})
+		objs = append(objs, object{subjectKey(ev), fmt.Appendf(nil, "%d %d\n", p.start+int64(i), p.start), false})
 	}
 	// Tiles and lookup keys follow from the batch, which is durable: they go in
 	// as deferred puts, made durable together by one Sync before the checkpoint
@@ -663,7 +671,11 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 	errs := make([]error, len(objs))
 	parallel(len(objs), func(i int) {
 		o := objs[i]
-		_, err := l.store.Put(ctx, o.key, bytes.NewReader(o.data), blob.PutOptions{Size: int64(len(o.data)), Deferred: true})
+		opts := blob.PutOptions{Size: int64(len(o.data)), Deferred: true}
+		if o.final {
+			opts = l.locked(opts)
+		}
+		_, err := l.store.Put(ctx, o.key, bytes.NewReader(o.data), opts)
 		if err != nil && !errors.Is(err, blob.ErrExists) {
 			errs[i] = fmt.Errorf("%s: %w", o.key, err)
 		}
@@ -679,7 +691,7 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 	if err != nil {
 		return fmt.Errorf("sign checkpoint %d: %w", p.size, err)
 	}
-	_, err = l.store.Put(ctx, checkpointKey(p.size), bytes.NewReader(signed), blob.PutOptions{Size: int64(len(signed))})
+	_, err = l.store.Put(ctx, checkpointKey(p.size), bytes.NewReader(signed), l.locked(blob.PutOptions{Size: int64(len(signed))}))
 	if errors.Is(err, blob.ErrExists) {
 		// Another writer completed this batch too; its checkpoint must be ours.
 		theirs, rerr := readAll(ctx, l.store, checkpointKey(p.size))
@@ -696,6 +708,14 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 	}
 	l.size, l.root, l.signed = p.size, p.root, signed
 	return nil
+}
+
+// locked adds the object lock of Options.RetainUntil to opts.
+func (l *Log) locked(opts blob.PutOptions) blob.PutOptions {
+	if l.retain != nil {
+		opts.RetainUntil = l.retain()
+	}
+	return opts
 }
 
 // refresh brings the state up to the store: the latest signed checkpoint (which

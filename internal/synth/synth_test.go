@@ -116,6 +116,9 @@ func TestRecordsAreRealistic(t *testing.T) {
 		t.Fatalf("%d records, want %d", seqs, n)
 	}
 	for _, ty := range cat.Types() {
+		if ty.Code == "destruction_list" {
+			continue // filed by the archive itself when it disposes of records (package retention)
+		}
 		if types[ty.Code] == 0 {
 			t.Errorf("no record of type %s in %d", ty.Code, n)
 		}
