@@ -303,7 +303,7 @@ func (s *Server) receiptOf(ctx context.Context, rec archive.Record) (ledger.Rece
 	}
 	var loc *ledger.Located
 	for i := range locs {
-		if locs[i].Kind == archive.EventFile || locs[i].Kind == archive.EventNewVersion {
+		if locs[i].Kind.StoresRecordVersion() {
 			loc = &locs[i]
 		}
 	}

@@ -165,8 +165,56 @@ type Match struct {
 	// they are.
 	RecordSchema int          `json:"record_schema,omitempty"`
 	NewFields    []NamedValue `json:"new_fields,omitempty"`
+	// Disposed is set when the record was disposed of at the end of its
+	// retention: the file is still exactly what was filed (the ledger proves
+	// it), and the archive no longer keeps it.
+	Disposed *Disposed `json:"disposed,omitempty"`
 
 	receipt *proof.Receipt
+}
+
+// Disposed says when, and on whose approval, a record was disposed of: what its
+// tombstone, its last version, says.
+type Disposed struct {
+	// List is the disposal (the approved list) it was on.
+	List string `json:"list"`
+	// Proposer and Approver are the two staff accounts.
+	Proposer string `json:"proposer"`
+	Approver string `json:"approver"`
+	// Approved is when the list was approved, Tombstone the record version that
+	// says so (its ledger entry is of kind dispose).
+	Approved  time.Time `json:"approved"`
+	Tombstone int       `json:"tombstone_version"`
+	// Register is the record id of the destruction list (销毁清册) naming it.
+	Register string `json:"destruction_list,omitempty"`
+}
+
+func disposedOf(t archive.Record) *Disposed {
+	return &Disposed{List: t.Disposal.List, Proposer: string(t.Disposal.Proposer), Approver: string(t.Disposal.Approver),
+		Approved: t.Disposal.Approved, Tombstone: t.Version, Register: t.Disposal.Register}
+}
+
+// AddDisposals marks the matches of res whose records the archive has disposed
+// of since: how a receipt checked offline learns it from the archive, when the
+// archive is at hand. A record the archive does not know is left as it is.
+func (v *Verifier) AddDisposals(ctx context.Context, res *Result) error {
+	for i, m := range res.Matches {
+		if m.Record == "" {
+			continue
+		}
+		vs, err := v.archive.RecordVersions(ctx, m.Record)
+		if errors.Is(err, archive.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if last := vs[len(vs)-1]; last.Disposal != nil {
+			res.Matches[i].Disposed = disposedOf(last)
+			res.Matches[i].Latest = last.Version
+		}
+	}
+	return nil
 }
 
 // NamedValue is a field of a record this release does not know, for display.
@@ -262,7 +310,7 @@ func match(r proof.Receipt, key note.Verifier, d archive.Digests) (Match, error)
 // schema (archive's canonical form); a record of a later schema may have more.
 var recordFields = []string{"schema", "id", "version", "project", "type", "title", "doc_number", "issuer",
 	"abstract", "keywords", "date", "disclosure", "retention", "archival_code", "pages", "format", "file_name",
-	"household", "content", "signatures", "report", "supersedes", "actor", "filed_at"}
+	"household", "public_copy_of", "content", "signatures", "report", "schedule", "disposal", "supersedes", "actor", "filed_at"}
 
 // eventOf is the kind of the entry that files version n of a record.
 func eventOf(version int) archive.EventKind {
@@ -293,7 +341,7 @@ type versionKey struct {
 // was decided: the store did not answer, ErrBusy; every "no" is in the Result.
 func (v *Verifier) File(ctx context.Context, d archive.Digests) (*Result, error) {
 	res := newResult(d, v.key, false)
-	f := &fileCheck{v: v, d: d, res: res, matched: map[versionKey]bool{}}
+	f := &fileCheck{v: v, d: d, res: res, matched: map[versionKey]bool{}, tombs: map[string]*Disposed{}}
 	if err := f.run(ctx); err != nil {
 		return nil, err
 	}
@@ -312,6 +360,8 @@ type fileCheck struct {
 	// (authoritative evidence that the content was filed, like the content
 	// object), so a search of the ledger may be made for it.
 	inArchive bool
+	// tombs are the disposals of the records read, by id.
+	tombs map[string]*Disposed
 }
 
 func (f *fileCheck) run(ctx context.Context) error {
@@ -363,8 +413,13 @@ func (f *fileCheck) candidates(ctx context.Context, id string) ([]candidate, err
 		return nil, err
 	}
 	var out []candidate
+	if last := vs[len(vs)-1]; last.Disposal != nil {
+		f.tombs[id] = disposedOf(last)
+	}
 	for i, rec := range vs {
-		if rec.Content.SHA256 == f.d.SHA256 {
+		// A tombstone names the content it went with, but files nothing: its
+		// entry (kind dispose) is not a filing to verify the file against.
+		if rec.Content.SHA256 == f.d.SHA256 && rec.Disposal == nil {
 			out = append(out, candidate{id: id, version: rec.Version, latest: vs[len(vs)-1].Version, rec: &vs[i]})
 		}
 	}
@@ -533,6 +588,9 @@ func (f *fileCheck) forgedKey(c candidate) error {
 }
 
 func (f *fileCheck) add(m Match) {
+	if t := f.tombs[m.Record]; t != nil {
+		m.Disposed = t
+	}
 	f.matched[versionKey{m.Record, m.Version}] = true
 	f.res.Matches = append(f.res.Matches, m)
 	f.res.Verified = f.res.Verified || m.Verified
@@ -594,6 +652,9 @@ func (f *fileCheck) searchLedger(ctx context.Context, markers []string) error {
 		if c.rec == nil {
 			if vs, err := f.v.archive.RecordVersions(ctx, id); err == nil {
 				c.latest = vs[len(vs)-1].Version
+				if last := vs[len(vs)-1]; last.Disposal != nil {
+					f.tombs[id] = disposedOf(last)
+				}
 			}
 		}
 		if err := f.check(ctx, c); err != nil {

@@ -36,7 +36,11 @@ const (
 	ContentUnreferenced = "content_unreferenced"  // content no record names
 	MarkerOrphan        = "content_marker_orphan" // a marker of a record that is not stored
 	ClaimUnused         = "number_claim_unused"   // a number claimed by a filing that was never stored
+	// ContentDisposed: content deleted by an approved disposal: every record
+	// that named it has its tombstone (the notice names them). Not missing.
+	ContentDisposed = "content_disposed"
 )
+
 
 // Failure is one thing found wrong (or, in Report.InFlight, Unconfirmed and
 // Notices, one thing that looked so).
@@ -210,6 +214,8 @@ type run struct {
 	recSeen  map[versionKey]string       // what the first look read of each version
 	versions map[string][]archive.Record // by id, the versions read, for markers and codes
 	stored   map[archive.Hash]bool       // content objects listed
+	// disposed are the tombstones read, by record id.
+	disposed map[string]archive.Record
 }
 
 type ref struct {
@@ -258,7 +264,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		rep: Report{Started: st.Started, Resumed: resumed, Sample: st.Sample, InFlightBound: o.InFlight.String(),
 			Versions: map[string]int{}},
 		created: map[versionKey]ledgerEntry{}, versionEntries: map[subjectVersion]ledgerEntry{}, versionSeen: map[subjectVersion]bool{}, lost: map[string]bool{}, altered: map[versionKey]bool{}, subjects: map[int64]subjectVersion{},
-		refs: map[archive.Hash][]ref{}, seen: map[versionKey]bool{}, recSeen: map[versionKey]string{}, versions: map[string][]archive.Record{}}
+		refs: map[archive.Hash][]ref{}, seen: map[versionKey]bool{}, recSeen: map[versionKey]string{}, versions: map[string][]archive.Record{},
+		disposed: map[string]archive.Record{}}
 	// The phases, in the order that lets each rely on the one before: the ledger
 	// before the records (a record version listed after its entry was read is
 	// caught by the second look), the records before their markers and content

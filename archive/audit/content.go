@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,12 +82,40 @@ func (r *run) missingContent() {
 	}
 	sort.Slice(missing, func(i, j int) bool { return missing[i].String() < missing[j].String() })
 	for _, h := range missing {
+		if r.disposedContent(h) {
+			continue
+		}
 		for _, rf := range r.refs[h] {
 			key := archive.ContentKey(h)
 			r.add(Failure{Kind: ContentMissing, Key: key, Record: rf.id, Version: rf.version, Object: key, Seen: ledger.Absent,
 				Detail: "the record's content object is not in the store", Want: wantContent(rf.content)}, rf.event(r.st.Started))
 		}
 	}
+}
+
+// disposedContent reports whether content h is missing because it was disposed
+// of: every record that names it has its tombstone. It adds the notice that
+// says so, with the tombstones; a record that is kept and names h makes it a
+// failure (for that record) instead.
+func (r *run) disposedContent(h archive.Hash) bool {
+	var ids []string
+	for _, rf := range r.refs[h] {
+		if _, ok := r.disposed[rf.id]; !ok {
+			return false
+		}
+		if !slices.Contains(ids, rf.id) {
+			ids = append(ids, rf.id)
+		}
+	}
+	var lines []string
+	for _, id := range ids {
+		t := r.disposed[id]
+		lines = append(lines, fmt.Sprintf("record %s, disposed of on list %s approved by %s on %s (tombstone version %d, destruction list %s)",
+			id, t.Disposal.List, t.Disposal.Approver, t.Disposal.Approved.UTC().Format(time.RFC3339), t.Version, t.Disposal.Register))
+	}
+	r.rep.Notices = append(r.rep.Notices, Failure{Kind: ContentDisposed, Key: archive.ContentKey(h), Record: ids[0],
+		Detail: "disposed of at the end of its retention: " + strings.Join(lines, "; ")})
+	return true
 }
 
 func wantContent(d archive.Digests) string {

@@ -143,7 +143,7 @@ func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {
 		if lost := r.lostEntries(); lost != "" {
 			f.Detail += "; " + lost + ": its entry may have been among them"
 		}
-		f.Want = fmt.Sprintf("a ledger entry of kind file or new_version for record %s version %d with record-sha256 %s", v.ID, v.Version, sum)
+		f.Want = fmt.Sprintf("a ledger entry of kind file, new_version or dispose for record %s version %d with record-sha256 %s", v.ID, v.Version, sum)
 		r.add(f, &ev)
 	case le.ev.RecordDigest != sum:
 		f.Kind = RecordAltered
@@ -161,6 +161,9 @@ func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {
 	}
 	r.refs[rec.Content.SHA256] = append(r.refs[rec.Content.SHA256], ref{v.ID, v.Version, rec.Content, sum})
 	r.versions[v.ID] = append(r.versions[v.ID], rec)
+	if rec.Disposal != nil {
+		r.disposed[v.ID] = rec
+	}
 }
 
 // lostEntries says which entries of the ledger are in no batch, "" when none.

@@ -50,7 +50,7 @@ func (sv subjectVersion) String() string {
 // version (its creation or a later version), as opposed to an event about it.
 func isVersionEvent(k archive.SubjectKind, ev archive.Event) bool {
 	if k == archive.SubjectRecord {
-		return ev.Kind == archive.EventFile || ev.Kind == archive.EventNewVersion
+		return ev.Kind.StoresRecordVersion()
 	}
 	return ev.Kind != archive.EventFixityFailure
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/mattn/go-runewidth"
 	"github.com/spf13/cobra"
@@ -132,6 +133,9 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, key not
 		if res, err = verify.Offline(r, key, sum); err != nil {
 			return fmt.Errorf("--receipt %s: %w", termsafe.Escape(fl.receipt), err)
 		}
+		// The receipt decided; the archive, when it is at hand, adds whether
+		// the record was disposed of since.
+		addDisposals(ctx, e, cfg, key, res)
 	} else {
 		st, err := cfg.openStore(ctx)
 		if err != nil {
@@ -171,6 +175,30 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, key not
 		return &exitError{code: exitNo, err: errSilent}
 	}
 	return nil
+}
+
+// addDisposals marks the offline result's records that the archive has disposed
+// of, when the archive is at hand: an S3 bucket fully configured, or a data
+// directory with a store (none is made). It is best effort: an offline check
+// needs nothing but the receipt and the key, and an archive that cannot be
+// reached changes nothing of its verdict.
+func addDisposals(ctx context.Context, e env, cfg *config, key note.Verifier, res *verify.Result) {
+	if cfg.useS3() && (cfg.s3Bucket == "" || cfg.s3Access == "" || cfg.s3Secret == "") {
+		return
+	}
+	if !cfg.useS3() {
+		if _, err := os.Stat(filepath.Join(cfg.data, "store")); err != nil {
+			return
+		}
+	}
+	st, err := cfg.openStore(ctx)
+	if err != nil {
+		return
+	}
+	defer st.Close()
+	v := verify.New(archive.New(st, archive.Options{Now: e.now}),
+		ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key}}), key, verify.Options{Now: e.now})
+	v.AddDisposals(ctx, res)
 }
 
 func printVerify(w io.Writer, rep verifyReport) {
@@ -235,6 +263,15 @@ func printVerify(w io.Writer, rep verifyReport) {
 		}
 		if m.Index >= 0 && m.TreeSize > 0 {
 			line("ledger", "entry %d (%s) of %d, checkpoint signed by %s", m.Index, m.Event, m.TreeSize, rep.Key)
+		}
+		if d := m.Disposed; d != nil {
+			line("disposed", "disposed of at the end of its retention, on list %s approved %s by %s (proposed by %s); tombstone version %d",
+				d.List, d.Approved.In(chinaTime).Format("2006-01-02 15:04 MST"), d.Approver, d.Proposer, d.Tombstone)
+			line("已销毁", "保管期满经批准销毁：销毁清单 %s，%s 由 %s 批准（%s 提出）", d.List,
+				d.Approved.In(chinaTime).Format("2006-01-02"), d.Approver, d.Proposer)
+			if d.Register != "" {
+				line("register", "destruction list (销毁清册) record %s", d.Register)
+			}
 		}
 	}
 	for _, d := range rep.Derived {
