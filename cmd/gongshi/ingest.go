@@ -224,6 +224,11 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	p := newProgress(e, len(rows))
 	sum := filer.Batch(ctx, target, rows, fl.workers, p)
 	p.finish()
+	if ctx.Err() != nil {
+		// The work has stopped; the report's durable write that follows can take
+		// a while on a busy disk, so say so now.
+		fmt.Fprintf(e.stderr, "gongshi: stopped with %d of %d documents decided; writing the report\n", len(sum.Results), len(rows))
+	}
 	reportPath := fl.report
 	if reportPath == "" {
 		reportPath, err = writeReport(cfg.data, "ingest", e.now(), sum)
