@@ -271,7 +271,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// caught by the second look), the records before their markers and content
 	// (which are stored before the record version).
 	for _, phase := range []func(context.Context) error{
-		r.checkLedger, r.checkSubjects, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent,
+		r.checkLedger, r.checkSubjects, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent, r.checkOverwrites,
 		r.secondLook, r.repair, r.record,
 	} {
 		if err := phase(ctx); err != nil {

@@ -66,6 +66,8 @@ func TestAuditBesideWriters(t *testing.T) {
 			}
 			done := make(chan struct{})
 			go func() { wg.Wait(); close(done) }()
+			// A dozen audits at most, spread over the filings (each is a whole
+			// audit, slow under the race detector).
 			audits, inFlight := 0, 0
 			for running := true; running; audits++ {
 				select {
@@ -81,7 +83,11 @@ func TestAuditBesideWriters(t *testing.T) {
 					t.Fatalf("audit %d beside the writers: %+v", audits, rep.Failures)
 				}
 				inFlight += len(rep.InFlight)
-				time.Sleep(20 * time.Millisecond) // let the batch get on
+				if audits >= 12 {
+					<-done
+					break
+				}
+				time.Sleep(50 * time.Millisecond) // let the batch get on
 			}
 			close(errs)
 			for err := range errs {

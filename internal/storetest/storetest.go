@@ -146,6 +146,21 @@ func (r s3Raw) Remove(t testing.TB, key string) {
 	}
 }
 
+// AddVersion puts data under key as a newer version, keeping the older ones (a
+// raw PUT with the bucket's credentials, as blob.Versioned describes).
+func (r s3Raw) AddVersion(t testing.TB, key string, data []byte) {
+	t.Helper()
+	_, err := r.c.PutObject(context.Background(), r.bucket, r.name(key), bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatalf("add a version of %s: %v", key, err)
+	}
+}
+
+// Versions is the raw access of a store that keeps every version of a key.
+type Versions interface {
+	AddVersion(t testing.TB, key string, data []byte)
+}
+
 // removeVersions removes every version of key, bypassing governance retention,
 // and reports whether none is left. A version under compliance retention or a
 // legal hold stays.
