@@ -218,11 +218,14 @@ type run struct {
 	disposed map[string]archive.Record
 }
 
+// ref is a version that names a content object: a record version, or a version
+// of another subject whose JSON names one (a household table's CSV).
 type ref struct {
 	id      string
 	version int
 	content archive.Digests
-	record  archive.Hash // SHA-256 of the stored record version
+	record  archive.Hash        // SHA-256 of the stored version
+	subject archive.SubjectKind // "" for a record
 }
 
 type versionKey struct {

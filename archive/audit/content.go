@@ -54,7 +54,7 @@ func (r *run) checkContent(ctx context.Context) error {
 	}
 	for _, info := range unreferenced {
 		r.rep.Notices = append(r.rep.Notices, Failure{Kind: ContentUnreferenced, Key: info.Key,
-			Detail: fmt.Sprintf("no record names this content (stored %s): a filing interrupted before its record was stored; re-running it files it", info.ModTime.UTC().Format(time.RFC3339))})
+			Detail: fmt.Sprintf("no version names this content (stored %s): a filing interrupted before its record was stored; re-running it files it", info.ModTime.UTC().Format(time.RFC3339))})
 	}
 	r.missingContent()
 	if err := r.readContent(ctx, todo, totalBytes); err != nil {
@@ -87,8 +87,13 @@ func (r *run) missingContent() {
 		}
 		for _, rf := range r.refs[h] {
 			key := archive.ContentKey(h)
-			r.add(Failure{Kind: ContentMissing, Key: key, Record: rf.id, Version: rf.version, Object: key, Seen: ledger.Absent,
-				Detail: "the record's content object is not in the store", Want: wantContent(rf.content)}, rf.event(r.st.Started))
+			f := Failure{Kind: ContentMissing, Key: key, Object: key, Seen: ledger.Absent,
+				Detail: "the record's content object is not in the store", Want: wantContent(rf.content)}
+			if rf.subject != "" {
+				f.Detail = "the content object is not in the store"
+			}
+			rf.name(&f)
+			r.add(f, rf.event(r.st.Started))
 		}
 	}
 }
@@ -123,7 +128,20 @@ func wantContent(d archive.Digests) string {
 }
 
 func (rf ref) event(at time.Time) *archive.Event {
+	if rf.subject != "" {
+		return &archive.Event{Kind: archive.EventFixityFailure, Subject: rf.subject, SubjectID: rf.id, Version: rf.version,
+			RecordDigest: rf.record, Actor: archive.ActorSystem, Time: at}
+	}
 	return &archive.Event{Kind: archive.EventFixityFailure, RecordID: rf.id, Version: rf.version, Content: rf.content, RecordDigest: rf.record, Time: at}
+}
+
+// name says in f which version names the content.
+func (rf ref) name(f *Failure) {
+	if rf.subject == "" {
+		f.Record, f.Version = rf.id, rf.version
+		return
+	}
+	f.Detail += fmt.Sprintf(" (the content of %s %s version %d)", rf.subject, rf.id, rf.version)
 }
 
 func (r *run) readContent(ctx context.Context, todo []contentObject, totalBytes int64) error {
@@ -253,7 +271,8 @@ func contentFailures(key string, sha archive.Hash, res result, refs []ref, at ti
 		base.Kind, base.Seen, base.Detail = ContentMissing, ledger.Absent, res.err.Error()
 		for _, rf := range refs {
 			f := base
-			f.Record, f.Version, f.Want, f.event = rf.id, rf.version, wantContent(rf.content), rf.event(at)
+			f.Want, f.event = wantContent(rf.content), rf.event(at)
+			rf.name(&f)
 			out = append(out, f)
 		}
 		if len(refs) == 0 {
@@ -272,7 +291,8 @@ func contentFailures(key string, sha archive.Hash, res result, refs []ref, at ti
 		}
 		for _, rf := range refs {
 			f := base
-			f.Record, f.Version, f.Want, f.event = rf.id, rf.version, wantContent(rf.content), rf.event(at)
+			f.Want, f.event = wantContent(rf.content), rf.event(at)
+			rf.name(&f)
 			out = append(out, f)
 		}
 		return out
@@ -280,8 +300,9 @@ func contentFailures(key string, sha archive.Hash, res result, refs []ref, at ti
 	for _, rf := range refs {
 		if rf.content.SM3 != res.sum.SM3 || rf.content.Size != res.sum.Size {
 			f := base
-			f.Kind, f.Record, f.Version, f.Want, f.event = ContentDamaged, rf.id, rf.version, wantContent(rf.content), rf.event(at)
-			f.Detail = fmt.Sprintf("the object has SM3 %s and %d bytes, the record says SM3 %s and %d bytes", res.sum.SM3, res.sum.Size, rf.content.SM3, rf.content.Size)
+			f.Kind, f.Want, f.event = ContentDamaged, wantContent(rf.content), rf.event(at)
+			f.Detail = fmt.Sprintf("the object has SM3 %s and %d bytes, the version that names it says SM3 %s and %d bytes", res.sum.SM3, res.sum.Size, rf.content.SM3, rf.content.Size)
+			rf.name(&f)
 			out = append(out, f)
 		}
 	}

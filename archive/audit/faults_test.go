@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -231,6 +232,33 @@ func (s *suite) intruder() blob.Store {
 	return scratch
 }
 
+// table attaches a household table (a CSV content object and a ledgered version
+// of subject table that names it) to record rec, as the households package does,
+// and returns the content's key.
+func (s *suite) table(rec archive.Record) string {
+	s.t.Helper()
+	ctx := context.Background()
+	csv := []byte("户号,姓名,面积\n0001,张某某,86.5\n0002,李某某,92.0\n")
+	d, err := s.a.PutContent(ctx, bytes.NewReader(csv), int64(len(csv)))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := blob.Sync(ctx, s.st); err != nil {
+		s.t.Fatal(err)
+	}
+	b, err := archive.EncodeTable(archive.Table{Record: rec.ID, Version: 1, RecordVersion: 1, Content: d, Encoding: "utf-8",
+		Key: "户号", Rows: 2, MaskRule: "test", At: testNow(), Actor: archive.ActorCLI})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.put(archive.VersionKey(archive.SubjectTable, rec.ID, 1), b)
+	if _, err := s.log.Append(ctx, archive.Event{Kind: archive.EventCreate, Subject: archive.SubjectTable, SubjectID: rec.ID, Version: 1,
+		RecordDigest: sha256.Sum256(b), Actor: archive.ActorCLI, Time: testNow()}); err != nil {
+		s.t.Fatal(err)
+	}
+	return archive.ContentKey(d.SHA256)
+}
+
 type want struct{ kind, key string }
 
 // fault is one case of the suite.
@@ -332,6 +360,11 @@ func faults() []fault {
 			key := contentKey(r(s, 2))
 			s.raw.(storetest.Versions).AddVersion(s.t, key, []byte("%PDF-1.7\n% not the document\n%%EOF\n"))
 			return []want{{ObjectOverwritten, key}}
+		}},
+		{name: "household table: its content (the CSV) flipped", do: func(s *suite) []want {
+			key := s.table(r(s, 0))
+			s.flip(key, 3)
+			return []want{{ContentDamaged, key}}
 		}},
 		// Ledger batches: authoritative.
 		{name: "ledger: a batch deleted", blocks: true, do: func(s *suite) []want {

@@ -159,7 +159,7 @@ func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {
 		r.altered[vk] = true
 		r.add(f, eventFrom(le, true, r.st))
 	}
-	r.refs[rec.Content.SHA256] = append(r.refs[rec.Content.SHA256], ref{v.ID, v.Version, rec.Content, sum})
+	r.refs[rec.Content.SHA256] = append(r.refs[rec.Content.SHA256], ref{v.ID, v.Version, rec.Content, sum, ""})
 	r.versions[v.ID] = append(r.versions[v.ID], rec)
 	if rec.Disposal != nil {
 		r.disposed[v.ID] = rec
