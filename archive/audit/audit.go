@@ -41,7 +41,6 @@ const (
 	ContentDisposed = "content_disposed"
 )
 
-
 // Failure is one thing found wrong (or, in Report.InFlight, Unconfirmed and
 // Notices, one thing that looked so).
 type Failure struct {
