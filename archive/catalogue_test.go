@@ -111,12 +111,21 @@ func TestSynonyms(t *testing.T) {
 	if !found {
 		t.Error("no group holds 拆迁 and 征收")
 	}
-	for _, bad := range []string{"征收\n", "a\xff b", "征收 " + strings.Repeat("字", 21)} {
-		if _, err := ParseSynonyms(bad); err == nil {
-			t.Errorf("%q parsed", bad)
+	// A bad file is refused with the line and what to do about it.
+	for _, bad := range []struct{ text, want string }{
+		{"征收\n", `line 1: "征收" alone is no group: put two words or more`},
+		{"# ok\n征收 拆迁\n\n回迁\n", `line 4: "回迁" alone`},
+		{"征收 拆迁\n\xb2\xf0\xc7\xa8 \xd5\xf7\xca\xd5\n", "line 2: not valid UTF-8: save the file as UTF-8"}, // GB18030
+		{"征收 " + strings.Repeat("字", 21), "line 1: \"" + strings.Repeat("字", 21) + "\" is longer than 20 characters"},
+		{"征收 chaiqian", `line 1: "chaiqian" has 'c', not a Chinese character`},
+		{"征收,拆迁 动迁", `line 1: "征收,拆迁" has ',', not a Chinese character: a word is Chinese characters only, separated from the next by spaces`},
+	} {
+		_, err := ParseSynonyms(bad.text)
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.text, err, bad.want)
 		}
 	}
-	got, err := ParseSynonyms("# comment\n\n 棚改  棚户区改造 # trailing\n")
+	got, err := ParseSynonyms("# comment\r\n\r\n 棚改  棚户区改造 # trailing\r\n")
 	if err != nil || len(got) != 1 || !slices.Equal(got[0], []string{"棚改", "棚户区改造"}) {
 		t.Errorf("got %q, %v", got, err)
 	}

@@ -3,8 +3,8 @@ package archive
 import (
 	_ "embed"
 	"fmt"
-	"os"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -24,28 +24,26 @@ func DefaultSynonyms() [][]string {
 	return g
 }
 
-// LoadSynonyms reads synonym groups from a file in the form of synonyms.txt: a
-// group a line, words separated by spaces, # starting a comment.
-func LoadSynonyms(path string) ([][]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("archive: load synonyms: %w", err)
-	}
-	g, err := ParseSynonyms(string(b))
-	if err != nil {
-		return nil, fmt.Errorf("archive: load synonyms %s: %w", path, err)
-	}
-	return g, nil
+// WithSynonyms returns the built-in groups followed by extra: a deployment's, in
+// a file of the form of synonyms.txt (ParseSynonyms).
+func WithSynonyms(extra [][]string) [][]string {
+	return append(DefaultSynonyms(), extra...)
 }
 
-// ParseSynonyms parses synonym groups. A group needs two words or more; a word is at
-// most 20 characters.
+// maxSynonymRunes bounds a word of a group.
+const maxSynonymRunes = 20
+
+// ParseSynonyms parses synonym groups. A group is two words or more; a word is
+// Chinese characters (汉字) only, at most 20: synonyms stand for the words
+// residents type in Chinese, and a query's other words are matched as written.
+// An error names the line and what to write instead.
 func ParseSynonyms(s string) ([][]string, error) {
-	if !utf8.ValidString(s) {
-		return nil, fmt.Errorf("not valid UTF-8")
-	}
 	var out [][]string
 	for i, line := range strings.Split(s, "\n") {
+		n := i + 1
+		if !utf8.ValidString(line) {
+			return nil, fmt.Errorf("line %d: not valid UTF-8: save the file as UTF-8", n)
+		}
 		if k := strings.IndexByte(line, '#'); k >= 0 {
 			line = line[:k]
 		}
@@ -53,13 +51,18 @@ func ParseSynonyms(s string) ([][]string, error) {
 		if len(words) == 0 {
 			continue
 		}
-		if len(words) < 2 {
-			return nil, fmt.Errorf("line %d: a group needs two words or more, not %q", i+1, words)
-		}
 		for _, w := range words {
-			if utf8.RuneCountInString(w) > 20 {
-				return nil, fmt.Errorf("line %d: %q is longer than 20 characters", i+1, w)
+			if utf8.RuneCountInString(w) > maxSynonymRunes {
+				return nil, fmt.Errorf("line %d: %q is longer than %d characters: use a shorter word", n, w, maxSynonymRunes)
 			}
+			for _, r := range w {
+				if !unicode.Is(unicode.Han, r) {
+					return nil, fmt.Errorf("line %d: %q has %q, not a Chinese character: a word is Chinese characters only, separated from the next by spaces", n, w, r)
+				}
+			}
+		}
+		if len(words) < 2 {
+			return nil, fmt.Errorf("line %d: %q alone is no group: put two words or more on the line, separated by spaces", n, words[0])
 		}
 		out = append(out, words)
 	}

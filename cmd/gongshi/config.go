@@ -29,6 +29,7 @@ type config struct {
 	s3Mode     string
 	s3Insecure bool
 	origin     string
+	synonyms   string
 }
 
 // setting ties a persistent flag to its environment variable.
@@ -56,6 +57,8 @@ func (c *config) settings() []setting {
 			usage: "use plain http to the S3 server (tests and closed networks only)"},
 		{flag: "ledger-origin", env: "GONGSHI_LEDGER_ORIGIN", str: &c.origin,
 			usage: "name of the ledger, used when its signing key is generated (default " + defaultOrigin + ")"},
+		{flag: "synonyms", env: "GONGSHI_SYNONYMS", str: &c.synonyms,
+			usage: "file of this deployment's synonym groups for search, added to the built-in list (a group a line, e.g. 动迁 拆迁)"},
 	}
 }
 

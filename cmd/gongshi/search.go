@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 	"github.com/gongshi-archive/gongshi/internal/termsafe"
 	"github.com/gongshi-archive/gongshi/search"
 )
@@ -122,6 +123,26 @@ func (fl *searchFlags) request(query string) (search.Request, error) {
 	return req, nil
 }
 
+// searchSynonyms is the built-in synonym list with the deployment's file
+// (--synonyms), read once per command; a bad file stops the command with its
+// line and what to fix.
+func (c *config) searchSynonyms() ([][]string, error) {
+	if c.synonyms == "" {
+		return nil, nil // search's default: the built-in list
+	}
+	b, err := safefile.ReadFile(c.synonyms)
+	if err != nil {
+		return nil, fmt.Errorf("--synonyms (GONGSHI_SYNONYMS): cannot read %s: %v: name a UTF-8 text file of synonym groups",
+			c.synonyms, unwrapPath(err))
+	}
+	extra, err := archive.ParseSynonyms(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("--synonyms (GONGSHI_SYNONYMS) %s: %v (one group a line, e.g. \"动迁 拆迁 征收\"; # starts a comment)",
+			c.synonyms, err)
+	}
+	return archive.WithSynonyms(extra), nil
+}
+
 // indexDir is where the command keeps the search index: local state, also when
 // the archive is in a bucket.
 func (c *config) indexDir() string { return filepath.Join(c.data, "search") }
@@ -173,6 +194,10 @@ func runSearch(ctx context.Context, e env, cfg *config, fl *searchFlags, query s
 // openIndex opens the index for this command, building it (with a progress
 // line) when there is none, and brings it up to date with the ledger.
 func openIndex(ctx context.Context, e env, cfg *config, command string) (*search.Index, func(), error) {
+	syn, err := cfg.searchSynonyms()
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := cfg.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -184,7 +209,7 @@ func openIndex(ctx context.Context, e env, cfg *config, command string) (*search
 	}
 	p := newRebuildProgress(e, "building the search index")
 	ix, err := search.Open(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),
-		Now: e.now, Holder: search.LockInfo{Command: command}, Progress: p.update})
+		Now: e.now, Holder: search.LockInfo{Command: command}, Progress: p.update, Synonyms: syn})
 	p.finish()
 	if err != nil {
 		st.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -235,5 +236,56 @@ func TestIngestPublish(t *testing.T) {
 	}
 	if res, _ := searchJSON(t, c, "补偿协议", "--as", "public"); res.Total != 0 {
 		t.Errorf("the household record is public")
+	}
+}
+
+// A deployment's synonyms file (--synonyms, GONGSHI_SYNONYMS) adds to the built-in
+// groups; a bad file stops the command with its line and what to write.
+func TestSearchSynonymsFile(t *testing.T) {
+	c := backends(t)["fs"](t)
+	fileTwo(t, c)
+	// 动迁 is in no built-in group: without the file it finds nothing.
+	if res, _ := searchJSON(t, c, "动迁决定"); res.Total != 0 {
+		t.Fatalf("动迁决定 without the file: %d", res.Total)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "synonyms.txt")
+	if err := os.WriteFile(good, []byte("# 本地用语\n动迁 征收\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := searchJSON(t, c, "动迁决定", "--synonyms", good)
+	if res.Total != 1 || res.Hits[0].Title != "关于东天街片区房屋征收的决定" {
+		t.Fatalf("动迁决定 with the file: %+v", res)
+	}
+	// The built-in groups still hold.
+	if res, _ := searchJSON(t, c, "拆迁决定", "--synonyms", good); res.Total != 1 {
+		t.Errorf("拆迁决定 with the file: %d", res.Total)
+	}
+	c.env["GONGSHI_SYNONYMS"] = good
+	if res, _ := searchJSON(t, c, "动迁决定"); res.Total != 1 {
+		t.Errorf("GONGSHI_SYNONYMS: %d", res.Total)
+	}
+	delete(c.env, "GONGSHI_SYNONYMS")
+	for _, bad := range []struct{ text, want string }{
+		{"动迁 征收\n动迁\n", `line 2: "动迁" alone is no group`},
+		{"动迁,征收\n", `line 1: "动迁,征收" has ','`},
+		{"\xb6\xaf\xc7\xa8 \xd5\xf7\xca\xd5\n", "line 1: not valid UTF-8"},
+	} {
+		p := filepath.Join(dir, "bad.txt")
+		if err := os.WriteFile(p, []byte(bad.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range [][]string{{"search", "征收"}, {"serve", "--addr", "127.0.0.1:0"}} {
+			out, errOut, code := c.run(append(cmd, "--synonyms", p)...)
+			if code != exitOperator || !strings.Contains(errOut, "--synonyms (GONGSHI_SYNONYMS) "+p+": "+bad.want) {
+				t.Errorf("%v with %q: %d\n%s%s", cmd, bad.text, code, out, errOut)
+			}
+		}
+	}
+	for _, p := range []string{filepath.Join(dir, "none.txt"), dir} {
+		if _, errOut, code := c.run("search", "征收", "--synonyms", p); code != exitOperator ||
+			!strings.Contains(errOut, "cannot read "+p) || !strings.Contains(errOut, "name a UTF-8 text file") {
+			t.Errorf("--synonyms %s: %d %s", p, code, errOut)
+		}
 	}
 }

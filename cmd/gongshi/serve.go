@@ -53,6 +53,10 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if fl.follow < 10*time.Millisecond {
 		return fmt.Errorf("--follow %s is too short: use at least 10ms", fl.follow)
 	}
+	syn, err := cfg.searchSynonyms()
+	if err != nil {
+		return err
+	}
 	st, err := cfg.openStore(ctx)
 	if err != nil {
 		return err
@@ -81,7 +85,7 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	// reindex work beside it: search asks this server, reindex builds beside).
 	p := newRebuildProgress(e, "building the search index")
 	sidx, err := search.Open(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),
-		Now: e.now, Log: log, Holder: search.LockInfo{Command: "serve"}, Progress: p.update})
+		Now: e.now, Log: log, Holder: search.LockInfo{Command: "serve"}, Progress: p.update, Synonyms: syn})
 	p.finish()
 	if err != nil {
 		return err
