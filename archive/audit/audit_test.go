@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 	"github.com/gongshi-archive/gongshi/internal/storetest"
 )
 
@@ -223,6 +225,46 @@ func TestResumeAfterKill(t *testing.T) {
 				t.Fatalf("run after a complete one: %+v", rep)
 			}
 		})
+	}
+}
+
+// The saved state is the owner's only (0600), and a symbolic link put at its
+// path is neither read nor written through: the audit refuses to start, and the
+// file the link points at is left as it was.
+func TestStateFile(t *testing.T) {
+	f := newFixture(t, storetest.Backends()[0], 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Run(ctx, Options{Store: f.st, Archive: f.a, Ledger: f.log, StatePath: f.state, Now: testNow,
+		Workers: 1, ChunkSize: 1, Progress: func(p Progress) {
+			if p.Done == 2 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed run: %v", err)
+	}
+	fi, err := os.Lstat(f.state)
+	if err != nil || fi.Mode() != 0o600 {
+		t.Fatalf("the saved state: %v, %v; want a regular file with mode 0600", fi.Mode(), err)
+	}
+	target := filepath.Join(t.TempDir(), "elsewhere.json")
+	if err := os.Rename(f.state, target); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(target)
+	if err := os.Symlink(target, f.state); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), Options{Store: f.st, Archive: f.a, Ledger: f.log, StatePath: f.state, Now: testNow}); !errors.Is(err, safefile.ErrLink) {
+		t.Fatalf("run with a link at the state's path: %v, want safefile.ErrLink", err)
+	}
+	// Started afresh (--restart), the run still does not write through the link.
+	if _, err := Run(context.Background(), Options{Store: f.st, Archive: f.a, Ledger: f.log, StatePath: f.state, Restart: true,
+		Now: testNow, ChunkSize: 1}); !errors.Is(err, safefile.ErrLink) {
+		t.Fatalf("restarted run with a link at the state's path: %v, want safefile.ErrLink", err)
+	}
+	if after, _ := os.ReadFile(target); !bytes.Equal(after, before) {
+		t.Fatal("the file the link points at was changed")
 	}
 }
 

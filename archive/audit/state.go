@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
 )
 
 // state is what a run saves to be resumed.
@@ -40,7 +41,7 @@ func loadState(o Options) (state, bool, error) {
 	if o.StatePath == "" || o.Restart {
 		return fresh()
 	}
-	b, err := os.ReadFile(o.StatePath)
+	b, err := safefile.ReadOwnFile(o.StatePath)
 	if errors.Is(err, os.ErrNotExist) {
 		return fresh()
 	}
@@ -57,8 +58,10 @@ func loadState(o Options) (state, bool, error) {
 	return st, true, nil
 }
 
-// saveState writes the state atomically (a new file renamed over the old), so a
-// kill leaves either the previous state or the new one.
+// saveState writes the state through safefile: a new file, synced and renamed
+// over the old, so that a kill or a power cut leaves either the previous state
+// or the new one; readable by its owner only (it names records and their
+// failures); never through a symbolic link put at its path.
 func saveState(path string, st state) error {
 	if path == "" {
 		return nil
@@ -67,14 +70,10 @@ func saveState(path string, st state) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("audit: state: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o640); err != nil {
-		return fmt.Errorf("audit: state: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := safefile.WriteBytes(path, true, b); err != nil {
 		return fmt.Errorf("audit: state: %w", err)
 	}
 	return nil

@@ -63,6 +63,23 @@ func ReadFile(path string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
+// ReadOwnFile is ReadFile for a file Gongshi wrote for itself and reads back
+// (an audit's saved state): a symbolic link at path is not followed but refused
+// with an error wrapping ErrLink, as Write refuses to write through one, so that
+// what is read is the file that was written, not one a link points at.
+func ReadOwnFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, readFlags|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: ErrLink}
+	}
+	f, err = checkOpened(f, err, func() (fs.FileInfo, error) { return os.Lstat(path) })
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
 // checkOpened refuses f unless it is a regular file. When the open itself
 // failed because the path is a socket (which cannot be opened: ENXIO), stat says
 // so: the open failed, so nothing can have been read.

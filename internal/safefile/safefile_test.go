@@ -202,3 +202,41 @@ func TestWriteRace(t *testing.T) {
 		t.Errorf("%d writers won; the file has %d bytes", won, len(b))
 	}
 }
+
+// ReadOwnFile reads a regular file, refuses a symbolic link at the path (to a
+// regular file too) with ErrLink, and a named pipe without blocking.
+func TestReadOwnFile(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "state.json")
+	if err := WriteBytes(own, false, []byte(`{"version":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadOwnFile(own); err != nil || string(b) != `{"version":1}` {
+		t.Fatalf("ReadOwnFile(own) = %q, %v", b, err)
+	}
+	link := filepath.Join(dir, "link.json")
+	os.Symlink("state.json", link)
+	if b, err := ReadOwnFile(link); !errors.Is(err, ErrLink) {
+		t.Errorf("ReadOwnFile(link) = %q, %v, want ErrLink", b, err)
+	}
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadOwnFile(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("ReadOwnFile(fifo) = %v, want ErrNotRegular", err)
+		}
+	case <-time.After(10 * time.Second):
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal("ReadOwnFile(fifo) blocked")
+	}
+	if _, err := ReadOwnFile(filepath.Join(dir, "absent.json")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadOwnFile(absent) = %v, want ErrNotExist", err)
+	}
+}
