@@ -13,6 +13,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // claimPrefix is where ingest claims archival item numbers (ingest.Numbering):
@@ -182,18 +183,19 @@ func (r *run) readClaims(ctx context.Context) (map[string]claim, error) {
 		return nil, fmt.Errorf("audit: number claims: %w", err)
 	}
 	out := make([]claim, len(infos))
-	errs := make([]error, len(infos))
-	inParallel(len(infos), 2*r.o.Workers, func(i int) {
+	if err := parallel.For(ctx, len(infos), 2*r.o.Workers, func(ctx context.Context, i int) error {
 		b, err := readObject(ctx, r.o.Store, infos[i].Key, 4096)
-		out[i], errs[i] = claim{key: infos[i].Key, holder: string(b), seen: ledger.Seen(b), mod: infos[i].ModTime}, err
-	})
+		if errors.Is(err, blob.ErrNotFound) {
+			return nil // removed since the listing: out[i] stays without a key
+		}
+		out[i] = claim{key: infos[i].Key, holder: string(b), seen: ledger.Seen(b), mod: infos[i].ModTime}
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("audit: number claims: %w", err)
+	}
 	claims := make(map[string]claim, len(infos))
-	for i, c := range out {
-		switch {
-		case errors.Is(errs[i], blob.ErrNotFound):
-		case errs[i] != nil:
-			return nil, fmt.Errorf("audit: number claims: %w", errs[i])
-		default:
+	for _, c := range out {
+		if c.key != "" {
 			claims[c.key] = c
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 type contentObject struct {
@@ -147,39 +148,33 @@ func (rf ref) name(f *Failure) {
 func (r *run) readContent(ctx context.Context, todo []contentObject, totalBytes int64) error {
 	prog := Progress{Total: int64(len(todo)), TotalBytes: totalBytes}
 	var pmu sync.Mutex
+	// One copy buffer per reader, made when first needed: at most Workers
+	// calls run at once, so a call always finds one in bufs.
+	bufs := make(chan []byte, r.o.Workers)
+	for range r.o.Workers {
+		bufs <- nil
+	}
 	for start := 0; start < len(todo); start += r.o.ChunkSize {
 		chunk := todo[start:min(start+r.o.ChunkSize, len(todo))]
 		results := make([]result, len(chunk))
-		next := make(chan int)
-		var wg sync.WaitGroup
-		for w := 0; w < min(r.o.Workers, len(chunk)); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				buf := make([]byte, 1<<20)
-				for i := range next {
-					results[i] = check(ctx, r.o.Store, chunk[i].key, buf)
-					if r.o.Progress != nil {
-						pmu.Lock()
-						prog.Done++
-						prog.DoneBytes += results[i].sum.Size
-						r.o.Progress(prog)
-						pmu.Unlock()
-					}
-				}
-			}()
-		}
-	feed:
-		for i := range chunk {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				break feed
+		// A read error is a result, not a failure of the call: only the end of
+		// ctx stops the chunk, and then nothing of it is kept.
+		if err := parallel.For(ctx, len(chunk), r.o.Workers, func(ctx context.Context, i int) error {
+			buf := <-bufs
+			if buf == nil {
+				buf = make([]byte, 1<<20)
 			}
-		}
-		close(next)
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
+			defer func() { bufs <- buf }()
+			results[i] = check(ctx, r.o.Store, chunk[i].key, buf)
+			if r.o.Progress != nil {
+				pmu.Lock()
+				prog.Done++
+				prog.DoneBytes += results[i].sum.Size
+				r.o.Progress(prog)
+				pmu.Unlock()
+			}
+			return nil
+		}); err != nil {
 			return fmt.Errorf("audit: interrupted after %s (the next run resumes there): %w", r.st.After, err)
 		}
 		for i, res := range results {

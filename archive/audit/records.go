@@ -8,10 +8,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // checkRecords checks every record version: it decodes, is in the ledger, and is
@@ -71,33 +71,17 @@ func (r *run) readRecords(ctx context.Context, vs []archive.VersionInfo) ([][]by
 // since the listing reads as nil (reported as missing if its entry says so).
 func (r *run) readVersions(ctx context.Context, vs []archive.VersionInfo, get func(context.Context, string, int) ([]byte, error)) ([][]byte, error) {
 	raw := make([][]byte, len(vs))
-	errs := make([]error, len(vs))
-	inParallel(len(vs), 2*r.o.Workers, func(i int) {
-		raw[i], errs[i] = get(ctx, vs[i].ID, vs[i].Version)
-		if errors.Is(errs[i], archive.ErrNotFound) {
-			raw[i], errs[i] = nil, nil
+	if err := parallel.For(ctx, len(vs), 2*r.o.Workers, func(ctx context.Context, i int) error {
+		b, err := get(ctx, vs[i].ID, vs[i].Version)
+		if errors.Is(err, archive.ErrNotFound) {
+			return nil
 		}
-	})
-	if err := errors.Join(errs...); err != nil {
+		raw[i] = b
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	return raw, nil
-}
-
-// inParallel calls fn(0), …, fn(n-1) on up to k goroutines: reads of small
-// objects, which on S3 are a round trip each.
-func inParallel(n, k int, fn func(i int)) {
-	sem := make(chan struct{}, k)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
 }
 
 func (r *run) checkRecord(v archive.RecordVersionInfo, b []byte) {

@@ -13,6 +13,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // Failure kinds of the versions of subjects other than records (projects,
@@ -95,14 +96,14 @@ func (r *run) checkSubject(ctx context.Context, k archive.SubjectKind) error {
 		return fmt.Errorf("audit: %s versions: %w", k, err)
 	}
 	raw := make([][]byte, len(infos))
-	errs := make([]error, len(infos))
-	inParallel(len(infos), 2*r.o.Workers, func(i int) {
-		raw[i], errs[i] = readObject(ctx, r.o.Store, infos[i].Key, maxVersionSize)
-		if errors.Is(errs[i], blob.ErrNotFound) {
-			raw[i], errs[i] = nil, nil // removed since the listing: missing, if its entry says so
+	if err := parallel.For(ctx, len(infos), 2*r.o.Workers, func(ctx context.Context, i int) error {
+		b, err := readObject(ctx, r.o.Store, infos[i].Key, maxVersionSize)
+		if errors.Is(err, blob.ErrNotFound) {
+			return nil // removed since the listing: missing, if its entry says so
 		}
-	})
-	if err := errors.Join(errs...); err != nil {
+		raw[i] = b
+		return err
+	}); err != nil {
 		return fmt.Errorf("audit: %s versions: %w", k, err)
 	}
 	for i, info := range infos {
