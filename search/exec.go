@@ -2,20 +2,19 @@ package search
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // engine runs searches over the shards' bitmaps (see engine.go).
@@ -33,36 +32,6 @@ const (
 	tierChars
 	nTiers
 )
-
-// parallel runs fn(0) … fn(n-1) on at most one goroutine per core and returns
-// the first error.
-func parallel(n int, fn func(i int) error) error {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		for i := range n {
-			if err := fn(i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var next atomic.Int64
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || errs[w] != nil {
-					return
-				}
-				errs[w] = fn(i)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
 
 // segResult is a query's answer in one segment.
 type segResult struct {
@@ -101,7 +70,7 @@ func checkRequest(req *Request) error {
 }
 
 // search answers req over a view, at the moment now.
-func (e *engine) search(v *view, req Request, now time.Time) (Result, error) {
+func (e *engine) search(ctx context.Context, v *view, req Request, now time.Time) (Result, error) {
 	start := time.Now()
 	if err := checkRequest(&req); err != nil {
 		return Result{}, err
@@ -113,7 +82,7 @@ func (e *engine) search(v *view, req Request, now time.Time) (Result, error) {
 	}
 	// Segments are independent: evaluated at once, one per core.
 	evaluated := make([]segResult, len(v.segs))
-	err := parallel(len(v.segs), func(i int) error {
+	err := parallel.For(ctx, len(v.segs), runtime.GOMAXPROCS(0), func(_ context.Context, i int) error {
 		r, err := e.evalSegment(v.segs[i], q, req, audiences)
 		evaluated[i] = r
 		return err
@@ -139,7 +108,7 @@ func (e *engine) search(v *view, req Request, now time.Time) (Result, error) {
 	if q.words == nil {
 		out.Exact = out.Total
 	}
-	facets, err := e.facets(res, req.Viewer.Kind == archive.ViewerStaff)
+	facets, err := e.facets(ctx, res, req.Viewer.Kind == archive.ViewerStaff)
 	if err != nil {
 		return Result{}, fmt.Errorf("search: facets: %w", err)
 	}
@@ -380,10 +349,10 @@ func (e *engine) dateRange(sv *segView, from, to archive.Date) (*roaring.Bitmap,
 }
 
 // facets counts the matching records by each facet's values.
-func (e *engine) facets(res []segResult, staff bool) (Facets, error) {
+func (e *engine) facets(ctx context.Context, res []segResult, staff bool) (Facets, error) {
 	count := func(field string) (map[string]int, error) {
 		per := make([]map[string]int, len(res))
-		err := parallel(len(res), func(i int) error {
+		err := parallel.For(ctx, len(res), runtime.GOMAXPROCS(0), func(_ context.Context, i int) error {
 			ft, err := res[i].sv.terms(field)
 			if err != nil {
 				return err

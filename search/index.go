@@ -430,7 +430,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (Result, error) {
 	defer v.release()
 	eng := ix.eng
 	eng.shards = g.shards
-	return eng.search(v, req, now)
+	return eng.search(ctx, v, req, now)
 }
 
 // hold returns the live generation, held for reading.

@@ -22,6 +22,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // Kinds of damage Check names. An authoritative object (a batch, a checkpoint) can
@@ -258,7 +259,13 @@ func (c *checker) readBatches(ctx context.Context) error {
 		group := list[g:min(g+readAhead, len(list))]
 		raw := make([][]byte, len(group))
 		errs := make([]error, len(group))
-		parallel(len(group), func(i int) { raw[i], errs[i] = readAll(ctx, c.l.store, group[i].Key) })
+		err := parallel.For(ctx, len(group), putParallelism, func(ctx context.Context, i int) error {
+			raw[i], errs[i] = readAll(ctx, c.l.store, group[i].Key)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("ledger: check: %w", err)
+		}
 		for k, info := range group {
 			start, _ := parseIndexKey(info.Key, batchPrefix)
 			switch {
@@ -391,7 +398,13 @@ func (c *checker) listCheckpoints(ctx context.Context) ([]blob.Info, error) {
 func (c *checker) readCheckpoints(ctx context.Context, list []blob.Info) error {
 	raw := make([][]byte, len(list))
 	errs := make([]error, len(list))
-	parallel(len(list), func(i int) { raw[i], errs[i] = readAll(ctx, c.l.store, list[i].Key) })
+	err := parallel.For(ctx, len(list), putParallelism, func(ctx context.Context, i int) error {
+		raw[i], errs[i] = readAll(ctx, c.l.store, list[i].Key)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: check: %w", err)
+	}
 	want := func(n int64) string { return fmt.Sprintf("the checkpoint of size %d signed by %s", n, c.keyN) }
 	for i, info := range list {
 		n, _ := parseIndexKey(info.Key, checkpointPrefix)
@@ -752,7 +765,13 @@ func (c *checker) checkTiles(ctx context.Context, mem memHashes) error {
 	}
 	data := make([][]byte, len(stored))
 	errs := make([]error, len(stored))
-	parallel(len(stored), func(i int) { data[i], errs[i] = readAll(ctx, c.l.store, tileKey(stored[i])) })
+	err = parallel.For(ctx, len(stored), putParallelism, func(ctx context.Context, i int) error {
+		data[i], errs[i] = readAll(ctx, c.l.store, tileKey(stored[i]))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: check: %w", err)
+	}
 	for i, t := range stored {
 		if errors.Is(errs[i], blob.ErrNotFound) {
 			seen[t] = false
@@ -837,7 +856,13 @@ func (c *checker) checkLookupKeys(ctx context.Context) error {
 	}
 	data := make([][]byte, len(keys))
 	errs := make([]error, len(keys))
-	parallel(len(keys), func(i int) { data[i], errs[i] = readAll(ctx, c.l.store, keys[i]) })
+	err = parallel.For(ctx, len(keys), putParallelism, func(ctx context.Context, i int) error {
+		data[i], errs[i] = readAll(ctx, c.l.store, keys[i])
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: check: %w", err)
+	}
 	seen := map[string]bool{}
 	for i, k := range keys {
 		if errors.Is(errs[i], blob.ErrNotFound) {

@@ -18,6 +18,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // Sentinel errors, wrapped with the operation; test with errors.Is.
@@ -453,9 +454,13 @@ func (l *Log) lookupAll(ctx context.Context, batch []*request) (map[string]int64
 	}
 	idx := make([]int64, len(keys))
 	errs := make([]error, len(keys))
-	parallel(len(keys), func(i int) {
+	err := parallel.For(ctx, len(keys), putParallelism, func(ctx context.Context, i int) error {
 		idx[i], _, errs[i] = l.lookupKey(ctx, keys[i])
+		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: append: %w", err)
+	}
 	found := make(map[string]int64)
 	for i, err := range errs {
 		switch {
@@ -466,21 +471,6 @@ func (l *Log) lookupAll(ctx context.Context, batch []*request) (map[string]int64
 		}
 	}
 	return found, nil
-}
-
-// parallel calls fn(0), …, fn(n-1) on up to putParallelism goroutines.
-func parallel(n int, fn func(i int)) {
-	sem := make(chan struct{}, putParallelism)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
 }
 
 // resolveDuplicates gives the requests that repeated an event of the same batch
@@ -669,7 +659,7 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 	// as deferred puts, made durable together by one Sync before the checkpoint
 	// that covers them (a lost one is written again by the next completion).
 	errs := make([]error, len(objs))
-	parallel(len(objs), func(i int) {
+	err := parallel.For(ctx, len(objs), putParallelism, func(ctx context.Context, i int) error {
 		o := objs[i]
 		opts := blob.PutOptions{Size: int64(len(o.data)), Deferred: true}
 		if o.final {
@@ -679,8 +669,9 @@ func (l *Log) complete(ctx context.Context, p *prepared) error {
 		if err != nil && !errors.Is(err, blob.ErrExists) {
 			errs[i] = fmt.Errorf("%s: %w", o.key, err)
 		}
+		return nil
 	})
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(append(errs, err)...); err != nil {
 		return err
 	}
 	if err := blob.Sync(ctx, l.store); err != nil {
@@ -930,7 +921,13 @@ func (l *Log) entries(ctx context.Context, fn func(loc Located, entry []byte) er
 		group := starts[g:min(g+readAhead, len(starts))]
 		batches := make([][][]byte, len(group))
 		errs := make([]error, len(group))
-		parallel(len(group), func(i int) { batches[i], errs[i] = l.readBatch(ctx, group[i]) })
+		err := parallel.For(ctx, len(group), putParallelism, func(ctx context.Context, i int) error {
+			batches[i], errs[i] = l.readBatch(ctx, group[i])
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("ledger: entries: %w", err)
+		}
 		for k, start := range group {
 			if start != next {
 				return fmt.Errorf("ledger: entries: %w: batch at %d follows entry %d", ErrCorrupt, start, next-1)

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // tileHeight is the C2SP tlog-tiles height: 256 hashes per full tile.
@@ -79,26 +80,27 @@ func (r *tileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {
 	}
 }
 
-// ReadTiles reads the tiles not in the cache, in parallel. A partial tile that was
-// not stored for its width is read as the prefix of a wider one: the full tile, if
-// the log has grown past it.
+// ReadTiles reads the tiles not in the cache, putParallelism at a time. A partial
+// tile that was not stored for its width is read as the prefix of a wider one: the
+// full tile, if the log has grown past it. The first tile that cannot be read
+// fails the call.
 func (r *tileReader) ReadTiles(ctx context.Context, tiles []tlog.Tile) ([][]byte, error) {
 	out := make([][]byte, len(tiles))
-	errs := make([]error, len(tiles))
-	var wg sync.WaitGroup
+	var missing []int
 	for i, t := range tiles {
 		if b, ok := r.cached(t); ok {
 			out[i] = b
-			continue
+		} else {
+			missing = append(missing, i)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i], errs[i] = r.readTile(ctx, t)
-		}()
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := parallel.For(ctx, len(missing), putParallelism, func(ctx context.Context, j int) error {
+		i := missing[j]
+		b, err := r.readTile(ctx, tiles[i])
+		out[i] = b
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
