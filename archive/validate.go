@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -462,14 +463,35 @@ func (a ArchivalCode) String() string {
 	return s + fmt.Sprintf("-%04d", a.Item)
 }
 
-// ParseArchivalCode parses a 档号 in its canonical spelling.
+// ArchivalCodeError is a 档号 that ParseArchivalCode cannot read.
+type ArchivalCodeError struct {
+	Code string // as given
+	// Canonical is how the code is written when its only fault is look-alike
+	// characters (NormalizeArchivalCode's result); "" when it is no 档号 at all.
+	Canonical string
+}
+
+func (e *ArchivalCodeError) Error() string { return "档号 " + e.Reason() }
+
+// Reason says what is wrong without the word 档号: the message of the
+// archival_code field's problem, whose label names it already.
+func (e *ArchivalCodeError) Reason() string {
+	if e.Canonical != "" {
+		return fmt.Sprintf("%q: write it as %q (the middle dot is U+00B7 '·'; ASCII letters, digits and '-' only)", e.Code, e.Canonical)
+	}
+	return fmt.Sprintf("%q: want 全宗号-门类代码·年度-保管期限-机构代码-件号, e.g. Z109-ZS·2024-Y-CQ01-0007", e.Code)
+}
+
+// ParseArchivalCode parses a 档号 in its canonical spelling. Its error is an
+// *ArchivalCodeError.
 func ParseArchivalCode(s string) (ArchivalCode, error) {
 	m := archivalCodeRe.FindStringSubmatch(s)
 	if m == nil {
+		e := &ArchivalCodeError{Code: s}
 		if n := NormalizeArchivalCode(s); n != s && archivalCodeRe.MatchString(n) {
-			return ArchivalCode{}, fmt.Errorf("档号 %q: write it as %q (the middle dot is U+00B7 '·'; ASCII letters, digits and '-' only)", s, n)
+			e.Canonical = n
 		}
-		return ArchivalCode{}, fmt.Errorf("档号 %q: want 全宗号-门类代码·年度-保管期限-机构代码-件号, e.g. Z109-ZS·2024-Y-CQ01-0007", s)
+		return ArchivalCode{}, e
 	}
 	year, _ := strconv.Atoi(m[3])
 	item, _ := strconv.Atoi(m[6])
@@ -478,8 +500,9 @@ func ParseArchivalCode(s string) (ArchivalCode, error) {
 
 func checkArchivalCode(ps *problems, s string, date Date, dateOK bool, retention RetentionCode) {
 	a, err := ParseArchivalCode(s)
-	if err != nil {
-		ps.add("archival_code", strings.TrimPrefix(err.Error(), "档号 "))
+	var bad *ArchivalCodeError
+	if errors.As(err, &bad) {
+		ps.add("archival_code", bad.Reason())
 		return
 	}
 	if a.Item == 0 {

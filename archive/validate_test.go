@@ -221,6 +221,18 @@ func TestNormalize(t *testing.T) {
 	if err != nil || a != (ArchivalCode{"Z109", "ZS", 2024, Permanent, "CQ01", 7}) || a.String() != "Z109-ZS·2024-Y-CQ01-0007" {
 		t.Errorf("ParseArchivalCode = %+v, %v", a, err)
 	}
+	// A refused code says why in its fields, not only in its words.
+	for in, canonical := range map[string]string{
+		"Z109-ZS・2024-Y-CQ01-0007": "Z109-ZS·2024-Y-CQ01-0007", // katakana middle dot
+		"z109-zs·2024-y-cq01-0007": "Z109-ZS·2024-Y-CQ01-0007",
+		"Z109-2024-0007":           "",
+	} {
+		_, err := ParseArchivalCode(in)
+		var bad *ArchivalCodeError
+		if !errors.As(err, &bad) || bad.Code != in || bad.Canonical != canonical {
+			t.Errorf("ParseArchivalCode(%q) = %#v, want an *ArchivalCodeError with Canonical %q", in, err, canonical)
+		}
+	}
 }
 
 func TestDates(t *testing.T) {

@@ -118,10 +118,18 @@ func summarise(err error) string {
 	return s
 }
 
+// isPasswordError says whether pdfcpu could not read the file because of its
+// encryption (a password it lacks, a scheme it does not know, a broken
+// encryption dictionary): by pdfcpu's sentinels, never by its words.
 func isPasswordError(err error) bool {
-	s := strings.ToLower(err.Error())
-	return errors.Is(err, pdfcpu.ErrUnsupportedEncryptionFeature) ||
-		strings.Contains(s, "password") || strings.Contains(s, "encrypt")
+	for _, e := range []error{pdfcpu.ErrWrongPassword, pdfcpu.ErrOwnerPasswordRequired, pdfcpu.ErrEncrypted,
+		pdfcpu.ErrUnsupportedEncryptionFeature, pdfcpu.ErrMalformedEncryption,
+		model.ErrMissingEncryptDictObject, model.ErrWrongTypeEncryptDictObject} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasEncryptTrailer looks for /Encrypt in the last 64 KiB of the file, where the
