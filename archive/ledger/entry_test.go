@@ -157,56 +157,53 @@ func FuzzParseEntry(f *testing.F) {
 // Every subject kind's events are found by their subject, and appending one again
 // appends nothing.
 func TestLookupSubject(t *testing.T) {
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
-			st, _ := b.Open(t, testNow)
-			l := New(st, Options{Key: testKey(t, "gongshi.example/lookup")})
-			p := projectEvent()
-			p1 := p
-			p1.Kind, p1.Version, p1.Reason = archive.EventCreate, 1, archive.Hash{}
-			hold := archive.Event{Kind: archive.EventCreate, Subject: archive.SubjectHold, SubjectID: "R_aaaaaaaaaaaaaaaaaaaaaaaaaa_bbbbbbbb",
-				Version: 1, Actor: archive.ActorCLI, Time: testNow()}
-			events := []archive.Event{p1, event(1), p, recordEventV2(2), hold}
-			idx, err := l.AppendAll(ctx, events)
+	eachBackend(t, func(t *testing.T, st blob.Store, _ storetest.Raw) {
+		ctx := context.Background()
+		l := New(st, Options{Key: testKey(t, "gongshi.example/lookup")})
+		p := projectEvent()
+		p1 := p
+		p1.Kind, p1.Version, p1.Reason = archive.EventCreate, 1, archive.Hash{}
+		hold := archive.Event{Kind: archive.EventCreate, Subject: archive.SubjectHold, SubjectID: "R_aaaaaaaaaaaaaaaaaaaaaaaaaa_bbbbbbbb",
+			Version: 1, Actor: archive.ActorCLI, Time: testNow()}
+		events := []archive.Event{p1, event(1), p, recordEventV2(2), hold}
+		idx, err := l.AppendAll(ctx, events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := l.AppendAll(ctx, events)
+		if err != nil || !reflect.DeepEqual(again, idx) || latest(t, l).Size != int64(len(events)) {
+			t.Fatalf("appended again: %v %v, size %d", again, err, latest(t, l).Size)
+		}
+		for i, e := range events {
+			kind, id := e.Ref()
+			locs, err := l.LookupSubject(ctx, kind, id, e.Version)
+			if err != nil || len(locs) != 1 || locs[0].Index != idx[i] || locs[0].Kind != e.Kind {
+				t.Fatalf("lookup of %s %s version %d: %+v, %v", kind, id, e.Version, locs, err)
+			}
+			rc, err := l.Receipt(ctx, locs[0])
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := l.AppendAll(ctx, events)
-			if err != nil || !reflect.DeepEqual(again, idx) || latest(t, l).Size != int64(len(events)) {
-				t.Fatalf("appended again: %v %v, size %d", again, err, latest(t, l).Size)
+			v, err := VerifyReceipt(rc, l.key.Verifier, nil)
+			if err != nil || !reflect.DeepEqual(v.Event, e) {
+				t.Fatalf("receipt of entry %d: %+v, %v", idx[i], v.Event, err)
 			}
-			for i, e := range events {
-				kind, id := e.Ref()
-				locs, err := l.LookupSubject(ctx, kind, id, e.Version)
-				if err != nil || len(locs) != 1 || locs[0].Index != idx[i] || locs[0].Kind != e.Kind {
-					t.Fatalf("lookup of %s %s version %d: %+v, %v", kind, id, e.Version, locs, err)
-				}
-				rc, err := l.Receipt(ctx, locs[0])
-				if err != nil {
-					t.Fatal(err)
-				}
-				v, err := VerifyReceipt(rc, l.key.Verifier, nil)
-				if err != nil || !reflect.DeepEqual(v.Event, e) {
-					t.Fatalf("receipt of entry %d: %+v, %v", idx[i], v.Event, err)
-				}
-			}
-			// The record's events are where records' always were; the project's
-			// have their own prefix, and a project version 3 has none.
-			if locs, err := l.Lookup(ctx, recordID(2), 1); err != nil || len(locs) != 1 || locs[0].Index != idx[3] {
-				t.Fatalf("Lookup of a record with a v2 entry: %+v, %v", locs, err)
-			}
-			if locs, err := l.LookupSubject(ctx, archive.SubjectProject, "CC-2026-001", 3); err != nil || len(locs) != 0 {
-				t.Fatalf("project version 3: %+v, %v", locs, err)
-			}
-			var keys []string
-			st.List(ctx, "ledger/by-project/", "", func(i blob.Info) error { keys = append(keys, i.Key); return nil })
-			if len(keys) != 2 || !strings.HasPrefix(keys[0], "ledger/by-project/CC/CC-2026-001.000001.create.") {
-				t.Fatalf("project lookup keys %v", keys)
-			}
-			if _, err := l.LookupSubject(ctx, archive.SubjectProject, "cc/1", 1); !errors.Is(err, ErrNotFound) {
-				t.Fatalf("invalid id: %v", err)
-			}
-		})
-	}
+		}
+		// The record's events are where records' always were; the project's
+		// have their own prefix, and a project version 3 has none.
+		if locs, err := l.Lookup(ctx, recordID(2), 1); err != nil || len(locs) != 1 || locs[0].Index != idx[3] {
+			t.Fatalf("Lookup of a record with a v2 entry: %+v, %v", locs, err)
+		}
+		if locs, err := l.LookupSubject(ctx, archive.SubjectProject, "CC-2026-001", 3); err != nil || len(locs) != 0 {
+			t.Fatalf("project version 3: %+v, %v", locs, err)
+		}
+		var keys []string
+		st.List(ctx, "ledger/by-project/", "", func(i blob.Info) error { keys = append(keys, i.Key); return nil })
+		if len(keys) != 2 || !strings.HasPrefix(keys[0], "ledger/by-project/CC/CC-2026-001.000001.create.") {
+			t.Fatalf("project lookup keys %v", keys)
+		}
+		if _, err := l.LookupSubject(ctx, archive.SubjectProject, "cc/1", 1); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("invalid id: %v", err)
+		}
+	})
 }
