@@ -36,23 +36,8 @@ func committedReceipts(t *testing.T, dir string, size int64, projectBound bool) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for receipt, file := range map[string]string{"decision.receipt.json": "decision.pdf", "correction.receipt.json": "correction.pdf"} {
-		rb, err := os.ReadFile(filepath.Join(dir, receipt))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fb, err := os.ReadFile(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := ParseReceipt(rb)
-		if err != nil {
-			t.Fatalf("%s: %v", receipt, err)
-		}
-		d := Digests{SHA256: sha256.Sum256(fb), Size: int64(len(fb))}
-		h := sm3.New()
-		h.Write(fb)
-		copy(d.SM3[:], h.Sum(nil))
+	for receipt, file := range committedFiles {
+		r, d := readCommitted(t, dir, receipt, file)
 		got, err := VerifyReceipt(r, key, &d)
 		if err != nil {
 			t.Fatalf("%s: %v", receipt, err)
@@ -66,4 +51,29 @@ func committedReceipts(t *testing.T, dir string, size int64, projectBound bool) 
 			t.Errorf("%s with another SM3: %v", receipt, err)
 		}
 	}
+}
+
+// committedFiles names each committed receipt and the file it is for.
+var committedFiles = map[string]string{"decision.receipt.json": "decision.pdf", "correction.receipt.json": "correction.pdf"}
+
+// readCommitted reads a committed receipt and the digests of its file.
+func readCommitted(t *testing.T, dir, receipt, file string) (Receipt, Digests) {
+	t.Helper()
+	rb, err := os.ReadFile(filepath.Join(dir, receipt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseReceipt(rb)
+	if err != nil {
+		t.Fatalf("%s: %v", receipt, err)
+	}
+	d := Digests{SHA256: sha256.Sum256(fb), Size: int64(len(fb))}
+	h := sm3.New()
+	h.Write(fb)
+	copy(d.SM3[:], h.Sum(nil))
+	return r, d
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -236,6 +237,28 @@ func TestReceiptBindsProject(t *testing.T) {
 	}
 }
 
+// bumpSchema returns the JSON object doc, as the committed receipts carry it
+// ("schema": 1 first), at schema 2 with the fields more.
+func bumpSchema(t *testing.T, doc, more string) string {
+	t.Helper()
+	const v1 = "{\n  \"schema\": 1,\n"
+	if !strings.HasPrefix(doc, v1) {
+		t.Fatalf("not a schema-1 document: %.80q", doc)
+	}
+	return "{\n  \"schema\": 2,\n  " + more + ",\n" + strings.TrimPrefix(doc, v1)
+}
+
+// rebind returns entry with the digest of the JSON old replaced by that of new:
+// the entry a later release writes for the new JSON.
+func rebind(t *testing.T, entry, old, new string) string {
+	t.Helper()
+	h, n := sum(old).String(), sum(new).String()
+	if strings.Count(entry, h) != 1 {
+		t.Fatalf("the entry does not bind the JSON it came with:\n%s", entry)
+	}
+	return strings.Replace(entry, h, n, 1)
+}
+
 func isCode(err error, c Code) bool {
 	r, ok := ReasonOf(err)
 	return ok && r.Code == c && errors.Is(err, ErrNotVerified)
@@ -245,6 +268,49 @@ func isCode(err error, c Code) bool {
 // newer schema with fields this release does not know, verifies: the JSON is
 // bound by its digest and read only for display, where every field is kept.
 func TestReceiptOfANewerSchema(t *testing.T) {
+	// The committed receipts (both entry forms) as a later release would issue
+	// them once the schema is bumped: the record and project JSON they carry
+	// say schema 2 and have fields this release does not know, their entries
+	// bind the new JSON, and a log holding those entries signs them (the
+	// committed ledger's signing key was thrown away, so a test key does).
+	for form, projectBound := range map[string]bool{"entry-v1": false, "entry-v2": true} {
+		dir := filepath.Join("..", "..", "..", "testdata", "receipts", form)
+		for receipt, file := range committedFiles {
+			t.Run(form+"/"+receipt, func(t *testing.T) {
+				old, content := readCommitted(t, dir, receipt, file)
+				l := newMemLog(t)
+				pi := int64(-1)
+				proj := bumpSchema(t, old.Project, `"seal_of_project": "国家政务服务平台"`)
+				if old.ProjectEntry != nil {
+					pi = l.add(rebind(t, old.ProjectEntry.Entry, old.Project, proj))
+				}
+				rec := bumpSchema(t, old.Record, `"seal": {"algorithm": "SM2", "issuer": "国家政务服务平台"}, "retention_until": "2056-12-31"`)
+				ri := l.add(rebind(t, old.Entry, old.Record, rec))
+				got, err := VerifyReceipt(l.receipt(t, ri, rec, proj, pi), l.verifier, &content)
+				if err != nil {
+					t.Fatalf("the committed receipt at schema 2: %v", err)
+				}
+				d := got.Record
+				if !d.Bound || d.Schema != 2 || d.DecodeError != "" || !strings.HasPrefix(d.String("title"), "关于东天街片区房屋征收的决定") {
+					t.Fatalf("record %+v", d)
+				}
+				if names := d.Names("schema", "id", "version", "project", "type", "title", "doc_number", "issuer", "date",
+					"disclosure", "retention", "archival_code", "pages", "format", "file_name", "content", "signatures",
+					"supersedes", "actor", "filed_at"); strings.Join(names, ",") != "seal,retention_until" {
+					t.Errorf("new record fields %v", names)
+				}
+				if p := got.Project; p == nil || p.Bound != projectBound || p.Schema != 2 ||
+					p.String("department") != "长春市房屋征收经办中心" || p.String("seal_of_project") != "国家政务服务平台" {
+					t.Errorf("project %+v", got.Project)
+				}
+				// The digests still decide: the bumped JSON under the old entry is altered.
+				if _, err := VerifyReceipt(l.receipt(t, l.add(old.Entry), rec, proj, pi), l.verifier, &content); err == nil {
+					t.Error("schema-2 JSON under the schema-1 entry verified")
+				}
+			})
+		}
+	}
+
 	l := newMemLog(t)
 	content := Digests{SHA256: sum("新版"), SM3: sum("sm3"), Size: 6}
 	rec := `{"schema":2,"id":"cccccccccccccccccccccccccc","version":1,"project":"CC-2026-001","title":"关于征收的决定",` +
