@@ -903,9 +903,19 @@ func (l *Log) Entries(ctx context.Context, fn func(index int64, entry []byte) er
 // entries is Entries with each entry's place: its index and its batch (Kind is
 // not set).
 func (l *Log) entries(ctx context.Context, fn func(loc Located, entry []byte) error) error {
+	return l.entriesFrom(ctx, 0, fn)
+}
+
+// entriesFrom is entries from the batch that starts at index from (a batch's
+// start, or the log's size) on.
+func (l *Log) entriesFrom(ctx context.Context, from int64, fn func(loc Located, entry []byte) error) error {
+	after := ""
+	if from > 0 {
+		after = batchKey(from - 1)
+	}
 	var starts []int64
-	err := l.store.List(ctx, batchPrefix, "", func(info blob.Info) error {
-		if n, ok := parseIndexKey(info.Key, batchPrefix); ok {
+	err := l.store.List(ctx, batchPrefix, after, func(info blob.Info) error {
+		if n, ok := parseIndexKey(info.Key, batchPrefix); ok && n >= from {
 			starts = append(starts, n)
 		}
 		return nil
@@ -916,7 +926,7 @@ func (l *Log) entries(ctx context.Context, fn func(loc Located, entry []byte) er
 	// Batches are read ahead, a group at a time in parallel: a log appended to
 	// one entry at a time has a batch per entry, and on S3 each is a round trip.
 	const readAhead = 32
-	next := int64(0)
+	next := from
 	for g := 0; g < len(starts); g += readAhead {
 		group := starts[g:min(g+readAhead, len(starts))]
 		batches := make([][][]byte, len(group))
