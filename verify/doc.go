@@ -44,5 +44,14 @@
 // reason for "no". Verification writes nothing: the Result lists the derived
 // objects found missing or forged, and gongshi audit --repair rebuilds them.
 //
+// # Servers: what a visitor may see, and what a question costs
+//
+// A server asks with Verifier.Verify and a Request whose Admit says which
+// records the visitor may see the content of; the others are treated as
+// absent, so that a file whose record is hidden answers exactly as a file
+// nobody filed. That needs Options.Contents, an index of the ledger by
+// content (ledger.ContentIndex): the search of the ledger is then a lookup,
+// made for every file alike, and its cost tells nothing.
+//
 // See docs/verify.md.
 package verify

@@ -17,11 +17,12 @@ import (
 // damaged content costs one search, and requests for many cost at most the
 // rate.
 type searcher struct {
-	ledger  Ledger
-	limiter *rate.Limiter
-	keep    time.Duration
-	now     func() time.Time
-	running chan struct{} // holds a token while a search runs
+	ledger   Ledger
+	contents ContentFinder // when set, it answers every search
+	limiter  *rate.Limiter
+	keep     time.Duration
+	now      func() time.Time
+	running  chan struct{} // holds a token while a search runs
 
 	mu   sync.Mutex
 	kept map[archive.Hash]keptSearch
@@ -36,7 +37,7 @@ type keptSearch struct {
 const maxKept = 1024
 
 func newSearcher(l Ledger, o Options) *searcher {
-	s := &searcher{ledger: l, keep: o.SearchKeep, now: o.Now, running: make(chan struct{}, 1),
+	s := &searcher{ledger: l, contents: o.Contents, keep: o.SearchKeep, now: o.Now, running: make(chan struct{}, 1),
 		kept: map[archive.Hash]keptSearch{}}
 	if s.keep <= 0 {
 		s.keep = 10 * time.Minute
@@ -52,9 +53,16 @@ func newSearcher(l Ledger, o Options) *searcher {
 	return s
 }
 
-// find returns the entries that name content h: a kept answer, or a new
-// search when the limiter allows one (ErrBusy when it does not).
+// find returns the entries that name content h: from the content index when
+// there is one (ErrBusy until it has read the ledger), else a kept answer, or
+// a new search when the limiter allows one (ErrBusy when it does not).
 func (s *searcher) find(ctx context.Context, h archive.Hash) ([]ledger.Found, error) {
+	if s.contents != nil {
+		if !s.contents.Ready() {
+			return nil, ErrBusy
+		}
+		return s.contents.Find(ctx, h)
+	}
 	if found, ok := s.lookup(h); ok {
 		return found, nil
 	}

@@ -55,6 +55,25 @@ type Options struct {
 	SearchKeep time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Contents, when set, finds the ledger's entries by content from memory
+	// (*ledger.ContentIndex, which the caller keeps current): the search then
+	// costs a listing and a lookup, so it is made for every file that the
+	// lookups did not verify, content not in the archive included, and is
+	// never rate-limited (SearchEvery, SearchBurst and SearchKeep do not
+	// apply). Until the index has read the whole ledger once, a search is
+	// ErrBusy. A server that answers anonymous requests with Request.Admit
+	// needs it: see Request.
+	Contents ContentFinder
+}
+
+// ContentFinder finds a ledger's entries by the content they name, from
+// memory; *ledger.ContentIndex implements it.
+type ContentFinder interface {
+	// Ready reports whether it has read the whole ledger once.
+	Ready() bool
+	// Find returns the entries that name the content with SHA-256 h, in log
+	// order, as ledger.Log.FindContent does.
+	Find(ctx context.Context, h archive.Hash) ([]ledger.Found, error)
 }
 
 // Verifier answers verification requests against one archive and its ledger.
@@ -154,6 +173,8 @@ type Match struct {
 	DocNumber string `json:"doc_number,omitempty"`
 	Issuer    string `json:"issuer,omitempty"`
 	Project   string `json:"project,omitempty"`
+	// Date is the document's date (YYYY-MM-DD).
+	Date string `json:"date,omitempty"`
 	// Department is the project's expropriating department.
 	Department string `json:"department,omitempty"`
 	// RecordBound: the record JSON shown is the one the ledger entry names.
@@ -217,6 +238,15 @@ func (v *Verifier) AddDisposals(ctx context.Context, res *Result) error {
 	return nil
 }
 
+// Receipt returns the receipt of the record version when it verified (for
+// its holder to verify offline later), else nil.
+func (m *Match) Receipt() *proof.Receipt {
+	if !m.Verified {
+		return nil
+	}
+	return m.receipt
+}
+
 // NamedValue is a field of a record this release does not know, for display.
 type NamedValue struct {
 	Name  string `json:"name"`
@@ -267,7 +297,7 @@ func (r *Result) decide() {
 // is an error wrapping proof.ErrMalformed; every "no" is in the Result.
 func Offline(r proof.Receipt, key note.Verifier, d archive.Digests) (*Result, error) {
 	res := newResult(d, key, true)
-	m, err := match(r, key, d)
+	m, err := match(r, key, ledger.ProofDigests(&d))
 	if err != nil {
 		return nil, err
 	}
@@ -276,9 +306,26 @@ func Offline(r proof.Receipt, key note.Verifier, d archive.Digests) (*Result, er
 	return res, nil
 }
 
-// match verifies the receipt r against the file d and describes it.
-func match(r proof.Receipt, key note.Verifier, d archive.Digests) (Match, error) {
-	got, err := proof.VerifyReceipt(r, key, ledger.ProofDigests(&d))
+// OfflineReceipt verifies the receipt r alone, with the verifier key: its
+// entry is in the ledger the key signs, and the record (and project) JSON it
+// carries is what the entries name. No file is checked (the Result has no
+// digests): Offline checks the holder's file against it. A receipt that is
+// not in its form is an error wrapping proof.ErrMalformed.
+func OfflineReceipt(r proof.Receipt, key note.Verifier) (*Result, error) {
+	res := &Result{Key: proof.KeyName(key), Offline: true, Matches: []Match{}}
+	m, err := match(r, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	res.Matches = append(res.Matches, m)
+	res.decide()
+	return res, nil
+}
+
+// match verifies the receipt r against the file's digests (none: the
+// receipt alone) and describes it.
+func match(r proof.Receipt, key note.Verifier, file *proof.Digests) (Match, error) {
+	got, err := proof.VerifyReceipt(r, key, file)
 	reason, no := proof.ReasonOf(err)
 	if err != nil && !no {
 		return Match{}, err
@@ -291,6 +338,7 @@ func match(r proof.Receipt, key note.Verifier, d archive.Digests) (Match, error)
 	}
 	if rec := got.Record; rec != nil {
 		m.Title, m.DocNumber, m.Issuer, m.Project = rec.String("title"), rec.String("doc_number"), rec.String("issuer"), rec.String("project")
+		m.Date = rec.String("date")
 		m.RecordBound, m.RecordSchema = rec.Bound, rec.Schema
 		for _, name := range rec.Names(recordFields...) {
 			raw, _ := rec.Get(name)
@@ -340,8 +388,46 @@ type versionKey struct {
 // notes for how the record versions are found). Its error means that nothing
 // was decided: the store did not answer, ErrBusy; every "no" is in the Result.
 func (v *Verifier) File(ctx context.Context, d archive.Digests) (*Result, error) {
-	res := newResult(d, v.key, false)
-	f := &fileCheck{v: v, d: d, res: res, matched: map[versionKey]bool{}, tombs: map[string]*Disposed{}}
+	return v.Verify(ctx, Request{Digests: d})
+}
+
+// Request is a verification against the archive, as a server makes it for
+// its visitors.
+type Request struct {
+	// Digests are the file's. With SHA256Only only Digests.SHA256 is known (a
+	// browser hashes with WebCrypto, which has no SM3): a record version then
+	// verifies when its entry names that SHA-256, the entry's SM3 and size are
+	// taken as the file's, and the Result's SM3 and Size are empty.
+	Digests    archive.Digests
+	SHA256Only bool
+	// Admit, when set, says whether the caller may see the content of the
+	// record whose latest version is latest. A record it refuses is treated as
+	// absent: it is never matched, no receipt of it is made, nothing about it
+	// is in the Result, and it starts no search of the ledger — the answer is
+	// the one for a file nobody filed, at the cost of that answer plus a read
+	// of the record. That needs Options.Contents (without it, whether content
+	// that only such records have is in the archive would decide whether the
+	// ledger is searched, which shows in the time and in ErrBusy): Verify
+	// refuses a Request with Admit on a Verifier without Contents. A record
+	// whose versions cannot be read is refused too (its visibility cannot be
+	// decided).
+	Admit func(ctx context.Context, latest archive.Record) (bool, error)
+}
+
+// ErrNoContents: a Request with Admit on a Verifier without Options.Contents.
+var ErrNoContents = errors.New("verify: a request that admits records needs Options.Contents")
+
+// Verify verifies the file of req against the archive, as File does, within
+// what req admits. Its error means that nothing was decided.
+func (v *Verifier) Verify(ctx context.Context, req Request) (*Result, error) {
+	if req.Admit != nil && v.search.contents == nil {
+		return nil, ErrNoContents
+	}
+	res := newResult(req.Digests, v.key, false)
+	if req.SHA256Only {
+		res.SM3, res.Size = "", 0
+	}
+	f := &fileCheck{v: v, d: req.Digests, req: req, res: res, matched: map[versionKey]bool{}, admitted: map[string]bool{}, tombs: map[string]*Disposed{}}
 	if err := f.run(ctx); err != nil {
 		return nil, err
 	}
@@ -353,9 +439,12 @@ func (v *Verifier) File(ctx context.Context, d archive.Digests) (*Result, error)
 type fileCheck struct {
 	v       *Verifier
 	d       archive.Digests
+	req     Request
 	res     *Result
 	matched map[versionKey]bool
-	pending []candidate // found through markers, their entry not found yet
+	// admitted caches req.Admit's answer by record id.
+	admitted map[string]bool
+	pending  []candidate // found through markers, their entry not found yet
 	// inArchive: a record version read from the store has the file's content
 	// (authoritative evidence that the content was filed, like the content
 	// object), so a search of the ledger may be made for it.
@@ -371,6 +460,9 @@ func (f *fileCheck) run(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		cands, err := f.candidates(ctx, id)
+		if errors.Is(err, errRefused) {
+			continue // as if the marker were not there
+		}
 		if errors.Is(err, archive.ErrCorrupt) {
 			// A version of the record does not decode: which one has the
 			// content is for the ledger to say.
@@ -403,9 +495,43 @@ func (f *fileCheck) run(ctx context.Context) error {
 	return f.searchLedger(ctx, ids)
 }
 
+// errRefused: the request does not admit the record.
+var errRefused = errors.New("not admitted")
+
+// admits reports whether the request admits the record id, whose versions
+// vs were read with err: errRefused when it does not.
+func (f *fileCheck) admits(ctx context.Context, id string, vs []archive.Record, err error) error {
+	if f.req.Admit == nil {
+		return err
+	}
+	if ok, seen := f.admitted[id]; seen {
+		if !ok {
+			return errRefused
+		}
+		return err
+	}
+	ok := err == nil && len(vs) > 0
+	if ok {
+		var aerr error
+		if ok, aerr = f.req.Admit(ctx, vs[len(vs)-1]); aerr != nil {
+			return aerr
+		}
+	} else if !errors.Is(err, archive.ErrNotFound) && !errors.Is(err, archive.ErrCorrupt) {
+		return err
+	}
+	f.admitted[id] = ok
+	if !ok {
+		return errRefused
+	}
+	return nil
+}
+
 // candidates returns the versions of record id with the file's content.
 func (f *fileCheck) candidates(ctx context.Context, id string) ([]candidate, error) {
 	vs, err := f.v.archive.RecordVersions(ctx, id)
+	if err := f.admits(ctx, id, vs, err); err != nil && !errors.Is(err, archive.ErrNotFound) {
+		return nil, err
+	}
 	if errors.Is(err, archive.ErrNotFound) {
 		return nil, nil
 	}
@@ -494,7 +620,7 @@ func (f *fileCheck) check(ctx context.Context, c candidate) error {
 	if err := f.addProject(ctx, &r); err != nil {
 		return err
 	}
-	m, err := match(r, f.v.key, f.d)
+	m, err := match(r, f.v.key, f.fileDigests(r))
 	if err != nil {
 		return err
 	}
@@ -548,11 +674,28 @@ func (f *fileCheck) addProject(ctx context.Context, r *proof.Receipt) error {
 	return nil
 }
 
+// fileDigests are the digests the entry of r is checked against: the file's;
+// with SHA256Only, its SHA-256 and the entry's SM3 and size.
+func (f *fileCheck) fileDigests(r proof.Receipt) *proof.Digests {
+	file := ledger.ProofDigests(&f.d)
+	if f.req.SHA256Only {
+		if e, err := proof.ParseEntry([]byte(r.Entry)); err == nil {
+			if c, ok := e.Content(); ok && c.SHA256 == file.SHA256 {
+				file.SM3, file.Size = c.SM3, c.Size
+			}
+		}
+	}
+	return file
+}
+
 // match describes a "no" about c from what the store says of it.
 func (c candidate) match(index int64, r proof.Reason) Match {
 	m := Match{Record: c.id, Version: c.version, Latest: c.latest, Index: index, Reason: &r}
 	if c.rec != nil {
 		m.Title, m.DocNumber, m.Issuer, m.Project = c.rec.Title, c.rec.DocNumber, c.rec.Issuer, c.rec.Project
+		if !c.rec.Date.IsZero() {
+			m.Date = c.rec.Date.String()
+		}
 	}
 	return m
 }
@@ -609,7 +752,7 @@ func (f *fileCheck) derived(object, problem, id string, version int) {
 // and each record version it files is checked through that entry. markers are
 // the record ids the content markers named.
 func (f *fileCheck) searchLedger(ctx context.Context, markers []string) error {
-	if !f.inArchive {
+	if !f.inArchive && f.v.search.contents == nil {
 		has, err := f.v.archive.HasContent(ctx, f.d)
 		if err != nil {
 			return err
@@ -637,6 +780,16 @@ func (f *fileCheck) searchLedger(ctx context.Context, markers []string) error {
 		if kind != "record" || pe.Kind() != string(eventOf(version)) || f.matched[versionKey{id, version}] {
 			continue
 		}
+		var vs []archive.Record
+		if f.req.Admit != nil {
+			var err error
+			vs, err = f.v.archive.RecordVersions(ctx, id)
+			if err := f.admits(ctx, id, vs, err); errors.Is(err, errRefused) {
+				continue
+			} else if err != nil {
+				return err
+			}
+		}
 		if !slices.Contains(markers, id) {
 			f.derived(ContentMarker, Missing, id, 0)
 		}
@@ -650,7 +803,10 @@ func (f *fileCheck) searchLedger(ctx context.Context, markers []string) error {
 			}
 		}
 		if c.rec == nil {
-			if vs, err := f.v.archive.RecordVersions(ctx, id); err == nil {
+			if vs == nil {
+				vs, _ = f.v.archive.RecordVersions(ctx, id)
+			}
+			if len(vs) > 0 {
 				c.latest = vs[len(vs)-1].Version
 				if last := vs[len(vs)-1]; last.Disposal != nil {
 					f.tombs[id] = disposedOf(last)
