@@ -194,27 +194,73 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("verify in the page", func(t *testing.T) {
+		// A genuine file, a changed one, a genuine one whose content marker was
+		// deleted (derived objects never decide: the ledger is read), and one
+		// whose record was altered in the store (not verified, with the reason).
 		dir := t.TempDir()
-		good := filepath.Join(dir, "决定书.pdf")
-		bad := filepath.Join(dir, "改过的决定书.pdf")
-		os.WriteFile(good, []byte("%PDF-1.7 decision of the demo"), 0o644)
-		os.WriteFile(bad, []byte("%PDF-1.7 decision of the demO"), 0o644)
+		write := func(name, content string) string {
+			p := filepath.Join(dir, name)
+			os.WriteFile(p, []byte(content), 0o644)
+			return p
+		}
+		good := write("决定书.pdf", "%PDF-1.7 decision of the demo")
+		bad := write("改过的决定书.pdf", "%PDF-1.7 decision of the demO")
+		damaged := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "关于东天街片区房屋征收的决定",
+			Date: archive.D(2026, 11, 20)}, "%PDF-1.7 a decision whose content marker is gone")
+		altered := f.file(archive.Record{Project: "CC-2026-001", Type: "subsidy_policy", Title: "东天街片区搬迁奖励办法",
+			Date: archive.D(2026, 11, 21)}, "%PDF-1.7 a document whose record was altered")
+		f.refresh()
+		f.raw.Remove(t, f.markerKey(damaged))
+		js, _ := archive.EncodeRecord(altered)
+		f.raw.Overwrite(t, archive.RecordVersionKey(altered.ID, 1), []byte(strings.Replace(string(js), "搬迁奖励办法", "搬迁奖励和补助办法", 1)))
 		before := strings.Count(f.log.String(), `"method":"POST"`)
-		for _, tc := range []struct{ file, want string }{{good, "核验通过"}, {bad, "没有找到这份文件"}} {
-			err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/verify"), chromedp.SetUploadFiles("#file", []string{tc.file}),
-				chromedp.Click("#verify-submit"), chromedp.WaitVisible(`#js-result[data-state="done"] .notice`))
-			if err != nil {
-				t.Fatal(err)
+		cases := []struct {
+			name, file string
+			want       map[string]string
+			checked    bool // the page checked a receipt
+		}{
+			{"verified", good, map[string]string{"zh": "核验通过", "en": "Verified"}, true},
+			{"unknown", bad, map[string]string{"zh": "没有找到这份文件", "en": "This file was not found"}, false},
+			{"marker-deleted", write("决定.pdf", "%PDF-1.7 a decision whose content marker is gone"),
+				map[string]string{"zh": "核验通过", "en": "Verified"}, true},
+			{"record-altered", write("奖励办法.pdf", "%PDF-1.7 a document whose record was altered"),
+				map[string]string{"zh": "档案记录已被改动", "en": "the record was altered"}, false},
+		}
+		for _, tc := range cases {
+			for _, lang := range []string{"zh", "en"} {
+				for _, width := range []int64{390, 1280} {
+					path := "/verify"
+					if lang == "en" {
+						path = "/en/verify"
+					}
+					err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 860), chromedp.Navigate(srv.URL+path),
+						chromedp.SetUploadFiles("#file", []string{tc.file}),
+						chromedp.Click("#verify-submit"), chromedp.WaitVisible(`#js-result[data-state="done"] .notice`))
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, _ := chromedp.Run(ctx, chromedp.Text("#js-result"))
+					if !strings.Contains(got, tc.want[lang]) {
+						t.Fatalf("verify %s (%s, %d px): %q, want %q", tc.name, lang, width, got, tc.want[lang])
+					}
+					if tc.checked && lang == "zh" && (!strings.Contains(got, "账本签名正确") || !strings.Contains(got, "账本证明正确")) {
+						t.Fatalf("the page did not check the ledger proof: %q", got)
+					}
+					png, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+					os.WriteFile(filepath.Join(shots, fmt.Sprintf("verify-result-%s-%s-%d.png", tc.name, lang, width)), png, 0o644)
+					overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+					if err != nil || overflow {
+						t.Errorf("verify %s (%s) at %d px: the page is wider than the screen (%v)", tc.name, lang, width, err)
+					}
+					vs, err := axeCheck(ctx, string(axeSrc))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, v := range vs {
+						t.Errorf("verify %s (%s) at %d px: axe %s (%s): %s %v", tc.name, lang, width, v.ID, v.Impact, v.Help, v.Nodes)
+					}
+				}
 			}
-			got, _ := chromedp.Run(ctx, chromedp.Text("#js-result"))
-			if !strings.Contains(got, tc.want) {
-				t.Fatalf("verify %s: %q, want %q", filepath.Base(tc.file), got, tc.want)
-			}
-			if tc.want == "核验通过" && (!strings.Contains(got, "账本签名正确") || !strings.Contains(got, "账本证明正确")) {
-				t.Fatalf("the page did not check the ledger proof: %q", got)
-			}
-			png, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			os.WriteFile(filepath.Join(shots, "verify-result-"+filepath.Base(tc.file)+".png"), png, 0o644)
 		}
 		if after := strings.Count(f.log.String(), `"method":"POST"`); after != before {
 			t.Fatal("the page uploaded the file: the hash was not computed in the browser")

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/blob/fs"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/internal/storetest"
+	"github.com/gongshi-archive/gongshi/verify"
 )
 
 // fixture is a portal over a real archive and ledger on the filesystem store,
@@ -25,14 +28,22 @@ type fixture struct {
 	t     testing.TB
 	ctx   context.Context
 	store blob.Store
-	arch  *archive.Archive
-	led   *ledger.Log
-	key   ledger.Key
-	idx   *ScanIndex
-	srv   *Server
-	log   *syncBuffer
-	clock *testClock
-	n     int
+	// raw reaches the store's bytes behind its back, to damage them.
+	raw  storetest.Raw
+	arch *archive.Archive
+	led  *ledger.Log
+	key  ledger.Key
+	idx  *ScanIndex
+	// contents is the verifier's content index; refresh brings it up too.
+	contents *ledger.ContentIndex
+	verifier *verify.Verifier
+	// searches counts the verifier's searches of the whole ledger (it has a
+	// content index, so there should be none).
+	searches *countingLog
+	srv      *Server
+	log      *syncBuffer
+	clock    *testClock
+	n        int
 }
 
 type testClock struct {
@@ -50,6 +61,17 @@ func (c *testClock) advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
+}
+
+// countingLog counts the searches of the whole ledger.
+type countingLog struct {
+	*ledger.Log
+	n atomic.Int32
+}
+
+func (c *countingLog) FindContent(ctx context.Context, h archive.Hash) ([]ledger.Found, error) {
+	c.n.Add(1)
+	return c.Log.FindContent(ctx, h)
 }
 
 // syncBuffer is a log sink that concurrent requests may write.
@@ -81,6 +103,24 @@ func newFixture(t testing.TB, opts ...func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	f := newFixtureOn(t, st, opts...)
+	f.raw = storetest.FS(filepath.Join(dir, "store"))
+	return f
+}
+
+// newFixtureOnBackend is newFixture on the store of backend b (the tests of
+// damage run on both), with raw access to it.
+func newFixtureOnBackend(t testing.TB, b storetest.Backend, opts ...func(*Options)) *fixture {
+	t.Helper()
+	st, raw := b.Open(t, nil)
+	f := newFixtureOn(t, st, opts...)
+	f.raw = raw
+	return f
+}
+
+func newFixtureOn(t testing.TB, st blob.Store, opts ...func(*Options)) *fixture {
+	t.Helper()
+	dir := t.TempDir()
 	key, err := ledger.GenerateKeyFile(filepath.Join(dir, "ledger.key"), "portal.test/ledger")
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +130,10 @@ func newFixture(t testing.TB, opts ...func(*Options)) *fixture {
 	arch := archive.New(st, archive.Options{Now: clock.now, Journal: led})
 	f := &fixture{t: t, ctx: context.Background(), store: st, arch: arch, led: led, key: key, clock: clock, log: &syncBuffer{}}
 	f.idx = NewScanIndex(arch, led, nil, clock.now)
-	o := Options{Archive: arch, Ledger: led, Tiles: st, Index: f.idx, Now: clock.now,
+	f.contents = ledger.NewContentIndex(ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key.Verifier}}))
+	f.searches = &countingLog{Log: ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key.Verifier}})}
+	f.verifier = verify.New(archive.New(st, archive.Options{}), f.searches, key.Verifier, verify.Options{Contents: f.contents})
+	o := Options{Archive: arch, Ledger: led, Tiles: st, Index: f.idx, Verifier: f.verifier, Now: clock.now,
 		Logger: slog.New(slog.NewJSONHandler(f.log, nil)), VerifierKey: key.VerifierKey}
 	for _, fn := range opts {
 		fn(&o)
@@ -147,6 +190,9 @@ func (f *fixture) file(r archive.Record, content string) archive.Record {
 func (f *fixture) refresh() {
 	f.t.Helper()
 	if err := f.idx.Refresh(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.contents.CatchUp(f.ctx); err != nil {
 		f.t.Fatal(err)
 	}
 }

@@ -49,16 +49,25 @@ func (c leakCase) want() archive.Access {
 	return archive.AccessNone
 }
 
-func TestNothingHiddenLeaks(t *testing.T) {
+// leakTypes is a document type of each disclosure class.
+var leakTypes = map[archive.Disclosure]string{archive.Public: "decision", archive.Area: "survey_result",
+	archive.OnRequest: "risk_assessment", archive.Household: "appraisal_report", archive.Restricted: "funding_proof"}
+
+// newLeakFixture is a fixture with one project whose index takes each record's
+// publication state from the map it returns.
+func newLeakFixture(t *testing.T, opts ...func(*Options)) (*fixture, map[string]archive.RecordState) {
 	states := map[string]archive.RecordState{}
 	stateOf := func(_ context.Context, r archive.Record) (archive.RecordState, error) { return states[r.ID], nil }
-	f := newFixture(t, func(o *Options) { o.BaseURL = "https://gongshi.example.gov.cn" })
+	f := newFixture(t, opts...)
 	f.idx = NewScanIndex(f.arch, f.led, stateOf, f.clock.now)
 	f.srv.opts.Index = f.idx
 	f.project("CC-2026-001", "东天街片区旧城区改建项目", "长春市", "南关区")
+	return f, states
+}
 
-	types := map[archive.Disclosure]string{archive.Public: "decision", archive.Area: "survey_result",
-		archive.OnRequest: "risk_assessment", archive.Household: "appraisal_report", archive.Restricted: "funding_proof"}
+func TestNothingHiddenLeaks(t *testing.T) {
+	f, states := newLeakFixture(t, func(o *Options) { o.BaseURL = "https://gongshi.example.gov.cn" })
+	types := leakTypes
 	var cases []leakCase
 	n := 0
 	for _, class := range archive.Disclosures() {
@@ -195,6 +204,87 @@ func TestNothingHiddenLeaks(t *testing.T) {
 			t.Errorf("%s: its abstract is shown nowhere", label)
 		}
 	}
+}
+
+// A file whose record the public may not see answers exactly as a file nobody
+// filed: byte for byte but for the file's own digests, with the same status,
+// in the page's JSON and on the upload page, in both languages. And it costs
+// what that answer costs: the verifier's content index answers both, the
+// ledger is never searched. Checked with the archive's lookups intact, and
+// again with every record's content marker and ledger lookup key deleted —
+// then the records the public may see still verify (derived objects never
+// decide), and the others still answer as unknown.
+func TestHiddenFilesAnswerAsUnknown(t *testing.T) {
+	f, states := newLeakFixture(t)
+	types := leakTypes
+	var cases []leakCase
+	for _, class := range archive.Disclosures() {
+		for _, state := range []archive.PublicationStatus{archive.Published, archive.Withdrawn, archive.NotPublished} {
+			tag := fmt.Sprintf("CANARY%02d", len(cases))
+			rec := f.file(archive.Record{Project: "CC-2026-001", Type: types[class], Disclosure: class, Title: tag + "标题",
+				Household: tag + "户"}, tag+" file bytes")
+			states[rec.ID] = archive.RecordState{Publication: state}
+			cases = append(cases, leakCase{class: class, typ: types[class], state: state, rec: rec, content: []string{tag + " file bytes"}})
+		}
+	}
+	f.refresh()
+	strip := func(body string, d archive.Digests) string {
+		return strings.ReplaceAll(strings.ReplaceAll(body, d.SHA256.String(), "SHA256"), d.SM3.String(), "SM3")
+	}
+	check := func(phase string) {
+		for _, c := range cases {
+			label := fmt.Sprintf("%s: %s record, %q", phase, c.class, c.state)
+			content := c.content[0]
+			unknown := content[:len(content)-1] + "z" // same size, other content
+			ud, _ := archive.DigestReader(f.ctx, strings.NewReader(unknown))
+			for _, lang := range []string{"", "/en"} {
+				got := f.upload(lang+"/verify", map[string]string{"file": content})
+				if c.want() == archive.AccessContent {
+					if got.Code != 200 || !strings.Contains(got.Body.String(), map[string]string{"": "核验通过", "/en": "Verified"}[lang]) {
+						t.Errorf("%s: upload to %s/verify does not verify: %d", label, lang, got.Code)
+					}
+					continue
+				}
+				want := f.upload(lang+"/verify", map[string]string{"file": unknown})
+				if got.Code != want.Code || strip(got.Body.String(), c.rec.Content) != strip(want.Body.String(), ud) {
+					t.Errorf("%s: upload to %s/verify answers %d otherwise than an unknown file's %d:\n%s\n%s", label, lang,
+						got.Code, want.Code, got.Body.String(), want.Body.String())
+				}
+			}
+			got := f.get("/verify/sha256/" + c.rec.Content.SHA256.String())
+			if c.want() == archive.AccessContent {
+				if got.Code != 200 || !strings.Contains(got.Body.String(), `"verified":true`) {
+					t.Errorf("%s: the lookup does not verify: %d %s", label, got.Code, got.Body.String())
+				}
+				continue
+			}
+			want := f.get("/verify/sha256/" + ud.SHA256.String())
+			if got.Code != want.Code || strip(got.Body.String(), c.rec.Content) != strip(want.Body.String(), ud) ||
+				!equalHeaders(got.Header(), want.Header()) {
+				t.Errorf("%s: the lookup answers otherwise than for an unknown file:\n%d %v %s\n%d %v %s", label,
+					got.Code, got.Header(), got.Body.String(), want.Code, want.Header(), want.Body.String())
+			}
+		}
+	}
+	check("lookups intact")
+	for _, c := range cases {
+		f.raw.Remove(t, f.markerKey(c.rec))
+		f.raw.Remove(t, f.byRecordKey(t, c.rec))
+	}
+	check("markers and lookup keys deleted")
+	if n := f.searches.n.Load(); n != 0 {
+		t.Errorf("%d searches of the whole ledger", n)
+	}
+}
+
+// equalHeaders compares two answers' headers, but for the request id.
+func equalHeaders(a, b http.Header) bool {
+	a, b = a.Clone(), b.Clone()
+	for _, h := range []http.Header{a, b} {
+		h.Del("X-Request-Id")
+		h.Del("Date")
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
 }
 
 // whereBody names the first answer whose body contains s, or "".

@@ -23,6 +23,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/internal/synth"
+	"github.com/gongshi-archive/gongshi/verify"
 )
 
 // The load test (docs/benchmarks.md, "Portal"): 100,000 synthetic records, 50
@@ -138,8 +139,13 @@ func (l *memLedger) Latest(context.Context) ([]byte, ledger.Checkpoint, error) {
 func (l *memLedger) Lookup(context.Context, string, int) ([]ledger.Located, error) {
 	return []ledger.Located{{Kind: archive.EventFile, Index: 1}}, nil
 }
-func (l *memLedger) Receipt(context.Context, ledger.Located) (ledger.Receipt, error) {
-	return ledger.Receipt{}, ledger.ErrNotFound
+
+// busyVerifier answers every verification with verify.ErrBusy: the load test
+// does not load the verify page.
+type busyVerifier struct{}
+
+func (busyVerifier) Verify(context.Context, verify.Request) (*verify.Result, error) {
+	return nil, verify.ErrBusy
 }
 
 type loadRow struct {
@@ -210,7 +216,7 @@ func TestLoad(t *testing.T) {
 		records, len(projects), projectDocs[bigProject], bigProject, time.Since(start).Round(time.Millisecond))
 
 	// The server, with logging to a discarding handler at the level the CLI uses.
-	srv, err := New(Options{Archive: ma, Ledger: led, Index: idx, Now: clock,
+	srv, err := New(Options{Archive: ma, Ledger: led, Index: idx, Verifier: busyVerifier{}, Now: clock,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), VerifierKey: "bench+00000000+AQ=="})
 	if err != nil {
 		t.Fatal(err)

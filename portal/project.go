@@ -149,7 +149,9 @@ func progressChart(lang Lang, steps []procedure.Step, done, of int) template.HTM
 		title = fmt.Sprintf("Progress: %d of %d steps done", done, of)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-t chart-d">`, w, h+28)
+	// The step numbers are large in the drawing's own units: on a phone the
+	// drawing is scaled to about half, and they must stay readable.
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-t chart-d">`, w, h+34)
 	fmt.Fprintf(&b, `<title id="chart-t">%s</title><desc id="chart-d">%s</desc>`, template.HTMLEscapeString(title),
 		template.HTMLEscapeString(strings.Join(alt, "；")))
 	for i, st := range steps {
@@ -163,7 +165,7 @@ func progressChart(lang Lang, steps []procedure.Step, done, of int) template.HTM
 		if class == stateOverdue {
 			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="30" font-weight="700" text-anchor="middle" fill="#ffffff">!</text>`, x+seg/2, h/2+11)
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" text-anchor="middle" fill="#1a1a1a">%d</text>`, x+seg/2, h+20, i+1)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="22" text-anchor="middle" fill="#1a1a1a">%d</text>`, x+seg/2, h+28, i+1)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
 	"github.com/gongshi-archive/gongshi/ingest"
 )
 
@@ -273,17 +274,30 @@ func cacheControlFor(v Viewer) string {
 }
 
 // recordReceipt sends the receipt of the record's latest version: the ledger
-// entry, its inclusion proof under the latest signed checkpoint, and the record
-// and project JSON, which `gongshi verify FILE --receipt R` checks offline.
+// entry, its inclusion proof under the latest signed checkpoint, the record
+// JSON and the project JSON with the project version's own entry, which
+// `gongshi verify FILE --receipt R` checks offline. The verify package makes it
+// as it makes a verify page's, so that a damaged lookup key does not lose it.
 func (s *Server) recordReceipt(c echo.Context) error {
 	ctx := c.Request().Context()
 	rec, err := s.contentRecord(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	r, err := s.receiptOf(ctx, rec)
+	res, err := s.verifyFile(ctx, c, ViewerFrom(ctx), rec.Content, false)
 	if err != nil {
 		return err
+	}
+	var r *proof.Receipt
+	for i := range res.Matches {
+		if m := &res.Matches[i]; m.Record == rec.ID && m.Version == rec.Version {
+			r = m.Receipt()
+		}
+	}
+	if r == nil {
+		// Not in a signed checkpoint yet, or it does not verify: no receipt to
+		// give (the verify page says why).
+		return errNotFound
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -293,36 +307,4 @@ func (s *Server) recordReceipt(c echo.Context) error {
 	h.Set("Cache-Control", cacheControlFor(ViewerFrom(ctx)))
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": rec.ID + ".receipt.json"}))
 	return c.Blob(http.StatusOK, "application/json", append(b, '\n'))
-}
-
-// receiptOf makes the receipt of rec's filing event (file or new_version).
-func (s *Server) receiptOf(ctx context.Context, rec archive.Record) (ledger.Receipt, error) {
-	locs, err := s.opts.Ledger.Lookup(ctx, rec.ID, rec.Version)
-	if err != nil {
-		return ledger.Receipt{}, err
-	}
-	var loc *ledger.Located
-	for i := range locs {
-		if locs[i].Kind.StoresRecordVersion() {
-			loc = &locs[i]
-		}
-	}
-	if loc == nil {
-		return ledger.Receipt{}, fmt.Errorf("record %s version %d: no filing entry: %w", rec.ID, rec.Version, archive.ErrNotFound)
-	}
-	r, err := s.opts.Ledger.Receipt(ctx, *loc)
-	if err != nil {
-		return ledger.Receipt{}, err
-	}
-	rb, err := s.opts.Archive.RecordVersionBytes(ctx, rec.ID, rec.Version)
-	if err != nil {
-		return ledger.Receipt{}, err
-	}
-	r.Record = string(rb)
-	if p, err := s.opts.Archive.Project(ctx, rec.Project); err == nil {
-		if pb, err := archive.EncodeProject(p); err == nil {
-			r.Project = string(pb)
-		}
-	}
-	return r, nil
 }

@@ -17,13 +17,16 @@ import (
 	"github.com/gongshi-archive/gongshi/procedure"
 )
 
-// Options configure a Server. Archive, Ledger and Index are required.
+// Options configure a Server. Archive, Ledger, Index and Verifier are required.
 type Options struct {
 	Archive Archive
 	Ledger  Ledger
 	// Tiles reads the ledger's hash tiles for /ledger/tile/...; nil serves none.
 	Tiles Tiles
 	Index Index
+	// Verifier gives the verify page's verdicts (a *verify.Verifier over the
+	// same archive and ledger, with a content index: verify.Options.Contents).
+	Verifier Verifier
 	// Authenticators decide who a request is from (staff sessions, API tokens,
 	// household sessions), in order; with none every visitor is the public.
 	Authenticators []Authenticator
@@ -85,6 +88,8 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("portal: Options.Ledger is required")
 	case opts.Index == nil:
 		return nil, errors.New("portal: Options.Index is required")
+	case opts.Verifier == nil:
+		return nil, errors.New("portal: Options.Verifier is required")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

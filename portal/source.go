@@ -15,8 +15,6 @@ type Archive interface {
 	Project(ctx context.Context, code string) (archive.Project, error)
 	Record(ctx context.Context, id string) (archive.Record, error)
 	RecordVersions(ctx context.Context, id string) ([]archive.Record, error)
-	RecordVersionBytes(ctx context.Context, id string, n int) ([]byte, error)
-	RecordsByContent(ctx context.Context, h archive.Hash) ([]string, error)
 	OpenContent(ctx context.Context, h archive.Hash) (io.ReadCloser, error)
 }
 
@@ -24,7 +22,6 @@ type Archive interface {
 type Ledger interface {
 	Latest(ctx context.Context) ([]byte, ledger.Checkpoint, error)
 	Lookup(ctx context.Context, id string, version int) ([]ledger.Located, error)
-	Receipt(ctx context.Context, loc ledger.Located) (ledger.Receipt, error)
 }
 
 // Tiles reads the ledger's stored objects by key (ledger/tile/..., C2SP

@@ -6,13 +6,14 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/gongshi-archive/gongshi/archive"
-	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
+	"github.com/gongshi-archive/gongshi/verify"
 )
 
 // The verify page (/verify). With JavaScript, the chosen file is hashed in the
@@ -23,8 +24,20 @@ import (
 // which the server hashes and checks the same way. A receipt is checked likewise,
 // and needs no archive at all.
 //
-// A file whose record the visitor may not see answers exactly as a file nobody
-// filed: the lookup lists only records the visitor may see the content of.
+// Every verdict is the verify package's (Options.Verifier): the record versions
+// with the file's content are found through the archive's lookups and, where
+// those are damaged, through the ledger itself, so a deleted or forged lookup
+// never decides. A file whose record the visitor may not see answers exactly as
+// a file nobody filed: the Verifier is asked to admit only records the visitor
+// may see the content of, and treats the others as absent — the same answer,
+// status and work (its content index answers both, no search of the ledger).
+
+// Verifier is what the verify page asks of the verify package;
+// *verify.Verifier implements it. Give it a content index
+// (verify.Options.Contents), which requests that admit records need.
+type Verifier interface {
+	Verify(ctx context.Context, req verify.Request) (*verify.Result, error)
+}
 
 type verifyData struct {
 	Key     string
@@ -33,6 +46,7 @@ type verifyData struct {
 	MaxSize string
 }
 
+// verifyResult is a verdict as the page shows it.
 type verifyResult struct {
 	// What was checked.
 	File        bool
@@ -42,25 +56,46 @@ type verifyResult struct {
 	Receipt     bool
 	// Verified: a match (or the receipt) checked out.
 	Verified bool
-	// Reason is why not, in English (from the ledger's verdict), when a receipt
-	// did not verify.
-	Reason  string
+	// Unknown: the file matches no record the visitor may see.
+	Unknown bool
+	// Reasons say why not, in the page's language, when no record version was
+	// considered.
+	Reasons []string
 	Matches []verifyMatch
-	Unknown bool // the file matches no record the visitor may see
+	// Derived lists the archive's lookups found damaged (staff only: they
+	// decided nothing, and gongshi audit --repair rebuilds them).
+	Derived []string
 }
 
-// verifyMatch is one record version whose content the file is, as the lookup
-// answers it (JSON for the page's script).
+// verifyMatch is one record version whose content the file is: shown on the
+// page, and the JSON the page's script reads.
 type verifyMatch struct {
-	Record   string         `json:"record"`
-	Version  int            `json:"version"`
-	Title    string         `json:"title"`
-	Project  string         `json:"project"`
-	Date     string         `json:"date"`
-	URL      string         `json:"url"`
-	Receipt  ledger.Receipt `json:"receipt"`
-	Verified bool           `json:"-"`
-	Reason   string         `json:"-"`
+	Record   string `json:"record"`
+	Version  int    `json:"version"`
+	Latest   int    `json:"latest_version,omitempty"`
+	Title    string `json:"title"`
+	Project  string `json:"project"`
+	Date     string `json:"date"`
+	URL      string `json:"url"`
+	Verified bool   `json:"verified"`
+	// Bound: the title and date shown are the record's as its ledger entry
+	// names it; otherwise they are only what the archive's copy says.
+	Bound bool `json:"record_bound"`
+	// Reason is why the version did not verify (its JSON has both languages);
+	// Why is its text in the page's language.
+	Reason *proof.Reason `json:"reason,omitempty"`
+	Why    string        `json:"-"`
+	// Receipt is the receipt of a verified version, for the page's script to
+	// check and the holder to keep.
+	Receipt *proof.Receipt `json:"receipt,omitempty"`
+}
+
+// verifyJSON is the lookup's answer.
+type verifyJSON struct {
+	SHA256   string         `json:"sha256"`
+	Verified bool           `json:"verified"`
+	Reasons  []proof.Reason `json:"reasons,omitempty"`
+	Matches  []verifyMatch  `json:"matches"`
 }
 
 func (s *Server) verifyPage(ctx context.Context, rq *request) (*page, error) {
@@ -68,60 +103,66 @@ func (s *Server) verifyPage(ctx context.Context, rq *request) (*page, error) {
 		Data: verifyData{Key: s.opts.VerifierKey, MaxSize: formatBytes(s.opts.MaxUpload)}}, nil
 }
 
-// matches finds the record versions with content SHA-256 h that v may see the
-// content of, each with its receipt.
-func (s *Server) matches(ctx context.Context, v Viewer, h archive.Hash) ([]verifyMatch, error) {
-	ids, err := s.opts.Archive.RecordsByContent(ctx, h)
-	if err != nil {
-		return nil, err
+// admitting is the verify request's Admit for viewer v: the records whose
+// content v may see.
+func (s *Server) admitting(v Viewer) func(context.Context, archive.Record) (bool, error) {
+	return func(ctx context.Context, latest archive.Record) (bool, error) {
+		access, err := s.opts.Index.Access(ctx, v, latest)
+		return access == archive.AccessContent, err
 	}
-	var out []verifyMatch
-	for _, id := range ids {
-		latest, access, err := s.visibleRecord(ctx, v, id)
-		if errors.Is(err, archive.ErrNotFound) || access != archive.AccessContent {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		versions, err := s.opts.Archive.RecordVersions(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range versions {
-			if r.Content.SHA256 != h {
-				continue
-			}
-			rcpt, err := s.receiptOf(ctx, r)
-			if errors.Is(err, archive.ErrNotFound) || errors.Is(err, ledger.ErrNotFound) {
-				continue // filed, but its entry is not in a signed checkpoint yet
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, verifyMatch{Record: r.ID, Version: r.Version, Title: latest.Title, Project: r.Project,
-				Date: r.Date.String(), URL: "/records/" + r.ID, Receipt: rcpt})
-		}
-	}
-	return out, nil
 }
 
-// verifyLookup answers the page's script: the matches of a SHA-256, as JSON.
+// verifyFile asks the Verifier about the file with digests d (of which only
+// the SHA-256 when shaOnly) for the viewer v. ErrBusy becomes the honest
+// "try again later" (503 with Retry-After), never "not verified".
+func (s *Server) verifyFile(ctx context.Context, c echo.Context, v Viewer, d archive.Digests, shaOnly bool) (*verify.Result, error) {
+	res, err := s.opts.Verifier.Verify(ctx, verify.Request{Digests: d, SHA256Only: shaOnly, Admit: s.admitting(v)})
+	if errors.Is(err, verify.ErrBusy) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(verifyRetryAfter))
+		return nil, &userError{status: http.StatusServiceUnavailable, msg: "verify_busy", err: err}
+	}
+	return res, err
+}
+
+// verifyRetryAfter is the Retry-After of a busy answer, in seconds: the
+// content index reads the ledger once at start, and a search waits its turn.
+const verifyRetryAfter = 30
+
+// matchOf is the page's form of a match, its reason in lang.
+func matchOf(lang Lang, m *verify.Match) verifyMatch {
+	vm := verifyMatch{Record: m.Record, Version: m.Version, Latest: m.Latest, Title: m.Title, Project: m.Project,
+		Date: m.Date, URL: "/records/" + m.Record, Verified: m.Verified, Bound: m.RecordBound, Reason: m.Reason, Receipt: m.Receipt()}
+	if m.Reason != nil {
+		vm.Why = reasonText(lang, *m.Reason)
+	}
+	return vm
+}
+
+func reasonText(lang Lang, r proof.Reason) string {
+	if lang == LangEn {
+		return r.String()
+	}
+	return r.Chinese()
+}
+
+// verifyLookup answers the page's script: the verdict on a SHA-256, with the
+// receipt of each verified record version, as JSON.
 func (s *Server) verifyLookup(c echo.Context) error {
 	h, err := archive.ParseHash(c.Param("hex"))
 	if err != nil {
 		return badRequest("err_bad_hash", err)
 	}
 	ctx := c.Request().Context()
-	ms, err := s.matches(ctx, ViewerFrom(ctx), h)
+	c.Response().Header().Set("Cache-Control", "private, no-store")
+	res, err := s.verifyFile(ctx, c, ViewerFrom(ctx), archive.Digests{SHA256: h}, true)
 	if err != nil {
 		return err
 	}
-	if ms == nil {
-		ms = []verifyMatch{}
+	out := verifyJSON{SHA256: h.String(), Verified: res.Verified, Reasons: res.Reasons, Matches: []verifyMatch{}}
+	for i := range res.Matches {
+		out.Matches = append(out.Matches, matchOf(langOf(c.Request().URL.Path), &res.Matches[i]))
 	}
-	c.Response().Header().Set("Cache-Control", "private, no-store")
-	return c.JSON(http.StatusOK, map[string]any{"sha256": h.String(), "matches": ms})
+	return c.JSON(http.StatusOK, out)
 }
 
 // maxReceipt bounds a receipt upload: a receipt is a few kilobytes.
@@ -136,9 +177,9 @@ func (s *Server) verifyUpload(c echo.Context) error {
 	if err != nil {
 		return badRequest("err_upload", err)
 	}
-	res := &verifyResult{}
+	out := &verifyResult{}
 	var digests *archive.Digests
-	var rcpt *ledger.Receipt
+	var rcpt *proof.Receipt
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -157,7 +198,7 @@ func (s *Server) verifyUpload(c echo.Context) error {
 				return uploadError(err)
 			}
 			digests = &d
-			res.File, res.FileName, res.SHA256, res.SM3, res.Size = true, part.FileName(), d.SHA256.String(), d.SM3.String(), d.Size
+			out.File, out.FileName, out.SHA256, out.SM3, out.Size = true, part.FileName(), d.SHA256.String(), d.SM3.String(), d.Size
 		case "receipt":
 			if part.FileName() == "" {
 				break
@@ -169,7 +210,7 @@ func (s *Server) verifyUpload(c echo.Context) error {
 			if len(b) > maxReceipt {
 				return &userError{status: http.StatusRequestEntityTooLarge, msg: "err_too_large", err: ErrTooLarge}
 			}
-			r, err := ledger.ParseReceipt(b)
+			r, err := proof.ParseReceipt(b)
 			if err != nil {
 				return badRequest("err_bad_receipt", err)
 			}
@@ -180,50 +221,69 @@ func (s *Server) verifyUpload(c echo.Context) error {
 	if digests == nil && rcpt == nil {
 		return badRequest("err_choose_file", nil)
 	}
-	v, err := note.NewVerifier(s.opts.VerifierKey)
-	if err != nil {
-		return err
-	}
+	var res *verify.Result
 	switch {
 	case rcpt != nil:
-		res.Receipt = true
-		// proof decodes the receipt's record leniently, for display: a receipt
-		// made by any release is shown by this one.
-		got, err := proof.VerifyReceipt(*rcpt, v, ledger.ProofDigests(digests))
-		if err != nil && !errors.Is(err, ledger.ErrNotVerified) && !errors.Is(err, ledger.ErrMalformed) {
+		// A receipt needs no archive: the visitor holds it, and what it says of
+		// its record is theirs to read.
+		out.Receipt = true
+		key, err := note.NewVerifier(s.opts.VerifierKey)
+		if err != nil {
 			return err
 		}
-		res.Verified = err == nil
-		if err != nil {
-			res.Reason = err.Error()
+		if digests != nil {
+			res, err = verify.Offline(*rcpt, key, *digests)
+		} else {
+			res, err = verify.OfflineReceipt(*rcpt, key)
 		}
-		if rec := got.Record; rec != nil {
-			res.Matches = []verifyMatch{{Record: rec.String("id"), Version: rec.Int("version"), Title: rec.String("title"),
-				Project: rec.String("project"), Date: rec.String("date"), Verified: res.Verified}}
+		if errors.Is(err, proof.ErrMalformed) {
+			return badRequest("err_bad_receipt", err)
+		}
+		if err != nil {
+			return err
 		}
 	default:
-		ms, err := s.matches(ctx, rq.Viewer, digests.SHA256)
-		if err != nil {
+		if res, err = s.verifyFile(ctx, c, rq.Viewer, *digests, false); err != nil {
 			return err
 		}
-		for i := range ms {
-			_, err := ledger.VerifyReceipt(ms[i].Receipt, v, digests)
-			ms[i].Verified = err == nil
-			if err != nil {
-				ms[i].Reason = err.Error()
-			}
-			res.Verified = res.Verified || ms[i].Verified
+	}
+	out.Verified = res.Verified
+	for _, r := range res.Reasons {
+		out.Reasons = append(out.Reasons, reasonText(rq.Lang, r))
+	}
+	for i := range res.Matches {
+		m := matchOf(rq.Lang, &res.Matches[i])
+		m.Receipt = nil // the page links the record's own receipt
+		out.Matches = append(out.Matches, m)
+	}
+	out.Unknown = !out.Receipt && len(out.Matches) == 0
+	if rq.Viewer.Kind == ViewerStaff {
+		for _, d := range res.Derived {
+			out.Derived = append(out.Derived, s.derivedText(rq.Lang, d))
 		}
-		res.Matches, res.Unknown = ms, len(ms) == 0
 	}
 	p := &page{name: "verify", Title: s.tmpl.msg(rq.Lang, "nav_verify"),
-		Data: verifyData{Key: s.opts.VerifierKey, Done: true, Result: res, MaxSize: formatBytes(s.opts.MaxUpload)}}
+		Data: verifyData{Key: s.opts.VerifierKey, Done: true, Result: out, MaxSize: formatBytes(s.opts.MaxUpload)}}
 	body, err := s.renderPage(ctx, p, rq.requestInfo)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// derivedText says in lang which lookup was found damaged.
+func (s *Server) derivedText(lang Lang, d verify.Derived) string {
+	what := s.tmpl.msg(lang, "derived_"+d.Object) + " · " + s.tmpl.msg(lang, "derived_"+d.Problem)
+	switch {
+	case d.Record != "" && d.Version > 0:
+		what += " · " + d.Record + " " + s.tmpl.msg(lang, "version") + " " + strconv.Itoa(d.Version)
+	case d.Record != "":
+		what += " · " + d.Record
+	case d.Project != "":
+		what += " · " + d.Project
+	}
+	return what
 }
 
 // uploadError maps a failure to read an upload: over the limit is 413.

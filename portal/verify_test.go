@@ -3,6 +3,8 @@ package portal
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -10,10 +12,18 @@ import (
 	"testing"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
+	"github.com/gongshi-archive/gongshi/internal/storetest"
+	"github.com/gongshi-archive/gongshi/verify"
 )
 
 // upload posts the verify form with the given parts (field name → file bytes).
 func (f *fixture) upload(path string, parts map[string]string) *httptest.ResponseRecorder {
+	return f.do(uploadRequest(path, parts))
+}
+
+func uploadRequest(path string, parts map[string]string) *http.Request {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	for name, content := range parts {
@@ -23,7 +33,7 @@ func (f *fixture) upload(path string, parts map[string]string) *httptest.Respons
 	mw.Close()
 	req := httptest.NewRequest(http.MethodPost, path, &b)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return f.do(req)
+	return req
 }
 
 func TestVerifyUploadWithoutJavaScript(t *testing.T) {
@@ -113,5 +123,180 @@ func TestVerifyLookupForTheScript(t *testing.T) {
 	}
 	if w := f.get("/verify/sha256/XYZ"); w.Code != 400 {
 		t.Fatalf("bad hash: %d", w.Code)
+	}
+}
+
+// markerKey is the content marker of rec; byRecordKey its ledger lookup key.
+func (f *fixture) markerKey(rec archive.Record) string {
+	return archive.ContentMarkerKey(rec.Content.SHA256, rec.ID)
+}
+
+func (f *fixture) byRecordKey(t *testing.T, rec archive.Record) string {
+	t.Helper()
+	var keys []string
+	prefix := fmt.Sprintf("ledger/by-record/%s/%s.%06d.", rec.ID[:2], rec.ID, rec.Version)
+	if err := f.store.List(f.ctx, prefix, "", func(i blob.Info) error { keys = append(keys, i.Key); return nil }); err != nil || len(keys) != 1 {
+		t.Fatalf("by-record keys of %s: %v %v", rec.ID, keys, err)
+	}
+	return keys[0]
+}
+
+// lookup is the JSON the verify page's script reads.
+type lookupAnswer struct {
+	SHA256   string `json:"sha256"`
+	Verified bool   `json:"verified"`
+	Reasons  []struct {
+		Code   string
+		En, Zh string
+	} `json:"reasons"`
+	Matches []struct {
+		Record   string         `json:"record"`
+		Version  int            `json:"version"`
+		Title    string         `json:"title"`
+		Verified bool           `json:"verified"`
+		Receipt  *proof.Receipt `json:"receipt"`
+		Reason   *struct {
+			Code   string
+			En, Zh string
+		} `json:"reason"`
+	} `json:"matches"`
+}
+
+func (f *fixture) lookup(t *testing.T, h archive.Hash, headers ...string) (lookupAnswer, *httptest.ResponseRecorder) {
+	t.Helper()
+	w := f.get("/verify/sha256/"+h.String(), headers...)
+	var a lookupAnswer
+	if w.Code == 200 {
+		if err := json.Unmarshal(w.Body.Bytes(), &a); err != nil {
+			t.Fatalf("lookup of %s: %v\n%s", h, err, w.Body.String())
+		}
+	}
+	return a, w
+}
+
+var staffHeader = []string{"X-Test-Staff", "1"}
+
+func withTestStaff(o *Options) {
+	o.Authenticators = []Authenticator{AuthenticatorFunc(func(r *http.Request) (Viewer, bool, error) {
+		if r.Header.Get("X-Test-Staff") == "1" {
+			return Viewer{Kind: ViewerStaff, Account: "a", Roles: []archive.Role{archive.RoleInspector}}, true, nil
+		}
+		return Viewer{}, false, nil
+	})}
+}
+
+// Derived objects never decide a verdict on the page: with its content marker
+// and its ledger lookup key deleted, a genuine file still verifies in the page's
+// JSON (with a receipt that verifies offline) and on the upload fallback; a
+// forged marker naming another record is ignored, and one naming a genuine
+// record for content nobody filed changes nothing. On both backends.
+func TestVerifyDamagedLookups(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			f := newFixtureOnBackend(t, b, withTestStaff)
+			f.project("CC-2026-001", "东天街片区", "长春市", "南关区")
+			pub := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "东天街征收决定"}, "%PDF genuine decision")
+			other := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "另一份决定"}, "%PDF another decision")
+			f.refresh()
+			f.raw.Remove(t, f.markerKey(pub))
+			f.raw.Remove(t, f.byRecordKey(t, pub))
+			if err := f.arch.PutContentMarker(f.ctx, pub.Content.SHA256, other.ID); err != nil { // forged: other's content differs
+				t.Fatal(err)
+			}
+			unknown, _ := archive.DigestReader(f.ctx, strings.NewReader("%PDF genuine decisioN"))
+			if err := f.arch.PutContentMarker(f.ctx, unknown.SHA256, pub.ID); err != nil { // forged: names a genuine record
+				t.Fatal(err)
+			}
+
+			a, w := f.lookup(t, pub.Content.SHA256)
+			if w.Code != 200 || !a.Verified || len(a.Matches) != 1 || a.Matches[0].Record != pub.ID || !a.Matches[0].Verified ||
+				a.Matches[0].Title != "东天街征收决定" || a.Matches[0].Receipt == nil {
+				t.Fatalf("lookup of the genuine file: %d\n%s", w.Code, w.Body.String())
+			}
+			if off, err := verify.Offline(*a.Matches[0].Receipt, f.key.Verifier, pub.Content); err != nil || !off.Verified || !off.Matches[0].ProjectBound {
+				t.Fatalf("the receipt it handed out, offline: %v %+v", err, off)
+			}
+			page := f.upload("/verify", map[string]string{"file": "%PDF genuine decision"}).Body.String()
+			if !strings.Contains(page, "核验通过") || !strings.Contains(page, "东天街征收决定") || strings.Contains(page, "另一份决定") {
+				t.Fatalf("upload of the genuine file:\n%s", page)
+			}
+			if strings.Contains(page, "文件指纹索引") {
+				t.Error("the public is shown the damaged lookups")
+			}
+			// Staff (inspectors) see what was found damaged.
+			req := uploadRequest("/verify", map[string]string{"file": "%PDF genuine decision"})
+			req.Header.Set("X-Test-Staff", "1")
+			staff := f.do(req).Body.String()
+			if !strings.Contains(staff, "核验通过") || !strings.Contains(staff, "文件指纹索引 · 缺失 · "+pub.ID) ||
+				!strings.Contains(staff, "账本记录索引 · 缺失 · "+pub.ID) || !strings.Contains(staff, "文件指纹索引 · 被伪造 · "+other.ID) {
+				t.Errorf("staff upload does not name the damage:\n%s", staff)
+			}
+
+			a, w = f.lookup(t, unknown.SHA256)
+			if w.Code != 200 || a.Verified || len(a.Matches) != 0 || len(a.Reasons) != 1 || a.Reasons[0].Code != "no_record" {
+				t.Fatalf("content nobody filed, with a forged marker: %d %s", w.Code, w.Body.String())
+			}
+			if page := f.upload("/verify", map[string]string{"file": "%PDF genuine decisioN"}).Body.String(); !strings.Contains(page, "没有找到这份文件") ||
+				strings.Contains(page, "东天街征收决定") {
+				t.Fatalf("upload of content nobody filed:\n%s", page)
+			}
+		})
+	}
+}
+
+// Why a file did not verify is said in the visitor's language: a record
+// version altered in the store does not verify, with the ledger's reason.
+func TestVerifyReasonsInBothLanguages(t *testing.T) {
+	f := newFixture(t)
+	f.project("CC-2026-001", "东天街片区", "长春市", "南关区")
+	rec := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "东天街征收决定"}, "%PDF altered record")
+	f.refresh()
+	js, _ := archive.EncodeRecord(rec)
+	f.raw.Overwrite(t, archive.RecordVersionKey(rec.ID, 1), bytes.Replace(js, []byte("东天街征收决定"), []byte("西天街征收决定"), 1))
+	zh := f.upload("/verify", map[string]string{"file": "%PDF altered record"}).Body.String()
+	en := f.upload("/en/verify", map[string]string{"file": "%PDF altered record"}).Body.String()
+	a, _ := f.lookup(t, rec.Content.SHA256)
+	if a.Verified || len(a.Matches) != 1 || a.Matches[0].Verified || a.Matches[0].Reason == nil ||
+		a.Matches[0].Reason.Code != string(proof.RecordAltered) || a.Matches[0].Receipt != nil {
+		t.Fatalf("lookup of an altered record: %+v", a)
+	}
+	if !strings.Contains(zh, "核验没有通过") || !strings.Contains(zh, a.Matches[0].Reason.Zh) || strings.Contains(zh, a.Matches[0].Reason.En) {
+		t.Errorf("Chinese page: want %q\n%s", a.Matches[0].Reason.Zh, zh)
+	}
+	if !strings.Contains(en, "Not verified") || !strings.Contains(en, html.EscapeString(a.Matches[0].Reason.En)) {
+		t.Errorf("English page: want %q\n%s", a.Matches[0].Reason.En, en)
+	}
+	if a.Matches[0].Reason.Zh == a.Matches[0].Reason.En || a.Matches[0].Reason.Zh == "" {
+		t.Errorf("the reason in Chinese %q, in English %q", a.Matches[0].Reason.Zh, a.Matches[0].Reason.En)
+	}
+}
+
+// A verification the verify package cannot settle now is "try again later":
+// 503 with Retry-After, on the page and in the JSON, never "not verified".
+func TestVerifyBusy(t *testing.T) {
+	f := newFixture(t)
+	f.project("CC-2026-001", "东天街片区", "长春市", "南关区")
+	rec := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "东天街征收决定"}, "%PDF busy")
+	if err := f.idx.Refresh(f.ctx); err != nil { // the content index has not read the ledger
+		t.Fatal(err)
+	}
+	f.raw.Remove(t, f.markerKey(rec))
+	for _, path := range []string{"/verify", "/en/verify"} {
+		w := f.upload(path, map[string]string{"file": "%PDF busy"})
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" ||
+			strings.Contains(w.Body.String(), "没有找到") || strings.Contains(w.Body.String(), "not found") {
+			t.Fatalf("%s while busy: %d %v\n%s", path, w.Code, w.Header(), w.Body.String())
+		}
+		if path == "/verify" && !strings.Contains(w.Body.String(), "请过一分钟再试") {
+			t.Errorf("the busy page does not say to try again:\n%s", w.Body.String())
+		}
+	}
+	_, w := f.lookup(t, rec.Content.SHA256, "Accept", "application/json")
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "再试") {
+		t.Fatalf("lookup while busy: %d %v %s", w.Code, w.Header(), w.Body.String())
+	}
+	f.refresh()
+	if a, _ := f.lookup(t, rec.Content.SHA256); !a.Verified {
+		t.Fatalf("once the index has read the ledger: %+v", a)
 	}
 }

@@ -9,8 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/portal"
 	"github.com/gongshi-archive/gongshi/search"
+	"github.com/gongshi-archive/gongshi/verify"
 )
 
 type serveFlags struct {
@@ -95,8 +98,14 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 		return err
 	}
 	idx := portal.NewSearchIndex(sidx, a.Catalogue(), a.RecordState, e.now)
+	// The verify page's verdicts: the ledger read with the verifier key only,
+	// and an index of it by content, so that a visitor's file costs one lookup
+	// whether the archive holds it, holds it hidden, or not at all.
+	vl := ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: k.Verifier}})
+	contents := ledger.NewContentIndex(vl)
+	verifier := verify.New(archive.New(st, archive.Options{Now: e.now}), vl, k.Verifier, verify.Options{Contents: contents})
 	srv, err := portal.New(portal.Options{
-		Archive: a, Ledger: l, Tiles: st, Index: idx, Logger: log, Now: e.now, HSTS: fl.hsts,
+		Archive: a, Ledger: l, Tiles: st, Index: idx, Verifier: verifier, Logger: log, Now: e.now, HSTS: fl.hsts,
 		VerifierKey: k.VerifierKey, BaseURL: base,
 		ArchiveStats: func(ctx context.Context) (portal.ArchiveStats, error) {
 			ps, err := a.Projects(ctx)
@@ -111,9 +120,13 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if err := sidx.CatchUp(ctx); err != nil {
 		return fmt.Errorf("reading the archive in %s: %w", cfg.where(), err)
 	}
+	if err := contents.CatchUp(ctx); err != nil {
+		return fmt.Errorf("reading the ledger in %s: %w", cfg.where(), err)
+	}
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go sidx.Follow(fctx, fl.follow)
+	go contents.Follow(fctx, fl.follow)
 	fmt.Fprintf(e.stdout, "gongshi: serving %s on http://%s/ (Ctrl-C stops)\n", cfg.where(), ln.Addr())
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err

@@ -87,9 +87,10 @@
     return { sigOK, size: Number(lines[1]), root: b64(lines[2]) };
   }
 
-  // checkReceipt returns what holds of one receipt: signature, proof, file hash.
+  // checkReceipt returns what holds of one receipt: signature, proof, file
+  // hash, and the record it shows (its JSON is the one the entry names).
   async function checkReceipt(r, key, fileHex) {
-    const res = { sigOK: false, proofOK: false, hashOK: fileHex === null };
+    const res = { sigOK: false, proofOK: false, hashOK: fileHex === null, recordOK: !r.record };
     const cp = await checkCheckpoint(r.checkpoint, key);
     res.sigOK = cp.sigOK;
     try {
@@ -104,7 +105,12 @@
       const m = /\n(?:content-)?sha256 ([0-9a-f]{64})\n/.exec(r.entry);
       res.hashOK = !!m && m[1] === fileHex;
     }
-    res.ok = res.sigOK && res.proofOK && res.hashOK;
+    if (r.record) {
+      // v1 entries say "record-sha256 H", later ones "version-sha256 H".
+      const m = /\n(?:version|record)-sha256 ([0-9a-f]{64})\n/.exec(r.entry);
+      res.recordOK = !!m && m[1] === hex(await sha256(enc.encode(r.record)));
+    }
+    res.ok = res.sigOK && res.proofOK && res.hashOK && res.recordOK;
     return res;
   }
 
@@ -124,22 +130,28 @@
     return box;
   }
 
+  // showMatch shows one record version: the server's verdict and, for a
+  // verified one, what this page checked of its receipt (res; null for none).
   function showMatch(m, res) {
+    const en = form.dataset.lang === "en";
     const card = el("div", "card");
     const p = el("p");
     const a = el("a", "card-title", m.title || m.record);
-    a.href = (form.dataset.lang === "en" ? "/en" : "") + "/records/" + m.record;
+    a.href = (en ? "/en" : "") + "/records/" + m.record;
     p.append(a);
+    if (m.record_bound === false) p.append(" ", el("span", "unbound", msgs.unbound));
     card.append(p);
-    const parts = [
-      (msgs.version || "") + " " + m.version,
-      m.date || "",
-      res.ok ? msgs.match_ok : msgs.match_no,
-      res.sigOK ? msgs.sig_ok : msgs.sig_bad,
-      res.proofOK ? msgs.proof_ok : msgs.proof_bad,
-    ];
-    if (!res.hashOK) parts.push(msgs.hash_bad);
+    let version = (msgs.version || "") + " " + m.version;
+    if (m.latest_version > m.version) version += " (" + msgs.superseded + " " + m.latest_version + ")";
+    const ok = m.verified && res !== null && res.ok;
+    const parts = [version, m.date || "", ok ? msgs.match_ok : msgs.match_no];
+    if (res !== null) {
+      parts.push(res.sigOK ? msgs.sig_ok : msgs.sig_bad, res.proofOK ? msgs.proof_ok : msgs.proof_bad);
+      if (!res.hashOK) parts.push(msgs.hash_bad);
+      if (!res.recordOK) parts.push(msgs.record_bad);
+    }
     card.append(el("p", "meta", parts.filter(Boolean).join(" · ")));
+    if (m.reason) card.append(el("p", "reason", en ? m.reason.en : m.reason.zh));
     out.append(card);
   }
 
@@ -178,11 +190,17 @@
         if (fileHex) box.append(el("p", "mono", "SHA-256 " + fileHex));
         let rec = {};
         try { rec = JSON.parse(r.record || "{}"); } catch (e) { rec = {}; }
-        showMatch({ record: rec.id || "", version: rec.version || "", title: rec.title || "", date: rec.date || "" }, res);
+        showMatch({ record: rec.id || "", version: rec.version || "", title: rec.title || "", date: rec.date || "", verified: true }, res);
         return;
       }
       say(msgs.looking);
       const resp = await fetch("/verify/sha256/" + fileHex, { headers: { Accept: "application/json" } });
+      if (resp.status === 503) {
+        // Nothing was decided: the server says when to ask again.
+        const box = say(msgs.busy);
+        box.append(el("p", "mono", "SHA-256 " + fileHex));
+        return;
+      }
       if (!resp.ok) throw new Error("lookup " + resp.status);
       const body = await resp.json();
       if (!body.matches.length) {
@@ -191,9 +209,11 @@
         box.append(el("p", "mono", "SHA-256 " + fileHex));
         return;
       }
+      // The server's verdict on each record version, and for each verified one
+      // the receipt checked again here: the server is not trusted, the key is.
       const results = [];
-      for (const m of body.matches) results.push(await checkReceipt(m.receipt, key, fileHex));
-      const any = results.some((r) => r.ok);
+      for (const m of body.matches) results.push(m.receipt ? await checkReceipt(m.receipt, key, fileHex) : null);
+      const any = body.matches.some((m, i) => m.verified && results[i] !== null && results[i].ok);
       const box = say(any ? msgs.ok : msgs.no, any ? "good" : "bad");
       box.append(el("p", "mono", "SHA-256 " + fileHex));
       body.matches.forEach((m, i) => showMatch(m, results[i]));
