@@ -50,7 +50,7 @@ func searchViewer(v Viewer) archive.Viewer {
 // Search implements Index.
 func (x *SearchIndex) Search(ctx context.Context, v Viewer, q Query) (Result, error) {
 	req := search.Request{Query: q.Text, Viewer: searchViewer(v), Offset: q.Offset, Limit: q.Limit, City: one(q.City),
-		District: one(q.District), Project: one(q.Project), Type: one(q.Type)}
+		District: one(q.District), Project: one(q.Project), Type: one(q.Type), PublicCopyOf: one(q.PublicCopyOf)}
 	if q.Year != 0 {
 		req.Year = []int{q.Year}
 	}
@@ -82,6 +82,7 @@ func (x *SearchIndex) Search(ctx context.Context, v Viewer, q Query) (Result, er
 			DocNumber: h.DocNumber, Issuer: h.Issuer, Date: h.Date, Disclosure: h.Class, ArchivalCode: h.ArchivalCode}
 		if h.Access == archive.AccessContent {
 			r.Abstract, r.Keywords, r.Household, r.Pages, r.FiledAt = h.Abstract, h.Keywords, h.Household, h.Pages, h.FiledAt
+			r.PublicCopyOf = h.PublicCopyOf
 		}
 		hit := Hit{Record: r, Access: h.Access}
 		if !h.FirstPublishedAt.IsZero() {

@@ -33,6 +33,29 @@ func TestSearchIndexMatchesScanIndex(t *testing.T) {
 			}
 		}
 	}
+	// Public copies (公开版本) of every record of the first project, each in
+	// every publication state: the record page offers an original's copies
+	// through the PublicCopyOf filter.
+	var originals []string
+	err := f.arch.Records(f.ctx, func(r archive.Record) error {
+		if r.Project == "CC-2026-001" && r.PublicCopyOf == "" {
+			originals = append(originals, r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, orig := range originals {
+		o, err := f.arch.Record(f.ctx, orig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state := []archive.PublicationStatus{archive.Published, archive.Withdrawn, archive.NotPublished}[i%3]
+		c := f.file(archive.Record{Project: o.Project, Type: o.Type, PublicCopyOf: orig, Title: o.Title + "（公开版本）",
+			Abstract: "已删去个人信息", Household: o.Household, Date: o.Date}, fmt.Sprint("public copy ", i))
+		states[c.ID] = archive.RecordState{Publication: state}
+	}
 	f.refresh()
 	ix, err := search.Open(f.ctx, search.Options{Dir: t.TempDir(), Now: f.clock.now,
 		Source: search.ArchiveSource(f.arch, f.led, func(_ context.Context, id string) (archive.RecordState, error) { return states[id], nil })})
@@ -54,7 +77,12 @@ func TestSearchIndexMatchesScanIndex(t *testing.T) {
 		{Kind: ViewerStaff, Account: "b", Roles: []archive.Role{archive.RoleAuditor}},
 	}
 	queries := []Query{{}, {Text: "标题"}, {Project: "CC-2026-001"}, {Type: "decision"}, {Step: "preparation"},
-		{City: "吉林市"}, {District: "南关区"}, {Year: 2026}, {Sort: "date"}, {Sort: "newest"}, {Text: "第3号"}}
+		{City: "吉林市"}, {District: "南关区"}, {Year: 2026}, {Sort: "date"}, {Sort: "newest"}, {Text: "第3号"},
+		{PublicCopyOf: "R-0000000000000000"}, {PublicCopyOf: "公开版本"}, {Text: "公开版本"}}
+	for _, orig := range originals {
+		queries = append(queries, Query{PublicCopyOf: orig, Sort: "newest"}, Query{PublicCopyOf: orig, Text: "公开版本"})
+	}
+	offered := 0
 	for _, v := range viewers {
 		for _, q := range queries {
 			q.Limit, q.Facets = 100, true
@@ -71,6 +99,12 @@ func TestSearchIndexMatchesScanIndex(t *testing.T) {
 			}
 			if g, w := hitSet(got), hitSet(want); !slices.Equal(g, w) {
 				t.Errorf("%+v %+v:\n search %v\n scan   %v", v, q, g, w)
+			}
+			if q.PublicCopyOf != "" {
+				offered += len(copiesOffered(got, q.PublicCopyOf))
+				if g, w := copiesOffered(got, q.PublicCopyOf), copiesOffered(want, q.PublicCopyOf); !slices.Equal(g, w) {
+					t.Errorf("%+v %+v: copies offered %v, scan index %v", v, q, g, w)
+				}
 			}
 			for _, h := range got.Hits {
 				if h.Access == archive.AccessCatalogue && (h.Record.Abstract != "" || h.Record.Household != "") {
@@ -102,6 +136,24 @@ func TestSearchIndexMatchesScanIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The cases above must offer copies at all (published ones, to the public
+	// and the archivist), or they prove nothing.
+	if offered == 0 {
+		t.Error("no public copy was offered to anyone")
+	}
+}
+
+// copiesOffered are the hits the record page offers as the public copies of
+// orig: the ones whose content the viewer may see and that name orig.
+func copiesOffered(r Result, orig string) []string {
+	var out []string
+	for _, h := range r.Hits {
+		if h.Access == archive.AccessContent && h.Record.PublicCopyOf == orig {
+			out = append(out, h.Record.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func hitSet(r Result) []string {

@@ -55,6 +55,9 @@ type Request struct {
 	District []string
 	Class    []archive.Disclosure
 	Year     []int
+	// PublicCopyOf finds the public copies (公开版本) of the records with
+	// these ids: the records whose public_copy_of names one of them.
+	PublicCopyOf []string
 	// From and To bound the document's date, both included; zero leaves a side open.
 	From, To archive.Date
 	Sort     Sort
@@ -138,6 +141,9 @@ type Hit struct {
 	Keywords     []string           `json:"keywords,omitempty"`
 	Household    string             `json:"household,omitempty"`
 	Pages        int                `json:"pages,omitempty"`
+	// PublicCopyOf is the original's id when the record is its public copy
+	// (content: empty with archive.AccessCatalogue).
+	PublicCopyOf string `json:"public_copy_of,omitempty"`
 	// Publication is shown to staff only.
 	Publication archive.PublicationStatus `json:"publication,omitempty"`
 	// FiledAt is when the latest version was filed; PublishedAt when the

@@ -21,6 +21,7 @@ import (
 //
 //	q          the query text
 //	project type city district class year   filters, each repeatable
+//	public_copy_of                          the public copies of a record (repeatable)
 //	from to    YYYY-MM-DD
 //	sort       newest | oldest | published | filed (relevance when absent)
 //	offset limit
@@ -35,7 +36,7 @@ func (req Request) Values() url.Values {
 		name string
 		vals []string
 	}{{"project", req.Project}, {"type", req.Type}, {"city", req.City}, {"district", req.District},
-		{"class", classTerms(req.Class)}, {"year", yearStrings(req.Year)}} {
+		{"class", classTerms(req.Class)}, {"year", yearStrings(req.Year)}, {"public_copy_of", req.PublicCopyOf}} {
 		for _, x := range f.vals {
 			v.Add(f.name, x)
 		}
@@ -71,7 +72,7 @@ func yearStrings(ys []int) []string {
 // is ErrBadRequest, saying which.
 func ParseValues(v url.Values, viewer archive.Viewer) (Request, error) {
 	req := Request{Query: v.Get("q"), Viewer: viewer, Project: v["project"], Type: v["type"],
-		City: v["city"], District: v["district"], Sort: Sort(v.Get("sort"))}
+		City: v["city"], District: v["district"], PublicCopyOf: v["public_copy_of"], Sort: Sort(v.Get("sort"))}
 	for _, c := range v["class"] {
 		d, err := archive.ParseDisclosure(c)
 		if err != nil {

@@ -71,6 +71,12 @@ func TestClient(t *testing.T) {
 			req.Viewer = archive.Viewer{}
 		}
 	}
+	// The public-copy filter goes over the wire (the portal's record page
+	// asks with it).
+	copies := Request{PublicCopyOf: []string{"ivvb3qcd7tbquvxlnbcpvt2d3e", "other"}}
+	if back, err := ParseValues(copies.Values(), public); err != nil || !reflect.DeepEqual(back.PublicCopyOf, copies.PublicCopyOf) {
+		t.Errorf("public_copy_of on the wire comes back as %v, %v", back.PublicCopyOf, err)
+	}
 	// The viewer is the server's to decide: a request cannot name one.
 	c := &Client{Base: srv.URL}
 	res, err := c.Search(ctx, Request{Query: "kqzhtitlefund", Viewer: archivist})

@@ -146,7 +146,7 @@ func (e *engine) evalSegment(sv *segView, q parsedQuery, req Request, audiences 
 		terms []string
 	}{
 		{fProject, req.Project}, {fType, req.Type}, {fCity, req.City}, {fDistrict, req.District},
-		{fClass, classTerms(req.Class)}, {fYear, yearTerms(req.Year)},
+		{fClass, classTerms(req.Class)}, {fYear, yearTerms(req.Year)}, {fPublicCopy, req.PublicCopyOf},
 	}
 	for _, f := range filters {
 		if len(f.terms) == 0 {
@@ -665,6 +665,7 @@ func (e *engine) hit(ref docRef, viewer archive.Viewer, now time.Time, hl *highl
 	h.TitleHighlight = hl.fragments(s.Title, chars, 0)
 	if access == archive.AccessContent {
 		h.Abstract, h.Keywords, h.Household, h.Pages = s.Abstract, s.Keywords, s.Household, s.Pages
+		h.PublicCopyOf = s.PublicCopyOf
 		h.AbstractHighlight = hl.fragments(s.Abstract, chars, abstractWindow)
 	}
 	if viewer.Kind == archive.ViewerStaff {

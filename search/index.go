@@ -39,7 +39,7 @@ import (
 
 // schemaVersion changes when the index's fields or their meaning change: an index
 // of another version is rebuilt at open.
-const schemaVersion = 1
+const schemaVersion = 2 // 2: the public_copy_of keyword (pc:)
 
 // Options configure an Index. Dir and Source are required.
 type Options struct {

@@ -35,6 +35,7 @@ import (
 //	y:2024  m:202403  d:20240315                  the document's date
 //	dn:长府征字(2024)3号                           document number, normalized (normDocNumber)
 //	ac:Z109ZS2024YCQ010007                         archival code, normalized (normCode)
+//	pc:RECORD-ID                                   the original of a public copy (公开版本)
 //	vc:AUDIENCE  vf:AUDIENCE                       who may see the catalogue entry, the content
 //	un:000001767225600000                          when the visibility changes next
 //	py: pm: pd: ph:  fy: fm: fd: fh:               publication and filing time, year to hour
@@ -61,6 +62,7 @@ const (
 	fDay          = "d"
 	fDocNum       = "dn"
 	fCode         = "ac"
+	fPublicCopy   = "pc"
 	fVisCat       = "vc"
 	fVisFull      = "vf"
 	fUntil        = "un"
@@ -141,6 +143,7 @@ type storedDoc struct {
 	PublishedAt  time.Time                 `json:"pa,omitzero"`
 	FirstPubAt   time.Time                 `json:"fp,omitzero"`
 	Disposed     bool                      `json:"dp,omitempty"`
+	PublicCopyOf string                    `json:"pco,omitempty"`
 }
 
 // Doc is one record as the index takes it: its latest version, its project and its
@@ -162,6 +165,7 @@ func storedOf(d Doc) storedDoc {
 		Publication: d.State.Publication, WindowStart: d.State.Window.Start,
 		WindowEnd: d.State.Window.End, Disposed: d.State.Disposed,
 		PublishedAt: d.State.PublishedAt, FirstPubAt: d.State.FirstPublishedAt,
+		PublicCopyOf: r.PublicCopyOf,
 	}
 }
 
@@ -170,7 +174,8 @@ func (s storedDoc) record() archive.Record {
 	return archive.Record{ID: s.ID, Version: s.Version, Project: s.Project, Type: s.Type,
 		Title: s.Title, DocNumber: s.DocNumber, Issuer: s.Issuer, Date: s.Date,
 		Disclosure: s.Class, ArchivalCode: s.ArchivalCode, Abstract: s.Abstract,
-		Keywords: s.Keywords, Household: s.Household, Pages: s.Pages, FiledAt: s.FiledAt}
+		Keywords: s.Keywords, Household: s.Household, Pages: s.Pages, FiledAt: s.FiledAt,
+		PublicCopyOf: s.PublicCopyOf}
 }
 
 func (s storedDoc) state() archive.RecordState {
@@ -243,6 +248,7 @@ func (ix *indexer) toIndex(d Doc, now time.Time) (*document.Document, time.Time,
 		{fCity, d.Project.City}, {fDistrict, d.Project.District}, {fClass, string(r.Disclosure)},
 		{fPubState, pubState(d.State)}, {fYear, y}, {fMonth, m}, {fDay, day},
 		{fDocNum, normDocNumber(r.DocNumber)}, {fCode, normCode(r.ArchivalCode)},
+		{fPublicCopy, r.PublicCopyOf},
 	} {
 		kw(f[0], f[1])
 	}
