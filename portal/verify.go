@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -88,6 +89,25 @@ type verifyMatch struct {
 	// Receipt is the receipt of a verified version, for the page's script to
 	// check and the holder to keep.
 	Receipt *proof.Receipt `json:"receipt,omitempty"`
+	// Disposed: the record was disposed of at the end of its retention period
+	// (its tombstone says on which list and on whose approval). The file is
+	// still what was filed; the archive no longer keeps it, and the record has
+	// no page.
+	Disposed *verifyDisposed `json:"disposed,omitempty"`
+}
+
+// verifyDisposed is what the verify page says of a disposal: the list, the
+// approving account (an opaque id, never a name) and the day of approval. The
+// destruction register (销毁清册) is a restricted record: it is not named.
+type verifyDisposed struct {
+	List     string `json:"list"`
+	Approver string `json:"approver"`
+	Approved string `json:"approved"` // YYYY-MM-DD, China's day
+	// Zh and En say it in each language (for the page's script); Text in the
+	// page's.
+	Zh   string `json:"zh"`
+	En   string `json:"en"`
+	Text string `json:"-"`
 }
 
 // verifyJSON is the lookup's answer.
@@ -104,9 +124,15 @@ func (s *Server) verifyPage(ctx context.Context, rq *request) (*page, error) {
 }
 
 // admitting is the verify request's Admit for viewer v: the records whose
-// content v may see.
+// content v may see. A disposed record (its latest version a tombstone) is
+// admitted to whoever could see its content just before: its file may be in
+// their hands, and the answer for it is that it was filed and then disposed of,
+// on which list, on whose approval — never "not found".
 func (s *Server) admitting(v Viewer) func(context.Context, archive.Record) (bool, error) {
 	return func(ctx context.Context, latest archive.Record) (bool, error) {
+		if latest.Disposal != nil {
+			latest.Disposal = nil
+		}
 		access, err := s.opts.Index.Access(ctx, v, latest)
 		return access == archive.AccessContent, err
 	}
@@ -129,11 +155,21 @@ func (s *Server) verifyFile(ctx context.Context, c echo.Context, v Viewer, d arc
 const verifyRetryAfter = 30
 
 // matchOf is the page's form of a match, its reason in lang.
-func matchOf(lang Lang, m *verify.Match) verifyMatch {
+func (s *Server) matchOf(lang Lang, m *verify.Match) verifyMatch {
 	vm := verifyMatch{Record: m.Record, Version: m.Version, Latest: m.Latest, Title: m.Title, Project: m.Project,
 		Date: m.Date, URL: "/records/" + m.Record, Verified: m.Verified, Bound: m.RecordBound, Reason: m.Reason, Receipt: m.Receipt()}
 	if m.Reason != nil {
 		vm.Why = reasonText(lang, *m.Reason)
+	}
+	if d := m.Disposed; d != nil {
+		approver, _ := archive.Actor(d.Approver).Account()
+		day := archive.DateOf(d.Approved)
+		vm.Disposed = &verifyDisposed{List: d.List, Approver: approver, Approved: day.String()}
+		say := func(l Lang) string {
+			return fmt.Sprintf(s.tmpl.msg(l, "verify_disposed"), formatDate(l, day), d.List, approver)
+		}
+		vm.Disposed.Zh, vm.Disposed.En, vm.Disposed.Text = say(LangZh), say(LangEn), say(lang)
+		vm.URL = ""
 	}
 	return vm
 }
@@ -160,7 +196,7 @@ func (s *Server) verifyLookup(c echo.Context) error {
 	}
 	out := verifyJSON{SHA256: h.String(), Verified: res.Verified, Reasons: res.Reasons, Matches: []verifyMatch{}}
 	for i := range res.Matches {
-		out.Matches = append(out.Matches, matchOf(langOf(c.Request().URL.Path), &res.Matches[i]))
+		out.Matches = append(out.Matches, s.matchOf(langOf(c.Request().URL.Path), &res.Matches[i]))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -252,7 +288,7 @@ func (s *Server) verifyUpload(c echo.Context) error {
 		out.Reasons = append(out.Reasons, reasonText(rq.Lang, r))
 	}
 	for i := range res.Matches {
-		m := matchOf(rq.Lang, &res.Matches[i])
+		m := s.matchOf(rq.Lang, &res.Matches[i])
 		m.Receipt = nil // the page links the record's own receipt
 		out.Matches = append(out.Matches, m)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
@@ -298,5 +299,67 @@ func TestVerifyBusy(t *testing.T) {
 	f.refresh()
 	if a, _ := f.lookup(t, rec.Content.SHA256); !a.Verified {
 		t.Fatalf("once the index has read the ledger: %+v", a)
+	}
+}
+
+// A disposed record's file still verifies — the ledger proves it was filed —
+// and the page says it was disposed of: on which list, approved when and by
+// which account (an opaque id), never the destruction register (a restricted
+// record), and without a link to a page the record no longer has. A disposed
+// record the visitor could not see before answers as a file nobody filed.
+func TestVerifyDisposedRecord(t *testing.T) {
+	f := newFixture(t)
+	f.project("CC-2026-001", "东天街片区", "长春市", "南关区")
+	pub := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "东天街征收决定"}, "%PDF disposed decision")
+	hh := f.file(archive.Record{Project: "CC-2026-001", Type: "appraisal_report", Title: "CANARY分户评估", Household: "9"}, "%PDF disposed household")
+	register := f.file(archive.Record{Project: "CC-2026-001", Type: "funding_proof", Title: "CANARY资金证明"}, "%PDF register stand-in")
+	d := archive.Disposal{List: "D20261130-abcdefgh", Proposer: archive.AccountActor("uproposer2345"),
+		Approver: archive.AccountActor("uapprover2345"), Approved: time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC), Register: register.ID}
+	for _, r := range []archive.Record{pub, hh} {
+		if _, err := f.arch.DisposeRecord(f.ctx, r.ID, r.Version, d, d.Approver); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.refresh()
+
+	w := f.upload("/verify", map[string]string{"file": "%PDF disposed decision"})
+	body := w.Body.String()
+	for _, want := range []string{"核验通过", "东天街征收决定", "已销毁", "2026年11月30日", d.List, "uapprover2345"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the upload of a disposed record's file does not say %q:\n%s", want, body)
+		}
+	}
+	for _, never := range []string{register.ID, "uproposer2345", "/records/" + pub.ID} {
+		if strings.Contains(body, never) {
+			t.Errorf("the upload of a disposed record's file shows %q", never)
+		}
+	}
+	if en := f.upload("/en/verify", map[string]string{"file": "%PDF disposed decision"}).Body.String(); !strings.Contains(en, "Disposed of") {
+		t.Errorf("the English page does not say it was disposed of:\n%s", en)
+	}
+
+	var got struct {
+		Verified bool          `json:"verified"`
+		Matches  []verifyMatch `json:"matches"`
+	}
+	lw := f.get("/verify/sha256/" + pub.Content.SHA256.String())
+	if err := json.Unmarshal(lw.Body.Bytes(), &got); err != nil || !got.Verified || len(got.Matches) != 1 {
+		t.Fatalf("lookup of a disposed record's file: %v %s", err, lw.Body.String())
+	}
+	m := got.Matches[0]
+	if m.Disposed == nil || m.Disposed.List != d.List || m.Disposed.Approver != "uapprover2345" || m.Disposed.Approved != "2026-11-30" ||
+		!strings.Contains(m.Disposed.Zh, "已销毁") || !strings.Contains(m.Disposed.En, "Disposed of") || m.URL != "" || m.Receipt == nil {
+		t.Errorf("lookup of a disposed record's file: %s", lw.Body.String())
+	}
+	if strings.Contains(lw.Body.String(), register.ID) {
+		t.Errorf("the lookup names the destruction register: %s", lw.Body.String())
+	}
+
+	// The household's disposed file, to the public: as a file nobody filed.
+	a := f.get("/verify/sha256/" + hh.Content.SHA256.String()).Body.String()
+	unknown := strings.Repeat("0", 64)
+	b := f.get("/verify/sha256/" + unknown).Body.String()
+	if strings.ReplaceAll(a, hh.Content.SHA256.String(), "H") != strings.ReplaceAll(b, unknown, "H") {
+		t.Fatalf("a disposed household record answers otherwise than an unknown file:\n%s\n%s", a, b)
 	}
 }

@@ -136,9 +136,14 @@
     const en = form.dataset.lang === "en";
     const card = el("div", "card");
     const p = el("p");
-    const a = el("a", "card-title", m.title || m.record);
-    a.href = (en ? "/en" : "") + "/records/" + m.record;
-    p.append(a);
+    if (m.disposed) {
+      // A disposed record has no page any more.
+      p.append(el("span", "card-title", m.title || m.record));
+    } else {
+      const a = el("a", "card-title", m.title || m.record);
+      a.href = (en ? "/en" : "") + "/records/" + m.record;
+      p.append(a);
+    }
     if (m.record_bound === false) p.append(" ", el("span", "unbound", msgs.unbound));
     card.append(p);
     let version = (msgs.version || "") + " " + m.version;
@@ -152,6 +157,11 @@
     }
     card.append(el("p", "meta", parts.filter(Boolean).join(" · ")));
     if (m.reason) card.append(el("p", "reason", en ? m.reason.en : m.reason.zh));
+    if (m.disposed) {
+      const d = el("p", "disposed");
+      d.append(el("strong", "", en ? m.disposed.en : m.disposed.zh));
+      card.append(d);
+    }
     out.append(card);
   }
 
