@@ -308,6 +308,16 @@ func (a *Archive) PutTable(ctx context.Context, t Table) (Table, error) {
 	} else if !ok {
 		return fail(fmt.Errorf("the CSV %s is not stored: %w", t.Content.SHA256, ErrNotFound))
 	}
+	// The CSV is kept (locked, held) as long as its record (Options.Locks).
+	if a.locks != nil {
+		_, lock, err := a.locks.Record(ctx, rec)
+		if err != nil {
+			return fail(fmt.Errorf("retention: %w", err))
+		}
+		if err := a.LockObject(ctx, ContentKey(t.Content.SHA256), lock); err != nil {
+			return fail(fmt.Errorf("the CSV %s: lock: %w", t.Content.SHA256, err))
+		}
+	}
 	got, err := a.tables().put(ctx, t)
 	if err != nil {
 		return got, fmt.Errorf("archive: table of %s: %w", t.Record, err)

@@ -64,6 +64,17 @@ func (e *Executor) Propose(ctx context.Context, ids []string, reason string, pro
 	return d, nil
 }
 
+// Preview says what proposing (and then approving) the list ids would do at
+// once, storing nothing: the plan of a disposal not yet proposed, with any
+// problems.
+func (e *Executor) Preview(ctx context.Context, ids []string) (*Plan, error) {
+	list, err := checkList(ids)
+	if err != nil {
+		return nil, fmt.Errorf("retention: propose: %w", err)
+	}
+	return e.plan(ctx, Disposal{Records: list}, e.now())
+}
+
 func checkList(ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, errors.New("the list is empty")
@@ -169,11 +180,13 @@ func (e *Executor) plan(ctx context.Context, d Disposal, now time.Time) (*Plan, 
 	users := map[string][]string{}
 	kept := map[string][]string{}
 	err = e.each(ctx, sv, func(en Entry) error {
-		k := archive.ContentKey(en.Record.Content.SHA256)
+		keys := sv.contentKeys(en.Record)
 		i, listed := on[en.Record.ID]
 		if !listed {
 			if en.Record.Disposal == nil {
-				kept[k] = append(kept[k], en.Record.ID)
+				for _, k := range keys {
+					kept[k] = append(kept[k], en.Record.ID)
+				}
 			}
 			return nil
 		}
@@ -195,7 +208,9 @@ func (e *Executor) plan(ctx context.Context, d Disposal, now time.Time) (*Plan, 
 			p.Problems = append(p.Problems, fmt.Sprintf("%s is not due: %s", en.Record.ID, describe(en.Status)))
 		}
 		p.Records[i] = pr
-		users[k] = append(users[k], en.Record.ID)
+		for _, k := range keys {
+			users[k] = append(users[k], en.Record.ID)
+		}
 		return nil
 	})
 	if err != nil {

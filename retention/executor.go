@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,11 +96,25 @@ type survey struct {
 	holds  []Hold
 	kept   map[string][]archive.Schedule // extensions, by record id
 	closed map[string]archive.Date       // by project code
+	tables map[string][]string           // content keys of a record's per-household tables, by record id
 	now    time.Time
 }
 
 func (e *Executor) survey(ctx context.Context) (*survey, error) {
-	sv := &survey{kept: map[string][]archive.Schedule{}, closed: map[string]archive.Date{}, now: e.now()}
+	sv := &survey{kept: map[string][]archive.Schedule{}, closed: map[string]archive.Date{}, tables: map[string][]string{}, now: e.now()}
+	tables := e.a.TableStore()
+	if err := tables.Walk(ctx, "", func(v archive.VersionInfo) error {
+		t, err := tables.Get(ctx, v.ID, v.Version)
+		if err != nil {
+			return err
+		}
+		if k := archive.ContentKey(t.Content.SHA256); !slices.Contains(sv.tables[v.ID], k) {
+			sv.tables[v.ID] = append(sv.tables[v.ID], k)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("retention: tables: %w", err)
+	}
 	if err := e.holds.EachLatest(ctx, func(h Hold) error {
 		sv.holds = append(sv.holds, h)
 		return nil
@@ -126,6 +141,13 @@ func (e *Executor) survey(ctx context.Context) (*survey, error) {
 		}
 	}
 	return sv, nil
+}
+
+// contentKeys are the content objects of a record: its document's, and the
+// CSVs of its per-household tables (which are kept, locked, held and disposed of
+// with it).
+func (sv *survey) contentKeys(rec archive.Record) []string {
+	return append([]string{archive.ContentKey(rec.Content.SHA256)}, sv.tables[rec.ID]...)
 }
 
 // entry evaluates record rec (its latest version) with the survey.

@@ -3,7 +3,9 @@ package retention_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -67,7 +69,10 @@ func newWorld(t *testing.T, st blob.Store, rules *retention.Rules, now func() ti
 // openWorld opens the archive in st with the ledger key, with this package's
 // locks or (locked false) as an archive made before them.
 func openWorld(t *testing.T, st blob.Store, key ledger.Key, rules *retention.Rules, now func() time.Time, locked bool) *world {
-	cat := archive.DefaultCatalogue()
+	return openWorldWith(t, st, key, archive.DefaultCatalogue(), rules, now, locked)
+}
+
+func openWorldWith(t *testing.T, st blob.Store, key ledger.Key, cat *archive.Catalogue, rules *retention.Rules, now func() time.Time, locked bool) *world {
 	lo := ledger.Options{Key: key, Now: now}
 	ao := archive.Options{Now: now, Actor: archive.ActorCLI, Catalogue: cat}
 	if locked {
@@ -533,5 +538,94 @@ func TestLockCommandAndClose(t *testing.T) {
 	final, err := w.ex.Lock(ctx, retention.LockOptions{Actor: archive.ActorCLI})
 	if err != nil || final.Extended != 0 || final.Schedules != 0 {
 		t.Fatalf("lock after close and extension changed something: %+v, %v", final, err)
+	}
+}
+
+// A record's per-household table (its CSV, personal data) is kept, locked and
+// disposed of with the record.
+func TestTablesGoWithTheirRecord(t *testing.T) {
+	// A province whose catalogue keeps survey results ten years.
+	b, err := os.ReadFile("../archive/catalogue.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, ty := range raw["types"].([]any) {
+		if m := ty.(map[string]any); m["code"] == "survey_result" {
+			m["retention"] = "D10"
+		}
+	}
+	b, _ = json.Marshal(raw)
+	cat, err := archive.ParseCatalogue(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 12, 1, 10, 0, 0, 0, cst)}
+	st, err := fs.Open(t.TempDir(), fs.Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	key, err := ledger.GenerateKeyFile(filepath.Join(t.TempDir(), "ledger.key"), "gongshi.example/ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := openWorldWith(t, st, key, cat, &retention.Rules{}, c.Now, true)
+	if _, err := w.a.CreateProject(ctx, archive.Project{Code: "CC-2026-001", Name: "项目", City: "长春市"}); err != nil {
+		t.Fatal(err)
+	}
+	body := pdf("survey")
+	d, err := w.a.PutContent(ctx, bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := w.a.CreateRecord(ctx, archive.Record{Project: "CC-2026-001", Type: "survey_result", Title: "调查登记结果",
+		Issuer: "长春市南关区人民政府", Date: archive.D(2026, 3, 18), Format: "pdf", FileName: "调查.pdf", Content: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := []byte("户号,户主,建筑面积\n0001,张三,86.5\n")
+	cd, err := w.a.PutContent(ctx, bytes.NewReader(csv), int64(len(csv)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.a.PutTable(ctx, archive.Table{Record: rec.ID, Content: cd, Encoding: "utf-8", Key: "户号", Rows: 1,
+		Columns: []archive.TableColumn{{Name: "户号", Policy: archive.ColumnPublic}, {Name: "户主", Policy: archive.ColumnMasked, Mask: archive.MaskName},
+			{Name: "建筑面积", Policy: archive.ColumnPublic}},
+		MaskRule: "test-1", Masked: archive.Hash{1}, Window: archive.DateWindow{From: archive.D(2026, 4, 1), To: archive.D(2026, 4, 8)}}); err != nil {
+		t.Fatal(err)
+	}
+	csvKey := archive.ContentKey(cd.SHA256)
+	if got := w.retention(csvKey).Until; !got.Equal(midnight(archive.D(2037, 1, 1))) {
+		t.Fatalf("the table's CSV is locked until %v, want its record's 2037-01-01", got)
+	}
+	h, err := w.ex.Place(ctx, retention.Scope{Record: rec.ID}, "复核", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.retention(csvKey).LegalHold {
+		t.Error("the record's hold does not hold its table")
+	}
+	if _, err := w.ex.Release(ctx, h.Hold.ID, "复核结束", alice); err != nil {
+		t.Fatal(err)
+	}
+	c.Set(time.Date(2037, 1, 2, 9, 0, 0, 0, cst))
+	dp, err := w.ex.Propose(ctx, []string{rec.ID}, "到期", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := w.ex.Approve(ctx, dp.ID, "同意", bob, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(plan.Delete, csvKey) {
+		t.Errorf("deleted %v, want the table's CSV too", plan.Delete)
+	}
+	if _, err := st.Stat(ctx, csvKey); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("the table's CSV after the disposal: %v", err)
 	}
 }

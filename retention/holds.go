@@ -272,7 +272,7 @@ func (e *Executor) items(ctx context.Context, sv *survey, keep func(Item) bool) 
 		if !keep(it) {
 			return nil
 		}
-		it.Keys = append(e.versionKeys(en), archive.ContentKey(en.Record.Content.SHA256))
+		it.Keys = append(e.versionKeys(en), sv.contentKeys(en.Record)...)
 		out = append(out, it)
 		return nil
 	})

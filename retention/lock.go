@@ -104,8 +104,9 @@ func (e *Executor) Lock(ctx context.Context, o LockOptions) (LockReport, error) 
 		if !o.covers(en.Record) {
 			// Its content may be another's too: what it needs counts.
 			if en.Record.Disposal == nil {
-				k := archive.ContentKey(en.Record.Content.SHA256)
-				shared[k] = shared[k].merge(want{until: en.Until, hold: len(en.Status.Holds) > 0})
+				for _, k := range sv.contentKeys(en.Record) {
+					shared[k] = shared[k].merge(want{until: en.Until, hold: len(en.Status.Holds) > 0})
+				}
 			}
 			return nil
 		}
@@ -126,7 +127,9 @@ func (e *Executor) Lock(ctx context.Context, o LockOptions) (LockReport, error) 
 			need(k, w)
 		}
 		if en.Record.Disposal == nil {
-			need(archive.ContentKey(en.Record.Content.SHA256), want{until: en.Until, hold: held})
+			for _, k := range sv.contentKeys(en.Record) {
+				need(k, want{until: en.Until, hold: held})
+			}
 		}
 		return nil
 	})

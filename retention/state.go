@@ -200,27 +200,27 @@ const (
 
 // Disposal is one version of a disposal.
 type Disposal struct {
-	ID      string
-	Version int
-	Step    Step
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	Step    Step   `json:"step"`
 	// Records are the ids of the records on the list, in order.
-	Records []string
+	Records []string `json:"records"`
 	// Reason is the proposer's (version 1), the approver's (2), or the report
 	// of what was done (3).
-	Reason string
+	Reason string `json:"reason"`
 	// Proposer and Approver are the two accounts; Approver is empty until
 	// version 2.
-	Proposer archive.Actor
-	Approver archive.Actor
+	Proposer archive.Actor `json:"proposer"`
+	Approver archive.Actor `json:"approver,omitempty"`
 	// Registers are the record ids of the destruction lists filed (one per
 	// project), version 3.
-	Registers []string
+	Registers []string `json:"registers,omitempty"`
 	// Deleted are the content objects deleted, Kept those kept because another
 	// record that is kept needs them (version 3).
-	Deleted []string
-	Kept    []string
-	Actor   archive.Actor
-	At      time.Time
+	Deleted []string      `json:"deleted,omitempty"`
+	Kept    []string      `json:"kept,omitempty"`
+	Actor   archive.Actor `json:"actor"`
+	At      time.Time     `json:"at"`
 }
 
 type disposalWire struct {
