@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -30,6 +31,10 @@ type config struct {
 	s3Insecure bool
 	origin     string
 	synonyms   string
+	// retentionSchedule is the deployment's retention schedule file.
+	retentionSchedule string
+	// now is the clock of the command (env.now): the fs store enforces locks by it.
+	now func() time.Time
 }
 
 // setting ties a persistent flag to its environment variable.
@@ -59,6 +64,8 @@ func (c *config) settings() []setting {
 			usage: "name of the ledger, used when its signing key is generated (default " + defaultOrigin + ")"},
 		{flag: "synonyms", env: "GONGSHI_SYNONYMS", str: &c.synonyms,
 			usage: "file of this deployment's synonym groups for search, added to the built-in list (a group a line, e.g. 动迁 拆迁)"},
+		{flag: "retention-schedule", env: "GONGSHI_RETENTION_SCHEDULE", str: &c.retentionSchedule,
+			usage: "the deployment's retention schedules: a JSON file that lengthens periods or sets triggers per document type (docs/retention.md)"},
 	}
 }
 
@@ -131,7 +138,7 @@ func (c *config) openStore(ctx context.Context) (blob.Store, error) {
 	if err := os.MkdirAll(c.data, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot use data directory %s: %v: set --data or GONGSHI_DATA to a writable directory", c.data, unwrapPath(err))
 	}
-	st, err := fs.Open(filepath.Join(c.data, "store"), fs.Options{})
+	st, err := fs.Open(filepath.Join(c.data, "store"), fs.Options{Now: c.now})
 	if err != nil {
 		return nil, fmt.Errorf("cannot use data directory %s: %v", c.data, err)
 	}
@@ -159,16 +166,25 @@ func unwrapPath(err error) error {
 // openArchive opens the configured store and the archive over it; the returned
 // function closes the store.
 func (c *config) openArchive(ctx context.Context, e env) (*archive.Archive, func(), error) {
+	return openOn(ctx, c, func(st blob.Store) (*archive.Archive, error) {
+		a, _, err := c.archiveOn(ctx, st, e)
+		return a, err
+	})
+}
+
+// openOn opens the store and what open makes of it; the func closes the store.
+func openOn[T any](ctx context.Context, c *config, open func(blob.Store) (T, error)) (T, func(), error) {
+	var zero T
 	st, err := c.openStore(ctx)
 	if err != nil {
-		return nil, nil, err
+		return zero, nil, err
 	}
-	a, _, err := c.archiveOn(ctx, st, e)
+	v, err := open(st)
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return zero, nil, err
 	}
-	return a, func() { st.Close() }, nil
+	return v, func() { st.Close() }, nil
 }
 
 // where names the archive's location for people.

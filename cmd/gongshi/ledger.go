@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
+	"github.com/gongshi-archive/gongshi/retention"
 )
 
 // defaultOrigin names the ledger when --ledger-origin is not given. A deployment
@@ -63,8 +65,16 @@ func (c *config) archiveOn(ctx context.Context, st blob.Store, e env) (*archive.
 	if err != nil {
 		return nil, nil, err
 	}
-	l := ledger.New(st, ledger.Options{Key: k, Versions: true})
-	return archive.New(st, archive.Options{Now: e.now, Journal: l, Actor: archive.ActorCLI}), l, nil
+	cat := archive.DefaultCatalogue()
+	rules, err := c.retentionRules(cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	// What is stored is locked as retention says: the ledger's objects for ever,
+	// each record until it is due (docs/retention.md).
+	l := ledger.New(st, ledger.Options{Key: k, Versions: true, RetainUntil: func() time.Time { return rules.Forever(e.now()) }})
+	return archive.New(st, archive.Options{Now: e.now, Journal: l, Actor: archive.ActorCLI, Catalogue: cat,
+		Locks: retention.NewLocks(st, cat, rules, e.now)}), l, nil
 }
 
 // verifier finds the key that checkpoints must be signed with: --key (the verifier

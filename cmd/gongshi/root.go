@@ -115,7 +115,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%s: %w (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
-	cfg := &config{}
+	cfg := &config{now: e.now}
 	cfg.addFlags(root)
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		return cfg.resolve(cmd.Flags(), e.getenv)
@@ -134,6 +134,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newWithdrawCmd(e, cfg),
 		newServeCmd(e, cfg),
 		newLedgerCmd(e, cfg),
+		newRetentionCmd(e, cfg),
 	)
 	return root
 }

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/blob"
+)
+
+var cst = time.FixedZone("CST", 8*3600)
+
+// fileTyped files a record of type typ with body as content through the archive
+// the commands open (with their locks), and returns it with a copy of the file.
+func fileTyped(t *testing.T, c *cli, typ, title string, body []byte) (archive.Record, string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := c.config(t)
+	cfg.now = func() time.Time { return c.now }
+	a, closeArchive, err := cfg.openArchive(ctx, env{now: func() time.Time { return c.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeArchive()
+	d, err := a.PutContent(ctx, bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := a.CreateRecord(ctx, archive.Record{Project: ledgerProject, Type: typ, Title: title,
+		Issuer: "长春市南关区人民政府", DocNumber: "长征补〔2026〕1号", Date: archive.D(2026, time.March, 18), Format: "pdf", FileName: title + ".pdf", Content: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), title+".pdf")
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rec, path
+}
+
+func dueIDs(t *testing.T, c *cli) []string {
+	t.Helper()
+	out, errOut, code := c.run("retention", "due", "--json")
+	if code != exitOK {
+		t.Fatalf("retention due: %d %s", code, errOut)
+	}
+	var rows []entryRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatalf("retention due --json: %v\n%s", err, out)
+	}
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.Record)
+	}
+	return ids
+}
+
+// The whole retention life of records through the CLI on the embedded store,
+// whose locks go by the command's clock: filed and locked until due, due exactly
+// on the day, held, proposed by one account and approved by another, a
+// tombstone that verify and the audit report.
+func TestRetentionCommands(t *testing.T) {
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, cst), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	createLedgerProject(t, c)
+	shared := pdfBody(3)
+	chart, _ := fileTyped(t, c, "site_chart", "五化流程图", shared)
+	decision, _ := fileTyped(t, c, "decision", "征收决定", shared) // the same content, kept for ever
+	gone, goneFile := fileTyped(t, c, "site_chart", "任务分解表", pdfBody(4))
+	st := c.store(t)
+	ctx := context.Background()
+
+	// Filed and locked until its disposal date: 10 years from 1 January after the document's date.
+	out, errOut, code := c.run("retention", "status", gone.ID, "--json")
+	var row entryRow
+	if code != exitOK || json.Unmarshal([]byte(out), &row) != nil {
+		t.Fatalf("status: %d %s %s", code, out, errOut)
+	}
+	if row.Period != "D10" || row.Due != archive.D(2037, 1, 1) || row.State != "kept" {
+		t.Fatalf("status of a D10 record dated 2026-03-18: %+v", row)
+	}
+	goneKey := archive.ContentKey(gone.Content.SHA256)
+	r, err := st.Retention(ctx, goneKey)
+	if err != nil || !r.Until.Equal(time.Date(2037, 1, 1, 0, 0, 0, 0, cst)) {
+		t.Fatalf("content of a D10 record locked until %v (%v), want 2037-01-01 00:00 CST", r.Until, err)
+	}
+	if r, err := st.Retention(ctx, archive.ContentKey(decision.Content.SHA256)); err != nil || r.Until.Before(time.Date(2126, 1, 1, 0, 0, 0, 0, cst)) {
+		t.Fatalf("content shared with a permanent record locked until %v (%v), want a century", r.Until, err)
+	}
+	if err := st.Delete(ctx, goneKey); !errors.Is(err, blob.ErrLocked) {
+		t.Fatalf("deleting a locked object: %v", err)
+	}
+	if ids := dueIDs(t, c); len(ids) != 0 {
+		t.Fatalf("due at filing: %v", ids)
+	}
+
+	// Not a moment before the period ends; exactly when it does.
+	c.now = time.Date(2036, 12, 31, 23, 59, 59, 0, cst)
+	if ids := dueIDs(t, c); len(ids) != 0 {
+		t.Fatalf("due a second before the period ends: %v", ids)
+	}
+	c.now = time.Date(2037, 1, 1, 0, 0, 0, 0, cst)
+	if ids := dueIDs(t, c); len(ids) != 2 {
+		t.Fatalf("due when the period ends: %v, want the two site charts", ids)
+	}
+
+	// A held record is never due, and cannot be disposed of.
+	out, errOut, code = c.run("retention", "hold", "--record", gone.ID, "--reason", "（2037）吉0102行初1号行政诉讼审理中", "--as", "u2ab3cd4ef5gh", "--json")
+	var hold holdReport
+	if code != exitOK || json.Unmarshal([]byte(out), &hold) != nil || hold.Actor != "account:u2ab3cd4ef5gh" {
+		t.Fatalf("hold: %d %s %s", code, out, errOut)
+	}
+	if r, _ := st.Retention(ctx, goneKey); !r.LegalHold {
+		t.Fatal("the hold set no legal hold on the record's content")
+	}
+	if ids := dueIDs(t, c); len(ids) != 1 || ids[0] != chart.ID {
+		t.Fatalf("due with one record held: %v", ids)
+	}
+	list := filepath.Join(t.TempDir(), "鉴定.csv")
+	if err := os.WriteFile(list, []byte(chart.ID+"\n"+gone.ID+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = c.run("retention", "dispose", "--propose", list, "--as", "u2ab3cd4ef5gh", "--reason", "鉴定会议决定销毁")
+	if code != exitNo || !strings.Contains(errOut, gone.ID+" is held") {
+		t.Fatalf("proposing a held record: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run("retention", "release", hold.Hold, "--reason", "判决已生效"); code != exitOK {
+		t.Fatalf("release: %d %s", code, errOut)
+	}
+	if r, _ := st.Retention(ctx, goneKey); r.LegalHold {
+		t.Fatal("the release left the legal hold on the record's content")
+	}
+
+	// The list as 'due --csv' writes it; a dry run stores nothing.
+	csvOut, _, code := c.run("retention", "due", "--csv")
+	if code != exitOK || !strings.HasPrefix(csvOut, "\ufeff记录标识,") {
+		t.Fatalf("due --csv: %d %q", code, csvOut)
+	}
+	if err := os.WriteFile(list, []byte(csvOut), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := c.run("retention", "dispose", "--propose", list, "--reason", "x"); code != exitOperator || !strings.Contains(errOut, "--as") {
+		t.Fatalf("propose without an account: %d %s", code, errOut)
+	}
+	out, errOut, code = c.run("retention", "dispose", "--propose", list, "--as", "u2ab3cd4ef5gh", "--reason", "鉴定会议决定销毁", "--dry-run")
+	if code != exitOK || !strings.Contains(out, "dry run") {
+		t.Fatalf("propose --dry-run: %d %s %s", code, out, errOut)
+	}
+	if out, _, _ := c.run("retention", "disposals"); !strings.Contains(out, "disposals: 0") {
+		t.Fatalf("a dry run stored a disposal: %s", out)
+	}
+	out, errOut, code = c.run("retention", "dispose", "--propose", list, "--as", "u2ab3cd4ef5gh", "--reason", "鉴定会议决定销毁", "--json")
+	var plan struct {
+		Disposal struct {
+			ID string `json:"id"`
+		} `json:"disposal"`
+		Delete []string `json:"delete"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &plan) != nil || plan.Disposal.ID == "" {
+		t.Fatalf("propose: %d %s %s", code, out, errOut)
+	}
+	id := plan.Disposal.ID
+	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--as", "account:u2ab3cd4ef5gh", "--reason", "同意")
+	if code != exitNo || !strings.Contains(errOut, "another account must approve") {
+		t.Fatalf("approval by the proposer: %d %s %s", code, out, errOut)
+	}
+	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--as", "u7kq2mn4pr6st", "--reason", "同意销毁", "--dry-run")
+	if code != exitOK || !strings.Contains(out, "dry run") || !strings.Contains(out, "content objects that would be deleted: 1") {
+		t.Fatalf("approve --dry-run: %d %s %s", code, out, errOut)
+	}
+	if _, err := st.Stat(ctx, goneKey); err != nil {
+		t.Fatalf("a dry run deleted content: %v", err)
+	}
+	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--as", "u7kq2mn4pr6st", "--reason", "同意销毁")
+	if code != exitOK || !strings.Contains(out, "已销毁") || !strings.Contains(out, "destruction list of "+ledgerProject+": record ") {
+		t.Fatalf("approve: %d %s %s", code, out, errOut)
+	}
+	if _, err := st.Stat(ctx, goneKey); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("content of the disposed record: %v, want it deleted", err)
+	}
+	if _, err := st.Stat(ctx, archive.ContentKey(chart.Content.SHA256)); err != nil {
+		t.Fatalf("content shared with a kept record: %v, want it kept", err)
+	}
+	out, _, _ = c.run("retention", "due", "--all", "--json")
+	var all []entryRow
+	if err := json.Unmarshal([]byte(out), &all); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, r := range all {
+		states[r.Record] = string(r.State)
+		if r.Type == "destruction_list" {
+			states["register"] = string(r.State)
+		}
+	}
+	if states[gone.ID] != "disposed" || states[chart.ID] != "disposed" || states[decision.ID] != "permanent" || states["register"] != "permanent" {
+		t.Fatalf("states after the disposal: %v", states)
+	}
+	if _, errOut, code := c.run("retention", "dispose", "--approve", id, "--as", "u7kq2mn4pr6st", "--reason", "again"); code != exitNo || !strings.Contains(errOut, "carried out already") {
+		t.Fatalf("approving a done disposal again: %d %s", code, errOut)
+	}
+
+	// verify of the old file says disposed of, when and by whom; the audit is clean.
+	out, errOut, code = c.run("verify", goneFile)
+	if !strings.Contains(out, "已销毁") || !strings.Contains(out, id) || !strings.Contains(out, "account:u7kq2mn4pr6st") {
+		t.Fatalf("verify of a disposed file: %d\n%s\n%s", code, out, errOut)
+	}
+	rep, code := c.audit(t)
+	if code != exitOK {
+		t.Fatalf("audit after a disposal: %d %+v", code, rep)
+	}
+
+	// lock is idempotent: a second run changes nothing.
+	c.run("retention", "lock")
+	out, errOut, code = c.run("retention", "lock", "--json")
+	var lr struct {
+		Extended, Held, Schedules int
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &lr) != nil || lr.Extended+lr.Held+lr.Schedules != 0 {
+		t.Fatalf("second retention lock: %d %s %s", code, out, errOut)
+	}
+}
+
+// Holds and locks on MinIO through the CLI: the server's object lock and legal
+// hold, in the configured mode.
+func TestRetentionCommandsS3(t *testing.T) {
+	c := backends(t)["s3"](t)
+	createLedgerProject(t, c)
+	rec, _ := fileTyped(t, c, "site_chart", "五化流程图", pdfBody(5))
+	st := c.store(t)
+	ctx := context.Background()
+	key := archive.ContentKey(rec.Content.SHA256)
+	r, err := st.Retention(ctx, key)
+	if err != nil || !r.Until.Equal(time.Date(2037, 1, 1, 0, 0, 0, 0, cst)) || r.Mode != blob.Governance {
+		t.Fatalf("content on S3: %+v %v", r, err)
+	}
+	out, errOut, code := c.run("retention", "hold", "--project", ledgerProject, "--reason", "行政诉讼", "--json")
+	var hold holdReport
+	if code != exitOK || json.Unmarshal([]byte(out), &hold) != nil {
+		t.Fatalf("hold: %d %s %s", code, out, errOut)
+	}
+	if r, _ := st.Retention(ctx, key); !r.LegalHold {
+		t.Fatal("a project hold set no legal hold on S3")
+	}
+	if out, _, _ := c.run("retention", "holds"); !strings.Contains(out, hold.Hold) {
+		t.Fatalf("holds: %s", out)
+	}
+	if _, errOut, code := c.run("retention", "release", hold.Hold, "--reason", "撤诉"); code != exitOK {
+		t.Fatalf("release: %d %s", code, errOut)
+	}
+	if _, _, code := c.run("retention", "release", hold.Hold, "--reason", "撤诉"); code != exitNo {
+		t.Fatalf("a second release: %d, want 1", code)
+	}
+	if r, _ := st.Retention(ctx, key); r.LegalHold {
+		t.Fatal("the release left the legal hold on S3")
+	}
+	out, errOut, code = c.run("retention", "lock", "--json")
+	if code != exitOK {
+		t.Fatalf("lock: %d %s %s", code, out, errOut)
+	}
+}
