@@ -628,4 +628,19 @@ func TestTablesGoWithTheirRecord(t *testing.T) {
 	if _, err := st.Stat(ctx, csvKey); !errors.Is(err, blob.ErrNotFound) {
 		t.Errorf("the table's CSV after the disposal: %v", err)
 	}
+	// The audit names the CSV as disposed of with its record, not missing.
+	rep, err := audit.Run(ctx, audit.Options{Store: w.st, Archive: w.a, Ledger: w.l, Now: w.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || len(rep.Failures) != 0 {
+		t.Fatalf("audit after disposing of a record with a table: %+v", rep.Failures)
+	}
+	found := false
+	for _, n := range rep.Notices {
+		found = found || n.Kind == audit.ContentDisposed && n.Key == csvKey
+	}
+	if !found {
+		t.Errorf("audit notices: %+v, want the CSV as content_disposed", rep.Notices)
+	}
 }
