@@ -28,6 +28,9 @@ const (
 	ClaimMissing  = "number_claim_missing"    // a record's archival code has no claim
 	ClaimAltered  = "number_claim_altered"    // the claim of a record's code names another filing
 	CodeDuplicate = "archival_code_duplicate" // two records carry one archival code
+	// FilingDuplicate: one filing (document and metadata) stored as two records
+	// under two archival codes: one document with two 档号.
+	FilingDuplicate = "filing_duplicate"
 )
 
 // Notice kinds: what interrupted filings leave, harmless, named so that nothing

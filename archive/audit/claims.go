@@ -72,8 +72,8 @@ func (r *run) checkClaims(ctx context.Context) error {
 		return err
 	}
 	r.rep.Claims = len(claims)
-	byCode := map[string][]string{} // code → ids of the records that carry it
-	identities := map[string]string{}
+	byCode := map[string][]string{}     // code → ids of the records that carry it
+	identities := map[string][]string{} // filing identity → ids of the records filed with it
 	ids := make([]string, 0, len(r.versions))
 	for id := range r.versions {
 		ids = append(ids, id)
@@ -84,11 +84,16 @@ func (r *run) checkClaims(ctx context.Context) error {
 			if rec.ArchivalCode != "" && !slices.Contains(byCode[rec.ArchivalCode], id) {
 				byCode[rec.ArchivalCode] = append(byCode[rec.ArchivalCode], id)
 			}
-			if rec.Version == 1 {
+			if rec.Version == 1 && !r.altered[versionKey{id, 1}] {
 				if ident, err := filingIdentity(rec); err == nil {
-					identities[ident] = id
+					identities[ident] = append(identities[ident], id)
 				}
 			}
+		}
+	}
+	for _, ident := range slices.Sorted(mapKeys(identities)) {
+		if ids := identities[ident]; len(ids) > 1 {
+			r.filedTwice(ident, ids)
 		}
 	}
 	codes := slices.Sorted(mapKeys(byCode))
@@ -128,6 +133,30 @@ func (r *run) checkClaims(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// filedTwice reports the records that are one filing (the same document with
+// the same metadata, their ids differing only by their archival codes): all
+// but the first filed, which keeps its code.
+func (r *run) filedTwice(ident string, ids []string) {
+	v1s := make([]archive.Record, 0, len(ids))
+	for _, id := range ids {
+		v1s = append(v1s, *r.version(id, 1))
+	}
+	slices.SortFunc(v1s, func(a, b archive.Record) int {
+		if c := a.FiledAt.Compare(b.FiledAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	first := v1s[0]
+	for _, rec := range v1s[1:] {
+		object := archive.RecordVersionKey(rec.ID, 1)
+		r.add(Failure{Kind: FilingDuplicate, Key: object, Record: rec.ID, Version: 1, Object: object, Seen: r.recSeen[versionKey{rec.ID, 1}],
+			Detail: fmt.Sprintf("record %s (档号 %q) is the filing of record %s (档号 %q, filed %s): the same document with the same metadata under a second archival code (filing identity %s)",
+				rec.ID, rec.ArchivalCode, first.ID, first.ArchivalCode, first.FiledAt.UTC().Format(time.RFC3339), ident),
+			Want: fmt.Sprintf("no second record: the filing is record %s with 档号 %q", first.ID, first.ArchivalCode)}, nil)
+	}
 }
 
 // duplicate reports the records that carry one code: all but the one its claim

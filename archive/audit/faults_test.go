@@ -550,6 +550,16 @@ func faults() []fault {
 			}
 			return []want{{CodeDuplicate, recordKey(rec)}}
 		}},
+		{name: "archival code: a filed document filed again under a second code", do: func(s *suite) []want {
+			dup := r(s, 0)
+			dup.ID, dup.Report, dup.Signatures = "", nil, nil
+			dup.ArchivalCode = dup.ArchivalCode[:len(dup.ArchivalCode)-4] + "0090" // a number no record has
+			rec, err := s.a.CreateRecord(context.Background(), dup)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			return []want{{FilingDuplicate, recordKey(rec)}}
+		}},
 	}
 }
 
