@@ -221,6 +221,28 @@ func testCreateOnce(t *testing.T, h Harness) {
 	}
 }
 
+// OneWinner checks the errors of writers that raced to create one key: exactly
+// one succeeded and every other got blob.ErrExists. It returns the winner.
+func OneWinner(t testing.TB, what string, errs []error) int {
+	t.Helper()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner >= 0 {
+				t.Fatalf("%s: writers %d and %d both won", what, winner, i)
+			}
+			winner = i
+		case !errors.Is(err, blob.ErrExists):
+			t.Fatalf("%s: writer %d: %v, want nil or ErrExists", what, i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("%s: no writer won", what)
+	}
+	return winner
+}
+
 func testCreateOnceRace(t *testing.T, h Harness) {
 	s := open(t, h)
 	const racers = 16
@@ -241,21 +263,7 @@ func testCreateOnceRace(t *testing.T, h Harness) {
 		}
 		close(start)
 		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				if winner >= 0 {
-					t.Fatalf("round %d: writers %d and %d both won", round, winner, i)
-				}
-				winner = i
-			case !errors.Is(err, blob.ErrExists):
-				t.Fatalf("round %d: writer %d: %v, want nil or ErrExists", round, i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: no writer won", round)
-		}
+		winner := OneWinner(t, fmt.Sprintf("round %d", round), errs)
 		want := fmt.Sprintf("writer %02d %s", winner, strings.Repeat("z", 1000*winner))
 		if got := get(t, s, key); string(got) != want {
 			t.Fatalf("round %d: stored %.20q…, want the winner's %.20q…", round, got, want)

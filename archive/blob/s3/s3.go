@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -271,16 +272,30 @@ func describeErr(err error) string {
 		return "invalid bucket name: " + resp.Message
 	}
 	msg := err.Error()
+	// net/http says this one in words only (it replaces the tls.RecordHeaderError
+	// of an http answer with errors.New): there is no type to test.
 	if strings.Contains(msg, "HTTP response to HTTPS client") {
 		return msg + " — the server speaks plain http: add --s3-insecure"
 	}
-	if strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") {
+	if tlsFailed(err) {
 		return msg + " — TLS failed: check the server certificate, or --s3-insecure if the server speaks plain http"
 	}
 	if resp.Code != "" {
 		return fmt.Sprintf("%s (%s)", msg, resp.Code)
 	}
 	return msg
+}
+
+// tlsFailed says whether the TLS handshake failed: a certificate that does not
+// verify (untrusted, expired, for another host), an alert from the server, or an
+// answer that is not TLS at all.
+func tlsFailed(err error) bool {
+	var (
+		verify *tls.CertificateVerificationError
+		alert  tls.AlertError
+		header tls.RecordHeaderError
+	)
+	return errors.As(err, &verify) || errors.As(err, &alert) || errors.As(err, &header)
 }
 
 // Describe returns "s3://endpoint/bucket".

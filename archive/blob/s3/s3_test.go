@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -457,6 +459,18 @@ func TestOpenTLSAgainstPlainServer(t *testing.T) {
 	t.Logf("error: %v", err)
 }
 
+// A server whose certificate is not trusted: the error says TLS failed.
+func TestOpenUntrustedCertificate(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	_, err := Open(context.Background(), Config{Endpoint: srv.Listener.Addr().String(), Bucket: randomBucket(),
+		AccessKey: "access", SecretKey: "secret-key"})
+	if err == nil || !strings.Contains(err.Error(), "TLS failed") {
+		t.Fatalf("https to an untrusted certificate: %v; want the hint that TLS failed", err)
+	}
+	t.Logf("error: %v", err)
+}
+
 func TestConfigErrors(t *testing.T) {
 	good := Config{Endpoint: "127.0.0.1:9000", Bucket: "gongshi", AccessKey: "a", SecretKey: "b"}
 	cases := []struct {
@@ -579,21 +593,7 @@ func TestCreateOnceRaceMultipart(t *testing.T) {
 		for range racers {
 			<-done
 		}
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				if winner >= 0 {
-					t.Fatalf("round %d: racers %d and %d both won", round, winner, i)
-				}
-				winner = i
-			case !errors.Is(err, blob.ErrExists):
-				t.Fatalf("round %d: racer %d: %v, want nil or ErrExists", round, i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: nobody won", round)
-		}
+		winner := blobtest.OneWinner(t, fmt.Sprintf("round %d", round), errs)
 		rc, err := s.Get(context.Background(), key)
 		if err != nil {
 			t.Fatal(err)
