@@ -38,6 +38,8 @@ type projectWire struct {
 	District    string          `json:"district,omitempty"`
 	Department  string          `json:"department,omitempty"`
 	Implementer string          `json:"implementer,omitempty"`
+	Contact     string          `json:"contact,omitempty"`
+	Hotline     string          `json:"hotline,omitempty"`
 	Category    Category        `json:"category,omitempty"`
 	Dates       map[string]Date `json:"dates,omitempty"`
 	Households  int             `json:"households,omitempty"`
@@ -81,7 +83,7 @@ func (p Project) wire() projectWire {
 	w := projectWire{
 		Schema: SchemaVersion, Code: p.Code, Version: p.Version, Name: p.Name,
 		City: p.City, District: p.District, Department: p.Department,
-		Implementer: p.Implementer, Category: p.Category, Households: p.Households,
+		Implementer: p.Implementer, Contact: p.Contact, Hotline: p.Hotline, Category: p.Category, Households: p.Households,
 		CreatedAt: formatTime(p.CreatedAt), UpdatedAt: formatTime(p.UpdatedAt),
 		Supersedes: p.Supersedes, Actor: p.Actor,
 	}
@@ -94,7 +96,7 @@ func (p Project) wire() projectWire {
 func (w projectWire) project() (Project, error) {
 	p := Project{
 		Code: w.Code, Version: w.Version, Name: w.Name, City: w.City, District: w.District,
-		Department: w.Department, Implementer: w.Implementer, Category: w.Category,
+		Department: w.Department, Implementer: w.Implementer, Contact: w.Contact, Hotline: w.Hotline, Category: w.Category,
 		Households: w.Households, Supersedes: w.Supersedes, Actor: w.Actor,
 	}
 	if len(w.Dates) > 0 {

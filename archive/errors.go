@@ -121,6 +121,10 @@ func zhLabel(field string) string {
 		return "征收部门"
 	case "implementer":
 		return "征收实施单位"
+	case "contact":
+		return "联系方式"
+	case "hotline":
+		return "投诉电话"
 	case "category":
 		return "征收类别"
 	case "dates":

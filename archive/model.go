@@ -82,6 +82,12 @@ type Project struct {
 	// Implementer is the implementing unit (房屋征收实施单位) the department
 	// entrusted, if any.
 	Implementer string
+	// Contact is how residents reach the implementing unit (or the department):
+	// an office address and telephone, as the disclosure guide lists it
+	// (政府信息公开条例 Art. 12). Hotline is the complaint telephone
+	// (投诉举报电话). Both are the unit's, never a person's.
+	Contact string
+	Hotline string
 	// Category is the public-interest ground (Decree 590 Art. 8); empty when not yet
 	// recorded.
 	Category Category

@@ -19,6 +19,8 @@ const (
 	maxTitle     = 500
 	maxName      = 200
 	maxReason    = 1000
+	maxContact   = 200
+	maxHotline   = 40
 	maxHousehold = 64
 	maxAbstract  = 2000
 	maxKeywords  = 20
@@ -76,6 +78,11 @@ func ValidateProject(p Project, now time.Time) error {
 	// department may be added by a correction.
 	checkText(&ps, "department", p.Department, maxName, false)
 	checkText(&ps, "implementer", p.Implementer, maxName, false)
+	checkText(&ps, "contact", p.Contact, maxContact, false)
+	checkText(&ps, "hotline", p.Hotline, maxHotline, false)
+	if p.Hotline != "" && !phoneLike(p.Hotline) {
+		ps.add("hotline", fmt.Sprintf("%q is not a telephone number (digits, spaces, '-', '+', brackets)", p.Hotline))
+	}
 	if p.Category != "" && !p.Category.Valid() {
 		ps.add("category", fmt.Sprintf("unknown category %q (want one of %v)", p.Category, Categories()))
 	}
@@ -547,4 +554,20 @@ func foldWidth(s string, all bool) string {
 		}
 		return r
 	}, s)
+}
+
+// phoneLike reports whether s looks like a telephone number: digits with the
+// usual separators (0431-88886666, 12345, +86 431 8888 6666, (0431)88886666).
+func phoneLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" -+()（）转", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 3
 }

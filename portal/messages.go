@@ -1,6 +1,9 @@
 package portal
 
-import "strconv"
+import (
+	"maps"
+	"strconv"
+)
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -8,7 +11,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // sentences: many readers are over sixty (适老化). Every key is in both languages
 // (TestMessagesComplete).
 func messages() map[Lang]map[string]string {
-	return map[Lang]map[string]string{
+	m := map[Lang]map[string]string{
 		LangZh: {
 			"site":                     "房屋征收信息公开",
 			"site_sub":                 "国有土地上房屋征收档案与公示",
@@ -346,4 +349,8 @@ func messages() map[Lang]map[string]string {
 			"download_copy":            "Download the public copy",
 		},
 	}
+	for lang, more := range householdMessages() { // household_messages.go
+		maps.Copy(m[lang], more)
+	}
+	return m
 }

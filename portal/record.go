@@ -42,6 +42,10 @@ type recordData struct {
 	// may know of it; IsCopy says it is a copy even when the original is hidden.
 	Original *recordRow
 	IsCopy   bool
+	// Requests: disclosure requests are served (an on-request record offers
+	// the form); Table: the record has a table the viewer may see (household_table.go).
+	Requests bool
+	Table    *archive.Table
 }
 
 type signatureView struct {
@@ -97,6 +101,8 @@ func (s *Server) recordPage(ctx context.Context, rq *request) (*page, error) {
 	if err := s.relatives(ctx, rq.Viewer, rec, &d); err != nil {
 		return nil, err
 	}
+	d.Requests = s.hh != nil
+	d.Table = s.recordTable(ctx, rq.Viewer, rec) // household_table.go
 	if d.Content {
 		d.Corrected = rec.Supersedes != nil
 		var sigs []ingest.Signature

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/url"
 	"strings"
 
@@ -183,6 +184,7 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 			return listData{Lang: lang, Cat: cat, Rows: rows, Empty: empty}
 		},
 	}
+	maps.Copy(funcs, householdFuncs()) // household_render.go
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.tmpl", "templates/partials.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("portal: templates: %w", err)

@@ -37,6 +37,26 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/records/:id/file", s.recordFile)
 	e.HEAD("/records/:id/file", s.recordFile)
 	e.GET("/records/:id/receipt", s.recordReceipt)
+	s.page(e, "/household", s.householdPage, uncached)                   // household.go
+	s.post(e, "/household/login", s.householdLogin)                      // household.go
+	s.post(e, "/household/logout", s.householdLogout)                    // household.go
+	s.page(e, "/records/:id/table", s.tablePage, cached)                 // household_table.go
+	s.post(e, "/records/:id/table", s.tableReveal)                       // household_table.go
+	e.GET("/records/:id/table.csv", s.tableCSV)                          // household_table.go
+	s.page(e, "/requests/new", s.requestFormPage, uncached)              // request.go
+	s.post(e, "/requests", s.requestSubmit)                              // request.go
+	s.page(e, "/requests/:id/:key", s.ticketPage, uncached)              // request.go
+	e.GET("/requests/:id/:key/records/:rid/file", s.ticketFile)          // request.go
+	s.page(e, "/disclosure", s.guidePage, cached)                        // disclosure.go
+	s.page(e, "/disclosure/catalogue", s.cataloguePage, cached)          // disclosure.go
+	s.page(e, "/disclosure/catalogue/:code", s.projectCatalogue, cached) // disclosure.go
+	s.page(e, "/disclosure/report/:year", s.reportPage, cached)          // disclosure.go
+}
+
+// post registers a form's handler at route and at its English address.
+func (s *Server) post(e *echo.Echo, route string, h echo.HandlerFunc) {
+	e.POST(route, h)
+	e.POST(enPrefix+route, h)
 }
 
 // cached marks a page whose public form depends only on the generation (the

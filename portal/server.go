@@ -55,6 +55,9 @@ type Options struct {
 	Procedure *procedure.Procedure
 	// ArchiveStats, when set, is read for the archive-size metrics.
 	ArchiveStats func(ctx context.Context) (ArchiveStats, error)
+	// Households turns on the residents' pages, the per-household tables and
+	// disclosure on request (household.go); nil: none of them.
+	Households *HouseholdOptions
 }
 
 // ArchiveStats is the size of the archive, for the metrics.
@@ -75,6 +78,7 @@ type Server struct {
 	static  *staticFiles
 	metrics *metrics
 	cache   *pageCache
+	hh      *householdState // household.go; nil without Options.Households
 	// procedure makes the project pages' timelines.
 	procedure *procedure.Procedure
 }
@@ -116,6 +120,13 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, tmpl: tmpl, static: static,
 		cache: newPageCache()}
+	if s.hh, err = newHouseholdState(opts.Households); err != nil {
+		return nil, err
+	}
+	if s.hh != nil {
+		s.hh.fonts = newNoticeFonts(opts.Households.NoticeFonts)
+		s.opts.Authenticators = append(s.opts.Authenticators, householdAuth{s})
+	}
 	s.procedure = opts.Procedure
 	if s.procedure == nil {
 		s.procedure, err = procedure.New(opts.Archive.Catalogue(), calendar.Default(), calendar.DefaultRules(), procedure.DefaultConfig())

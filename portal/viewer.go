@@ -19,6 +19,9 @@ const (
 	ViewerPublic    = archive.ViewerPublic
 	ViewerHousehold = archive.ViewerHousehold
 	ViewerStaff     = archive.ViewerStaff
+	// ViewerRequester is the holder of a disclosure request's link, on that
+	// ticket's pages only (request.go): never decided from a cookie.
+	ViewerRequester = archive.ViewerRequester
 )
 
 // Viewer is who a request is from. It decides what the pages show: the portal
@@ -34,6 +37,8 @@ type Viewer struct {
 	// trusted of them may.
 	Account string
 	Roles   []archive.Role
+	// Ticket is a requester's ticket id.
+	Ticket string
 }
 
 // publicViewer is the viewer of a request that proves nothing.
@@ -53,6 +58,8 @@ func (v Viewer) archiveViewers() []archive.Viewer {
 	switch v.Kind {
 	case ViewerHousehold:
 		return []archive.Viewer{archive.HouseholdViewer(v.Project, v.Household)}
+	case ViewerRequester:
+		return []archive.Viewer{archive.RequesterViewer(v.Ticket)}
 	case ViewerStaff:
 		out := make([]archive.Viewer, 0, len(v.Roles))
 		for _, r := range v.Roles {

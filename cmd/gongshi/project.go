@@ -80,6 +80,8 @@ func newProjectCreateCmd(e env, cfg *config) *cobra.Command {
 	f.StringVar(&p.District, "district", "", "county or district 县（区）")
 	f.StringVar(&p.Department, "department", "", "expropriating department 房屋征收部门")
 	f.StringVar(&p.Implementer, "implementer", "", "implementing unit 房屋征收实施单位")
+	f.StringVar(&p.Contact, "contact", "", "the implementing unit's address and telephone for residents 联系方式 (shown in the disclosure guide)")
+	f.StringVar(&p.Hotline, "hotline", "", "complaint hotline 投诉电话 (shown on the project page)")
 	f.StringVar(&cat, "category", "", "public-interest ground (Decree 590 Art. 8): "+categoryList())
 	f.IntVar(&p.Households, "households", 0, "number of households affected 被征收户数")
 	f.StringArrayVar(&dates, "date", nil, "a key date as NAME=YYYY-MM-DD (decision, announcement, signing_start, …); repeatable")
@@ -182,6 +184,8 @@ func printProject(w io.Writer, p archive.Project) {
 	row("县（区）District", p.District)
 	row("征收部门 Department", p.Department)
 	row("实施单位 Implementer", p.Implementer)
+	row("联系方式 Contact", p.Contact)
+	row("投诉电话 Hotline", p.Hotline)
 	if p.Category != "" {
 		row("公共利益类别 Category", p.Category.Label()+" ("+string(p.Category)+")")
 	}
