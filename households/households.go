@@ -121,7 +121,9 @@ func (s *Service) Rules() *calendar.Rules { return s.rules }
 
 // Table returns the latest version of record id's table (archive.ErrNotFound
 // when it has none).
-func (s *Service) Table(ctx context.Context, id string) (archive.Table, error) { return s.a.Table(ctx, id) }
+func (s *Service) Table(ctx context.Context, id string) (archive.Table, error) {
+	return s.a.Table(ctx, id)
+}
 
 // RecordState is the archive's state of record id (what archive.Visibility
 // reads, the table's window included).
