@@ -144,6 +144,10 @@ type storedDoc struct {
 	FirstPubAt   time.Time                 `json:"fp,omitzero"`
 	Disposed     bool                      `json:"dp,omitempty"`
 	PublicCopyOf string                    `json:"pco,omitempty"`
+	Grants       []string                  `json:"gr,omitempty"`
+	Table        bool                      `json:"tb,omitempty"`
+	TableStart   time.Time                 `json:"ts,omitzero"`
+	TableEnd     time.Time                 `json:"te,omitzero"`
 }
 
 // Doc is one record as the index takes it: its latest version, its project and its
@@ -166,6 +170,8 @@ func storedOf(d Doc) storedDoc {
 		WindowEnd: d.State.Window.End, Disposed: d.State.Disposed,
 		PublishedAt: d.State.PublishedAt, FirstPubAt: d.State.FirstPublishedAt,
 		PublicCopyOf: r.PublicCopyOf,
+		Grants:       d.State.Grants, Table: d.State.Table.Attached,
+		TableStart: d.State.Table.Window.Start, TableEnd: d.State.Table.Window.End,
 	}
 }
 
@@ -181,7 +187,8 @@ func (s storedDoc) record() archive.Record {
 func (s storedDoc) state() archive.RecordState {
 	return archive.RecordState{Publication: s.Publication, Disposed: s.Disposed,
 		Window:      archive.Window{Start: s.WindowStart, End: s.WindowEnd},
-		PublishedAt: s.PublishedAt, FirstPublishedAt: s.FirstPubAt}
+		PublishedAt: s.PublishedAt, FirstPublishedAt: s.FirstPubAt, Grants: s.Grants,
+		Table: archive.TableState{Attached: s.Table, Window: archive.Window{Start: s.TableStart, End: s.TableEnd}}}
 }
 
 // chinaZone is the zone of China (UTC+8, no daylight saving): a day of the

@@ -106,8 +106,11 @@ func (s *archiveSource) Changes(ctx context.Context, from, to int64, fn func(Cha
 		switch kind, id := e.Ref(); kind {
 		case archive.SubjectRecord:
 			c.Record, c.Version = id, e.Version
-		case archive.SubjectPublication:
-			c.Record, c.State = id, true // the record's state changed, not its version
+		case archive.SubjectPublication, archive.SubjectTable, archive.SubjectGrant:
+			// The record's state changed (its publication, its table, the
+			// requests granted it), not its version; these subjects' ids are
+			// the record's.
+			c.Record, c.State = id, true
 		case archive.SubjectProject:
 			c.Project = id
 		}
