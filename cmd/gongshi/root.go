@@ -135,6 +135,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newServeCmd(e, cfg),
 		newLedgerCmd(e, cfg),
 		newRetentionCmd(e, cfg),
+		newHouseholdsCmd(e, cfg),
 	)
 	return root
 }
