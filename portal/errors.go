@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/search"
 )
 
 // userError is an error whose Message the visitor may read: what was wrong with
@@ -75,6 +76,10 @@ func statusOf(err error) (status int, msg string, serverFault bool) {
 		return 499, "err_internal", false
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "err_unavailable", true
+	case errors.Is(err, search.ErrUnavailable):
+		// The index was found damaged and is being rebuilt (the search package
+		// logs what it found); the visitor is told to come back.
+		return http.StatusServiceUnavailable, "err_rebuilding", false
 	}
 	return http.StatusInternalServerError, "err_internal", true
 }
@@ -98,6 +103,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	lang := langOf(c.Request().URL.Path)
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="gongshi"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "120")
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")

@@ -181,8 +181,11 @@ func (c *Client) Search(ctx context.Context, req Request) (Result, error) {
 			msg = msg[:300] + "…"
 		}
 		err := fmt.Errorf("search: %s answered %s: %s", base.Host, resp.Status, msg)
-		if resp.StatusCode == http.StatusBadRequest {
+		switch resp.StatusCode {
+		case http.StatusBadRequest:
 			err = fmt.Errorf("%w (%w)", ErrBadRequest, err)
+		case http.StatusServiceUnavailable:
+			err = fmt.Errorf("%w (%w)", ErrUnavailable, err)
 		}
 		return Result{}, err
 	}

@@ -33,6 +33,17 @@ const (
 	nTiers
 )
 
+// inParallel runs fn(0) … fn(n-1), at most one per core at a time, each guarded
+// (a fault while it reads the index is an error), and returns the first error.
+func inParallel(ctx context.Context, n int, fn func(i int) error) error {
+	if n == 1 {
+		return guarded(func() error { return fn(0) })
+	}
+	return parallel.For(ctx, n, runtime.GOMAXPROCS(0), func(_ context.Context, i int) error {
+		return guarded(func() error { return fn(i) })
+	})
+}
+
 // segResult is a query's answer in one segment.
 type segResult struct {
 	sv    *segView
@@ -82,7 +93,7 @@ func (e *engine) search(ctx context.Context, v *view, req Request, now time.Time
 	}
 	// Segments are independent: evaluated at once, one per core.
 	evaluated := make([]segResult, len(v.segs))
-	err := parallel.For(ctx, len(v.segs), runtime.GOMAXPROCS(0), func(_ context.Context, i int) error {
+	err := inParallel(ctx, len(v.segs), func(i int) error {
 		r, err := e.evalSegment(v.segs[i], q, req, audiences)
 		evaluated[i] = r
 		return err
@@ -352,7 +363,7 @@ func (e *engine) dateRange(sv *segView, from, to archive.Date) (*roaring.Bitmap,
 func (e *engine) facets(ctx context.Context, res []segResult, staff bool) (Facets, error) {
 	count := func(field string) (map[string]int, error) {
 		per := make([]map[string]int, len(res))
-		err := parallel.For(ctx, len(res), runtime.GOMAXPROCS(0), func(_ context.Context, i int) error {
+		err := inParallel(ctx, len(res), func(i int) error {
 			ft, err := res[i].sv.terms(field)
 			if err != nil {
 				return err

@@ -28,14 +28,17 @@ import (
 //	            a CLI command; it names the holder (LockInfo)
 //	REBUILD     held while a rebuild runs, by whichever process runs it
 //	current     the name of the live generation, replaced by rename
-//	g-…/        a generation: meta.json and its shards, shard-0 … shard-N (bleve)
+//	previous    the name of the generation current named before the last rebuild,
+//	            kept whole as the fallback when the live one is found damaged
+//	g-…/        a generation: meta.json and its shards, shard-0 … shard-N (bleve);
+//	            DAMAGED in it once it was found damaged (damage.go)
 //
 // A rebuild (Reindex) makes a new generation beside the live one from the source,
 // then points current at it. The holder of LOCK notices at its next Poll, opens the
 // new generation, lets the searches on the old one finish and removes it. A
 // rebuild that stops half-way (a crash, a kill) leaves current as it was; its
-// directory is removed by the next rebuild or open. A current that is missing or
-// does not open is rebuilt at open.
+// directory is removed by the next rebuild or open. A current that is missing,
+// does not open or is damaged is rebuilt (damage.go).
 
 // schemaVersion changes when the index's fields or their meaning change: an index
 // of another version is rebuilt at open.
@@ -65,6 +68,15 @@ type Options struct {
 	// Holder is written into LOCK to tell other processes who holds the index,
 	// e.g. the address of a serve's API.
 	Holder LockInfo
+	// Background (a serve) makes Open return at once when the index is damaged:
+	// it answers from the previous generation, or ErrUnavailable, while the
+	// rebuild runs in the background. Without it Open rebuilds before it returns
+	// (a command that answers once). An index never built is built by Open
+	// either way.
+	Background bool
+	// VerifyEvery is how often Follow checks the live generation's files against
+	// their checksums; 0 means every 15 minutes, negative never.
+	VerifyEvery time.Duration
 }
 
 // LockInfo says who holds the index; a command that finds the index held reads
@@ -92,6 +104,12 @@ type Index struct {
 	closed  atomic.Bool
 	status  atomic.Pointer[Status]
 	nextDue atomic.Int64 // unix ms of the earliest scheduled re-evaluation, 0 none
+
+	// The recovery from damage (damage.go): at most one runs, in the background.
+	recovering bool // guarded by mu
+	bg         sync.WaitGroup
+	bgCtx      context.Context
+	bgCancel   context.CancelFunc
 }
 
 // generation is one built index: its shards and how far it has applied.
@@ -106,6 +124,11 @@ type generation struct {
 	// refs: searches hold it for reading; closing takes it for writing.
 	refs   sync.RWMutex
 	closed bool // guarded by refs
+
+	// The last check of its files after a failed query (damage.go).
+	checkMu sync.Mutex
+	checked time.Time
+	damage  error
 }
 
 // Status says how current the index is (for /readyz and /metrics).
@@ -119,6 +142,11 @@ type Status struct {
 	Lag        int64
 	LastPoll   time.Time
 	LastError  string
+	// Rebuilding: a damaged generation is being replaced; Damage says what was
+	// found. While no generation is live, Generation is "" and Search answers
+	// ErrUnavailable.
+	Rebuilding bool
+	Damage     string
 }
 
 func (o *Options) fill() error {
@@ -140,6 +168,9 @@ func (o *Options) fill() error {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.VerifyEvery == 0 {
+		o.VerifyEvery = 15 * time.Minute
+	}
 	return nil
 }
 
@@ -160,8 +191,29 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 	}
 	ix := &Index{opts: opts, lock: lock,
 		eng: engine{cat: opts.Catalogue, syn: newSynonyms(opts.Synonyms)}}
+	ix.bgCtx, ix.bgCancel = context.WithCancel(context.WithoutCancel(ctx))
 	g, err := ix.openCurrent(ctx)
 	if err != nil {
+		_, nerr := readCurrent(opts.Dir)
+		built := nerr == nil || readPrevious(opts.Dir) != ""
+		if opts.Background && built {
+			// Damage: answer from the previous generation if it is whole (the
+			// caller catches it up), else ErrUnavailable, while rebuilding.
+			opts.Log.Error("search index unusable: rebuilding it in the background", "dir", opts.Dir, "err", err)
+			ix.mu.Lock()
+			if prev, perr := ix.openPrevious(); perr == nil {
+				if perr = ix.loadSchedule(prev); perr == nil {
+					ix.gen.Store(prev)
+					ix.updateDue(prev)
+				} else {
+					prev.close()
+				}
+			}
+			ix.setStatus(func(s *Status) { s.Damage = err.Error() })
+			ix.recoverInBackground()
+			ix.mu.Unlock()
+			return ix, nil
+		}
 		opts.Log.Warn("search index unusable, rebuilding it", "dir", opts.Dir, "err", err)
 		if _, err := rebuild(ctx, opts); err != nil {
 			lock.Close()
@@ -180,7 +232,7 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 	ix.gen.Store(g)
 	ix.updateDue(g)
 	ix.setStatus(func(s *Status) {})
-	cleanStale(opts.Dir, g.name, opts.Log)
+	cleanStale(opts.Dir, opts.Log, g.name, readPrevious(opts.Dir))
 	return ix, nil
 }
 
@@ -305,20 +357,41 @@ func readCurrent(dir string) (string, error) {
 	return name, nil
 }
 
-// openCurrent opens the generation current names.
+// openCurrent opens the generation current names, checked; one found damaged
+// is marked so.
 func (ix *Index) openCurrent(ctx context.Context) (g *generation, err error) {
 	name, err := readCurrent(ix.opts.Dir)
 	if err != nil {
 		return nil, err
 	}
-	return openGeneration(ix.opts.Dir, name)
+	g, err = openGeneration(ix.opts.Dir, name)
+	if err != nil && errors.Is(err, ErrDamaged) {
+		markDamaged(filepath.Join(ix.opts.Dir, name), err)
+	}
+	return g, err
 }
 
 const positionKey = "gongshi-ledger-position"
 
-// openGeneration opens a generation's shards. A corrupt index can make bleve
-// panic rather than fail: that is an error here, and the index is rebuilt.
+// openGeneration opens a generation's shards and checks their files against
+// their checksums. A corrupt index can make bleve panic rather than fail: that is
+// an error here too. Every error of a generation that exists wraps ErrDamaged.
 func openGeneration(dir, name string) (g *generation, err error) {
+	g, err = openShards(dir, name)
+	if err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, name)); serr == nil && !errors.Is(err, ErrDamaged) {
+			err = fmt.Errorf("%w: %w", ErrDamaged, err)
+		}
+		return nil, err
+	}
+	if err := g.verify(); err != nil {
+		g.close()
+		return nil, fmt.Errorf("generation %s: %w", name, err)
+	}
+	return g, nil
+}
+
+func openShards(dir, name string) (g *generation, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("opening generation %s panicked: %v", name, p)
@@ -331,6 +404,9 @@ func openGeneration(dir, name string) (g *generation, err error) {
 		}
 	}()
 	gdir := filepath.Join(dir, name)
+	if isMarkedDamaged(gdir) {
+		return nil, fmt.Errorf("%w: generation %s was found damaged before", ErrDamaged, name)
+	}
 	b, err := os.ReadFile(filepath.Join(gdir, "meta.json"))
 	if err != nil {
 		return nil, err
@@ -359,10 +435,12 @@ func openGeneration(dir, name string) (g *generation, err error) {
 		g.shards = append(g.shards, sh)
 		v, err := sh.GetInternal([]byte(positionKey))
 		if err != nil {
+			g.closeShards()
 			return nil, fmt.Errorf("%s shard %d: %w", name, k, err)
 		}
 		p, err := strconv.ParseInt(string(v), 10, 64)
 		if err != nil {
+			g.closeShards()
 			return nil, fmt.Errorf("%s shard %d: no ledger position (%q)", name, k, v)
 		}
 		// Shards apply each batch one after the other; after a crash between two,
@@ -381,6 +459,10 @@ func (g *generation) close() {
 		return
 	}
 	g.closed = true
+	g.closeShards()
+}
+
+func (g *generation) closeShards() {
 	for _, sh := range g.shards {
 		_ = sh.Close()
 	}
@@ -394,13 +476,16 @@ func shardOf(id string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
-// Close closes the index and releases it for other processes.
+// Close closes the index and releases it for other processes. A rebuild running
+// in the background is stopped (the next open finds the index damaged again).
 func (ix *Index) Close() error {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	if ix.closed.Swap(true) {
 		return nil
 	}
+	ix.bgCancel()
+	ix.bg.Wait()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	if g := ix.gen.Load(); g != nil {
 		g.close()
 	}
@@ -422,21 +507,36 @@ func (ix *Index) Search(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer g.refs.RUnlock()
-	v, err := acquire(g.shards, &ix.caches)
+	var res Result
+	err = guarded(func() error {
+		v, err := acquire(g.shards, &ix.caches)
+		if err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		defer v.release()
+		eng := ix.eng
+		eng.shards = g.shards
+		res, err = eng.search(ctx, v, req, now)
+		return err
+	})
+	g.refs.RUnlock()
 	if err != nil {
-		return Result{}, fmt.Errorf("search: %w", err)
+		return Result{}, ix.suspect(g, err)
 	}
-	defer v.release()
-	eng := ix.eng
-	eng.shards = g.shards
-	return eng.search(ctx, v, req, now)
+	return res, nil
 }
 
-// hold returns the live generation, held for reading.
+// hold returns the live generation, held for reading; ErrUnavailable while there
+// is none (a damaged one is being rebuilt).
 func (ix *Index) hold() (*generation, error) {
 	for {
 		g := ix.gen.Load()
+		if g == nil {
+			if ix.closed.Load() {
+				return nil, ErrClosed
+			}
+			return nil, fmt.Errorf("search: %w", ErrUnavailable)
+		}
 		g.refs.RLock()
 		if !g.closed && ix.gen.Load() == g {
 			return g, nil
@@ -459,6 +559,7 @@ func (ix *Index) Status() Status {
 func (ix *Index) setStatus(change func(*Status)) {
 	s := ix.Status()
 	change(&s)
+	s.Generation, s.Applied, s.Docs = "", 0, 0
 	if g := ix.gen.Load(); g != nil {
 		s.Generation, s.Applied = g.name, g.pos
 		var n uint64
@@ -497,10 +598,24 @@ func (ix *Index) Poll(ctx context.Context) (int, error) {
 }
 
 func (ix *Index) poll(ctx context.Context) (int, error) {
-	if err := ix.swapIfRebuilt(ctx); err != nil {
-		ix.opts.Log.Warn("search: a rebuilt index does not open; keeping the live one", "err", err)
+	if !ix.recovering {
+		if err := ix.swapIfRebuilt(ctx); err != nil {
+			ix.opts.Log.Warn("search: a rebuilt index does not open; keeping the live one", "err", err)
+		}
+		if g := ix.gen.Load(); g == nil || ix.currentDamaged() {
+			ix.recoverInBackground() // a recovery that failed: try again
+		}
 	}
 	g := ix.gen.Load()
+	if g == nil {
+		return 0, nil // the recovery brings a generation, caught up
+	}
+	return ix.pollOn(ctx, g)
+}
+
+// pollOn applies to g what the ledger gained since g's position (at most
+// maxApply entries). Called with ix.mu held.
+func (ix *Index) pollOn(ctx context.Context, g *generation) (int, error) {
 	size, err := ix.opts.Source.Size(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("search: ledger size: %w", err)
@@ -567,11 +682,19 @@ func (ix *Index) CatchUp(ctx context.Context) error {
 }
 
 // Follow polls every interval until ctx ends, logging (not returning) the errors
-// of single polls: the index keeps answering from what it has.
+// of single polls: the index keeps answering from what it has. Every
+// Options.VerifyEvery it checks the live generation's files (Verify).
 func (ix *Index) Follow(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	lastCheck := time.Now()
 	for {
+		if ix.opts.VerifyEvery > 0 && time.Since(lastCheck) >= ix.opts.VerifyEvery {
+			lastCheck = time.Now()
+			if err := ix.Verify(ctx); err != nil && !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrDamaged) {
+				ix.opts.Log.Warn("search: checking the index files", "err", err)
+			}
+		}
 		if n, err := ix.Poll(ctx); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -760,6 +883,9 @@ func (ix *Index) refresh(ctx context.Context, now time.Time) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	g := ix.gen.Load()
+	if g == nil {
+		return nil
+	}
 	var due []string
 	for id, t := range g.sched {
 		if !now.Before(t) {

@@ -236,16 +236,34 @@ func TestRebuildWhileSearching(t *testing.T) {
 	if got := search(t, ix, "征收", archivist).Total; got != want {
 		t.Errorf("after the swap: %d, want %d", got, want)
 	}
-	// The old generation is removed once its searches are done.
+	// The old generation is kept whole as the previous one (the fallback if the
+	// new one is found damaged); a second rebuild removes it, once its searches
+	// are done, and keeps the first rebuild's.
+	if readPrevious(dir) != gen {
+		t.Errorf("previous names %q, want the old generation %s", readPrevious(dir), gen)
+	}
+	if _, err := os.Stat(filepath.Join(dir, gen, "meta.json")); err != nil {
+		t.Errorf("the previous generation: %v", err)
+	}
+	rep2, err := ix.Reindex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if readPrevious(dir) != rep.Generation || ix.Status().Generation != rep2.Generation {
+		t.Errorf("after a second rebuild: previous %q, live %q; want %s, %s", readPrevious(dir), ix.Status().Generation, rep.Generation, rep2.Generation)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if _, err := os.Stat(filepath.Join(dir, gen)); errors.Is(err, os.ErrNotExist) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the old generation %s is still there", gen)
+			t.Fatalf("the generation before the previous one, %s, is still there", gen)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(dir, rep.Generation, "meta.json")); err != nil {
+		t.Errorf("the first rebuild's generation, now the previous one: %v", err)
 	}
 	t.Logf("%d searches during the rebuild, %d failed", searches.Load(), failures.Load())
 	if searches.Load() == 0 {

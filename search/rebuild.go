@@ -84,7 +84,8 @@ func rebuild(ctx context.Context, opts Options) (RebuildReport, error) {
 		return RebuildReport{}, ErrRebuilding
 	}
 	cur, _ := readCurrent(opts.Dir)
-	removeStale(opts.Dir, cur, opts.Log) // what an earlier, stopped rebuild left
+	prev := readPrevious(opts.Dir)
+	removeStale(opts.Dir, opts.Log, cur, prev) // what an earlier, stopped rebuild left
 
 	var suffix [4]byte
 	_, _ = rand.Read(suffix[:])
@@ -110,18 +111,26 @@ func rebuild(ctx context.Context, opts Options) (RebuildReport, error) {
 	if err := syncDir(gdir); err != nil {
 		return RebuildReport{}, err
 	}
+	// The old generation, when whole, becomes the previous one: the fallback if
+	// the new one is found damaged.
+	if cur != "" && cur != prev && !isMarkedDamaged(filepath.Join(opts.Dir, cur)) {
+		if _, err := os.Stat(filepath.Join(opts.Dir, cur, "meta.json")); err == nil {
+			if err := replaceFile(opts.Dir, "previous", cur); err != nil {
+				return RebuildReport{}, err
+			}
+			prev = cur
+		}
+	}
 	// The switch: current names the new generation, or (on a crash before the
 	// rename) still the old one.
-	if err := writeFileSync(filepath.Join(opts.Dir, "current.tmp"), []byte(name+"\n")); err != nil {
-		return RebuildReport{}, err
-	}
-	if err := os.Rename(filepath.Join(opts.Dir, "current.tmp"), filepath.Join(opts.Dir, "current")); err != nil {
-		return RebuildReport{}, fmt.Errorf("search: %w", err)
-	}
-	if err := syncDir(opts.Dir); err != nil {
+	if err := replaceFile(opts.Dir, "current", name); err != nil {
 		return RebuildReport{}, err
 	}
 	done = true
+	// What is neither current nor previous is no one's: generations found
+	// damaged, the previous one before this rebuild. (A holder still serving one
+	// of them has it open; its files go when it closes them.)
+	removeStale(opts.Dir, opts.Log, name, prev)
 	rep := RebuildReport{Generation: name, Docs: docs, Position: pos, Took: time.Since(start), Bytes: dirSize(gdir)}
 	opts.Log.Info("search index rebuilt", "generation", name, "docs", docs, "position", pos, "took", rep.Took)
 	return rep, nil
@@ -274,17 +283,32 @@ func (sb *shardBuilder) close() error {
 	return sh.Close()
 }
 
-// swapIfRebuilt opens the generation current names if it is not the live one,
-// makes it live and closes the old one once its searches are done. Called with
-// ix.mu held.
+// replaceFile makes dir/name hold value (a line), atomically and durably.
+func replaceFile(dir, name, value string) error {
+	tmp := filepath.Join(dir, name+".tmp")
+	if err := writeFileSync(tmp, []byte(value+"\n")); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// swapIfRebuilt opens the generation current names if it is not the live one
+// (nor one found damaged), makes it live and retires the old one once its
+// searches are done. Called with ix.mu held.
 func (ix *Index) swapIfRebuilt(ctx context.Context) error {
 	name, err := readCurrent(ix.opts.Dir)
 	old := ix.gen.Load()
-	if err != nil || old == nil || name == old.name {
+	if err != nil || (old != nil && name == old.name) || isMarkedDamaged(filepath.Join(ix.opts.Dir, name)) {
 		return nil
 	}
 	g, err := openGeneration(ix.opts.Dir, name)
 	if err != nil {
+		if errors.Is(err, ErrDamaged) {
+			markDamaged(filepath.Join(ix.opts.Dir, name), err)
+		}
 		return err
 	}
 	if err := ix.loadSchedule(g); err != nil {
@@ -293,14 +317,18 @@ func (ix *Index) swapIfRebuilt(ctx context.Context) error {
 	}
 	ix.gen.Store(g)
 	ix.updateDue(g)
-	ix.opts.Log.Info("search index swapped", "from", old.name, "to", name)
-	go func() {
-		old.close() // waits for the searches that hold it
-		if err := os.RemoveAll(old.dir); err != nil {
-			ix.opts.Log.Warn("search: removing the old index", "dir", old.dir, "err", err)
-		}
-	}()
+	if old != nil {
+		ix.opts.Log.Info("search index swapped", "from", old.name, "to", name)
+		ix.retire(old)
+	}
 	return nil
+}
+
+// currentDamaged reports whether current names nothing usable: missing, or a
+// generation found damaged.
+func (ix *Index) currentDamaged() bool {
+	name, err := readCurrent(ix.opts.Dir)
+	return err != nil || isMarkedDamaged(filepath.Join(ix.opts.Dir, name))
 }
 
 // loadSchedule finds the records whose visibility changes at a moment.
@@ -336,9 +364,9 @@ func (ix *Index) loadSchedule(g *generation) error {
 	return nil
 }
 
-// cleanStale removes generations other than the live one, unless a rebuild is
-// running (its generation is not live yet).
-func cleanStale(dir, live string, log *slog.Logger) {
+// cleanStale removes generations other than keep (the live and the previous
+// one), unless a rebuild is running (its generation is not live yet).
+func cleanStale(dir string, log *slog.Logger, keep ...string) {
 	lock, err := os.OpenFile(filepath.Join(dir, "REBUILD"), os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
 		return
@@ -347,13 +375,21 @@ func cleanStale(dir, live string, log *slog.Logger) {
 	if held, err := tryLock(lock); err != nil || held {
 		return
 	}
-	removeStale(dir, live, log)
+	removeStale(dir, log, keep...)
 }
 
-func removeStale(dir, live string, log *slog.Logger) {
+// removeStale removes the generations other than keep, and those of keep found
+// damaged except the first (the live one, which its holder may still have open).
+func removeStale(dir string, log *slog.Logger, keep ...string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "g-") && e.Name() != live {
+		kept := false
+		for i, k := range keep {
+			if e.Name() == k && (i == 0 || !isMarkedDamaged(filepath.Join(dir, k))) {
+				kept = true
+			}
+		}
+		if e.IsDir() && strings.HasPrefix(e.Name(), "g-") && !kept {
 			log.Info("search: removing a stale index generation", "dir", e.Name())
 			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
 		}

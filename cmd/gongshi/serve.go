@@ -88,7 +88,8 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	// reindex work beside it: search asks this server, reindex builds beside).
 	p := newRebuildProgress(e, "building the search index")
 	sidx, err := search.Open(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),
-		Now: e.now, Log: log, Holder: search.LockInfo{Command: "serve"}, Progress: p.update, Synonyms: syn})
+		Now: e.now, Log: log, Holder: search.LockInfo{Command: "serve"}, Progress: p.update, Synonyms: syn,
+		Background: true}) // a damaged index is rebuilt while serve answers (503 for searches meanwhile)
 	p.finish()
 	if err != nil {
 		return err
