@@ -93,6 +93,13 @@ func TestBrowser(t *testing.T) {
 	}
 	f := newFixture(t)
 	decision, _ := demoSite(f)
+	// A decision whose annex lists the households by name, and its public copy
+	// (公开版本) without the names: the original's page offers the copy.
+	orig := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "关于东天街片区房屋征收的决定（附被征收人名单）",
+		Date: archive.D(2026, 11, 25), Issuer: "长春市南关区人民政府"}, "%PDF-1.7 decision with the names")
+	pubCopy := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "关于东天街片区房屋征收的决定（公开版本）",
+		Date: archive.D(2026, 11, 25), Issuer: "长春市南关区人民政府", PublicCopyOf: orig.ID}, "%PDF-1.7 decision, the names removed")
+	f.refresh()
 	srv := httptest.NewServer(f.srv)
 	defer srv.Close()
 	ctx := newBrowser(t, b)
@@ -105,9 +112,12 @@ func TestBrowser(t *testing.T) {
 		"home":    "/",
 		"project": "/projects/CC-2026-001",
 		"record":  "/records/" + decision.ID,
-		"search":  "/search?q=" + "补偿方案",
-		"verify":  "/verify",
-		"error":   "/records/aaaaaaaaaaaaaaaaaaaaaaaaaa",
+		// The original, which offers its public copy, and the copy.
+		"record-with-copy": "/records/" + orig.ID,
+		"record-copy":      "/records/" + pubCopy.ID,
+		"search":           "/search?q=" + "补偿方案",
+		"verify":           "/verify",
+		"error":            "/records/aaaaaaaaaaaaaaaaaaaaaaaaaa",
 	}
 	t.Run("pages", func(t *testing.T) {
 		for name, path := range pages {
@@ -209,6 +219,13 @@ func TestBrowser(t *testing.T) {
 			Date: archive.D(2026, 11, 20)}, "%PDF-1.7 a decision whose content marker is gone")
 		altered := f.file(archive.Record{Project: "CC-2026-001", Type: "subsidy_policy", Title: "东天街片区搬迁奖励办法",
 			Date: archive.D(2026, 11, 21)}, "%PDF-1.7 a document whose record was altered")
+		disposed := f.file(archive.Record{Project: "CC-2026-001", Type: "suspension_notice", Title: "关于在东天街片区暂停办理相关手续的通知（2016年）",
+			Date: archive.D(2016, 2, 3)}, "%PDF-1.7 a notice disposed of at the end of its retention")
+		if _, err := f.arch.DisposeRecord(f.ctx, disposed.ID, disposed.Version, archive.Disposal{List: "D20261130-k7m3pxab",
+			Proposer: archive.AccountActor("ua2c4e6g8j0k2"), Approver: archive.AccountActor("ub3d5f7h9k1m3"),
+			Approved: time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC), Register: decision.ID}, archive.AccountActor("ub3d5f7h9k1m3")); err != nil {
+			t.Fatal(err)
+		}
 		f.refresh()
 		f.raw.Remove(t, f.markerKey(damaged))
 		js, _ := archive.EncodeRecord(altered)
@@ -225,6 +242,8 @@ func TestBrowser(t *testing.T) {
 				map[string]string{"zh": "核验通过", "en": "Verified"}, true},
 			{"record-altered", write("奖励办法.pdf", "%PDF-1.7 a document whose record was altered"),
 				map[string]string{"zh": "档案记录已被改动", "en": "the record was altered"}, false},
+			{"disposed", write("通知.pdf", "%PDF-1.7 a notice disposed of at the end of its retention"),
+				map[string]string{"zh": "已销毁", "en": "Disposed of"}, true},
 		}
 		for _, tc := range cases {
 			for _, lang := range []string{"zh", "en"} {

@@ -180,6 +180,7 @@ func messages() map[Lang]map[string]string {
 			"is_copy":                  "这是公开版本：已隐去个人信息，原件另行归档。",
 			"has_copy":                 "这份文件有公开版本（已隐去个人信息）：",
 			"download_copy":            "下载公开版本",
+			"fixity_of_original":       "这里的指纹和上面的“下载核验凭证”都属于原件。您下载的公开版本是另一份文件，它的指纹和核验凭证在公开版本的页面上：",
 		},
 		LangEn: {
 			"site":                     "Housing Expropriation Disclosure",
@@ -349,6 +350,7 @@ func messages() map[Lang]map[string]string {
 			"is_copy":                  "This is the public copy: personal data is removed; the original is archived separately.",
 			"has_copy":                 "This document has a public copy with personal data removed:",
 			"download_copy":            "Download the public copy",
+			"fixity_of_original":       "The fingerprints here and the receipt above belong to the original. The public copy you download is another file; its fingerprints and receipt are on its own page:",
 		},
 	}
 	for lang, more := range householdMessages() { // household_messages.go

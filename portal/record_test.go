@@ -182,6 +182,14 @@ func TestPublicCopies(t *testing.T) {
 	if !strings.Contains(body, "下载公开版本") || !strings.Contains(body, `href="/records/`+pcopy.ID+`/file"`) {
 		t.Error("the original's page does not offer the public copy")
 	}
+	// Its fingerprints are the original's: the page says so, and where the
+	// copy's are, so that nobody compares the copy with the original's.
+	if !strings.Contains(body, "都属于原件") || strings.Contains(body, chunkHex(pcopy.Content.SHA256)) {
+		t.Error("the original's page does not say its fingerprints are not the copy's")
+	}
+	if staffBody := f.get("/records/"+pub.ID, "X-Test-Staff", "1").Body.String(); strings.Contains(staffBody, "都属于原件") {
+		t.Error("staff, who download the original, are told the fingerprints are not of their download")
+	}
 	w := f.get("/records/" + pub.ID + "/file")
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/records/"+pcopy.ID+"/file" {
 		t.Fatalf("the original's download: %d %q, want a redirect to the copy", w.Code, w.Header().Get("Location"))

@@ -77,6 +77,7 @@ type verifyMatch struct {
 	Title    string `json:"title"`
 	Project  string `json:"project"`
 	Date     string `json:"date"`
+	Day      string `json:"-"` // Date in the page's language
 	URL      string `json:"url"`
 	Verified bool   `json:"verified"`
 	// Bound: the title and date shown are the record's as its ledger entry
@@ -160,6 +161,10 @@ func (s *Server) matchOf(lang Lang, m *verify.Match) verifyMatch {
 		Date: m.Date, URL: "/records/" + m.Record, Verified: m.Verified, Bound: m.RecordBound, Reason: m.Reason, Receipt: m.Receipt()}
 	if m.Reason != nil {
 		vm.Why = reasonText(lang, *m.Reason)
+	}
+	vm.Day = m.Date
+	if d, err := archive.ParseDate(m.Date); err == nil {
+		vm.Day = formatDate(lang, d)
 	}
 	if d := m.Disposed; d != nil {
 		approver, _ := archive.Actor(d.Approver).Account()

@@ -334,6 +334,11 @@ func TestVerifyDisposedRecord(t *testing.T) {
 			t.Errorf("the upload of a disposed record's file shows %q", never)
 		}
 	}
+	// Its tombstone is its latest version, but it was not corrected (the
+	// words are on the page for its script, not in the answer).
+	if answer, _, _ := strings.Cut(body, `<template id="msgs">`); strings.Contains(answer, "已被更正") {
+		t.Errorf("the upload of a disposed record's file says it was corrected:\n%s", answer)
+	}
 	if en := f.upload("/en/verify", map[string]string{"file": "%PDF disposed decision"}).Body.String(); !strings.Contains(en, "Disposed of") {
 		t.Errorf("the English page does not say it was disposed of:\n%s", en)
 	}

@@ -114,6 +114,13 @@
     return res;
   }
 
+  // dayText is a YYYY-MM-DD date as the page's language writes it.
+  function dayText(d, en) {
+    const x = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d || "");
+    if (!x || en) return d || "";
+    return Number(x[1]) + "年" + Number(x[2]) + "月" + Number(x[3]) + "日";
+  }
+
   function el(tag, cls, text) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -147,9 +154,13 @@
     if (m.record_bound === false) p.append(" ", el("span", "unbound", msgs.unbound));
     card.append(p);
     let version = (msgs.version || "") + " " + m.version;
-    if (m.latest_version > m.version) version += " (" + msgs.superseded + " " + m.latest_version + ")";
+    // A disposed record's later version is its tombstone, not a correction.
+    if (m.latest_version > m.version && !m.disposed) {
+      const note = msgs.superseded + " " + m.latest_version;
+      version += en ? " (" + note + ")" : "（" + note + "）";
+    }
     const ok = m.verified && res !== null && res.ok;
-    const parts = [version, m.date || "", ok ? msgs.match_ok : msgs.match_no];
+    const parts = [version, dayText(m.date, en), ok ? msgs.match_ok : msgs.match_no];
     if (res !== null) {
       parts.push(res.sigOK ? msgs.sig_ok : msgs.sig_bad, res.proofOK ? msgs.proof_ok : msgs.proof_bad);
       if (!res.hashOK) parts.push(msgs.hash_bad);
