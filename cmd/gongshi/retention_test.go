@@ -265,3 +265,49 @@ func TestRetentionCommandsS3(t *testing.T) {
 		t.Fatalf("lock: %d %s %s", code, out, errOut)
 	}
 }
+
+// gongshi export writes a valid bag on both backends; export --check finds it
+// valid with the archive's key and names an altered file.
+func TestExportCommand(t *testing.T) {
+	for name, newCLI := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := newCLI(t)
+			createLedgerProject(t, c)
+			rec, _ := fileTyped(t, c, "decision", "征收决定", pdfBody(6))
+			dir := filepath.Join(t.TempDir(), "移交", ledgerProject)
+			if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			out, errOut, code := c.run("export", ledgerProject, "--out", dir)
+			if code != exitOK || !strings.Contains(out, "1 records") || !strings.Contains(out, "accepted") {
+				t.Fatalf("export: %d %s %s", code, out, errOut)
+			}
+			if _, errOut, code := c.run("export", ledgerProject, "--out", dir); code != exitOperator || !strings.Contains(errOut, "exists already") {
+				t.Fatalf("export over a bag: %d %s", code, errOut)
+			}
+			key, _, _ := c.run("keys", "show")
+			out, errOut, code = c.run("export", "--check", dir, "--key", strings.TrimSpace(key), "--json")
+			var res struct {
+				Valid    bool `json:"valid"`
+				Receipts int  `json:"receipts_verified"`
+				Files    int  `json:"files"`
+			}
+			if code != exitOK || json.Unmarshal([]byte(out), &res) != nil || !res.Valid || res.Receipts != 1 {
+				t.Fatalf("export --check: %d %s %s", code, out, errOut)
+			}
+			p := filepath.Join(dir, "data", "records", rec.ID, "content.pdf")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[10] ^= 1
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, _, code = c.run("export", "--check", dir)
+			if code != exitNo || !strings.Contains(out, "NOT a valid bag") || !strings.Contains(out, "content.pdf") {
+				t.Fatalf("export --check of an altered bag: %d %s", code, out)
+			}
+		})
+	}
+}

@@ -136,6 +136,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newLedgerCmd(e, cfg),
 		newRetentionCmd(e, cfg),
 		newHouseholdsCmd(e, cfg),
+		newExportCmd(e, cfg),
 	)
 	return root
 }
