@@ -177,7 +177,7 @@ func validGenericID(s string) bool {
 // Holds and disposals (package retention) have ids that say what they are about,
 // so that the holds of one project or record are found by one listing:
 //
-//	P_<project code>_<8 of a-z2-7>     a hold on a whole project     P_CC-2026-001_k3m9x2qa
+//	P_<project code>_<8 of a-z2-7>     a hold on a whole project     P_CC-2026-001_k3mdx2qa
 //	R_<record id>_<8 of a-z2-7>        a hold on one record
 //	D<yyyymmdd>-<8 of a-z2-7>          a disposal, by the day it was proposed
 //

@@ -318,7 +318,7 @@ func (e *Executor) Approve(ctx context.Context, id, reason string, approver arch
 		return nil, fmt.Errorf("retention: approve: the approver %w", err)
 	}
 	if !archive.SubjectDisposal.ValidID(id) {
-		return nil, fmt.Errorf("retention: approve: %q is not a disposal id (they look like D20370105-k3m9x2qa)", id)
+		return nil, fmt.Errorf("retention: approve: %q is not a disposal id (they look like D20370105-k3mdx2qa)", id)
 	}
 	d, err := e.disposals.Latest(ctx, id)
 	if err != nil {

@@ -131,7 +131,7 @@ func (e *Executor) Release(ctx context.Context, id, reason string, actor archive
 		return HoldResult{}, err
 	}
 	if !archive.SubjectHold.ValidID(id) {
-		return HoldResult{}, fmt.Errorf("retention: release: %q is not a hold id (they look like P_CC-2026-001_k3m9x2qa)", id)
+		return HoldResult{}, fmt.Errorf("retention: release: %q is not a hold id (they look like P_CC-2026-001_k3mdx2qa)", id)
 	}
 	cur, err := e.holds.Latest(ctx, id)
 	if err != nil {

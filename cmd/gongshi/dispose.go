@@ -42,7 +42,7 @@ approve their own list: one person's two tokens are one account.`,
 		Example: `  gongshi retention due --csv > 2037年鉴定.csv     # the appraisal meeting keeps or strikes rows
   gongshi retention dispose --propose 2037年鉴定.csv --as u2ab3cd4ef5gh --reason "2037年鉴定会议决定销毁" --dry-run
   gongshi retention dispose --propose 2037年鉴定.csv --as u2ab3cd4ef5gh --reason "2037年鉴定会议决定销毁"
-  gongshi retention dispose --approve D20370105-k3m9x2qa --as u7kq2mn4pr6st --reason "同意销毁"`,
+  gongshi retention dispose --approve D20370105-k3mdx2qa --as u7kq2mn4pr6st --reason "同意销毁"`,
 		Args: cobra.NoArgs,
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
 			if (propose == "") == (approve == "") {

@@ -372,7 +372,7 @@ func newRetentionReleaseCmd(e env, cfg *config) *cobra.Command {
 digest). The storage's legal hold is cleared on each object the hold covered that no
 other hold in force covers: content that a record of another held project shares stays
 held.`,
-		Example: `  gongshi retention release P_CC-2026-001_k3m9x2qa --reason "判决已生效"`,
+		Example: `  gongshi retention release P_CC-2026-001_k3mdx2qa --reason "判决已生效"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
 			actor, err := retentionActor(as, false)
