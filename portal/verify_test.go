@@ -312,10 +312,17 @@ func TestVerifyDisposedRecord(t *testing.T) {
 	f.project("CC-2026-001", "东天街片区", "长春市", "南关区")
 	pub := f.file(archive.Record{Project: "CC-2026-001", Type: "decision", Title: "东天街征收决定"}, "%PDF disposed decision")
 	hh := f.file(archive.Record{Project: "CC-2026-001", Type: "appraisal_report", Title: "CANARY分户评估", Household: "9"}, "%PDF disposed household")
+	// The other classes the public may not read: area, on request (its
+	// catalogue entry is public, its content is not), restricted.
+	others := []archive.Record{
+		f.file(archive.Record{Project: "CC-2026-001", Type: "survey_result", Title: "CANARY调查结果"}, "%PDF disposed area"),
+		f.file(archive.Record{Project: "CC-2026-001", Type: "risk_assessment", Title: "CANARY风险评估"}, "%PDF disposed on request"),
+		f.file(archive.Record{Project: "CC-2026-001", Type: "funding_proof", Title: "CANARY资金"}, "%PDF disposed restricted"),
+	}
 	register := f.file(archive.Record{Project: "CC-2026-001", Type: "funding_proof", Title: "CANARY资金证明"}, "%PDF register stand-in")
 	d := archive.Disposal{List: "D20261130-abcdefgh", Proposer: archive.AccountActor("uproposer2345"),
 		Approver: archive.AccountActor("uapprover2345"), Approved: time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC), Register: register.ID}
-	for _, r := range []archive.Record{pub, hh} {
+	for _, r := range append([]archive.Record{pub, hh}, others...) {
 		if _, err := f.arch.DisposeRecord(f.ctx, r.ID, r.Version, d, d.Approver); err != nil {
 			t.Fatal(err)
 		}
@@ -360,11 +367,28 @@ func TestVerifyDisposedRecord(t *testing.T) {
 		t.Errorf("the lookup names the destruction register: %s", lw.Body.String())
 	}
 
-	// The household's disposed file, to the public: as a file nobody filed.
-	a := f.get("/verify/sha256/" + hh.Content.SHA256.String()).Body.String()
+	// The disposed files of records the public could not read, to the public:
+	// as a file nobody filed (of the same size: the page shows the size), in
+	// the lookup and on the upload page.
 	unknown := strings.Repeat("0", 64)
 	b := f.get("/verify/sha256/" + unknown).Body.String()
-	if strings.ReplaceAll(a, hh.Content.SHA256.String(), "H") != strings.ReplaceAll(b, unknown, "H") {
-		t.Fatalf("a disposed household record answers otherwise than an unknown file:\n%s\n%s", a, b)
+	contents := map[archive.Disclosure]string{archive.Household: "%PDF disposed household", archive.Area: "%PDF disposed area",
+		archive.OnRequest: "%PDF disposed on request", archive.Restricted: "%PDF disposed restricted"}
+	strip := func(s string, d archive.Digests) string {
+		return strings.NewReplacer(d.SHA256.String(), "SHA", d.SM3.String(), "SM3").Replace(s)
+	}
+	for _, r := range append([]archive.Record{hh}, others...) {
+		a := f.get("/verify/sha256/" + r.Content.SHA256.String()).Body.String()
+		if strings.ReplaceAll(a, r.Content.SHA256.String(), "H") != strings.ReplaceAll(b, unknown, "H") {
+			t.Errorf("a disposed %s record answers otherwise than an unknown file:\n%s\n%s", r.Disclosure, a, b)
+		}
+		content := contents[r.Disclosure]
+		other := content[:len(content)-1] + "Z"
+		page := f.upload("/verify", map[string]string{"file": content}).Body.String()
+		want := f.upload("/verify", map[string]string{"file": other}).Body.String()
+		od, _ := archive.DigestReader(f.ctx, strings.NewReader(other))
+		if strip(page, r.Content) != strip(want, od) || strings.Contains(page, "CANARY") {
+			t.Errorf("the upload of a disposed %s record's file answers otherwise than an unknown file's:\n%s", r.Disclosure, page)
+		}
 	}
 }
