@@ -156,9 +156,31 @@ func (r s3Raw) AddVersion(t testing.TB, key string, data []byte) {
 	}
 }
 
+// TryDelete tries to delete every version of key through the raw S3 API, as
+// an intruder with the bucket's credentials would (with governance bypass),
+// and returns the first refusal: a version under compliance retention, a
+// legal hold, or governance retention without the bypass permission.
+func (r s3Raw) TryDelete(key string) error {
+	ctx := context.Background()
+	var first error
+	for oi := range r.c.ListObjectsIter(ctx, r.bucket, minio.ListObjectsOptions{Prefix: r.name(key), WithVersions: true, Recursive: true}) {
+		if oi.Err != nil {
+			return oi.Err
+		}
+		if oi.Key != r.name(key) {
+			continue
+		}
+		if err := r.c.RemoveObject(ctx, r.bucket, oi.Key, minio.RemoveObjectOptions{VersionID: oi.VersionID, GovernanceBypass: true}); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 // Versions is the raw access of a store that keeps every version of a key.
 type Versions interface {
 	AddVersion(t testing.TB, key string, data []byte)
+	TryDelete(key string) error
 }
 
 // removeVersions removes every version of key, bypassing governance retention,
