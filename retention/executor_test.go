@@ -72,8 +72,11 @@ func openWorld(t *testing.T, st blob.Store, key ledger.Key, rules *retention.Rul
 	return openWorldWith(t, st, key, archive.DefaultCatalogue(), rules, now, locked)
 }
 
-func openWorldWith(t *testing.T, st blob.Store, key ledger.Key, cat *archive.Catalogue, rules *retention.Rules, now func() time.Time, locked bool) *world {
+func openWorldWith(t *testing.T, st blob.Store, key ledger.Key, cat *archive.Catalogue, rules *retention.Rules, now func() time.Time, locked bool, lopts ...func(*ledger.Options)) *world {
 	lo := ledger.Options{Key: key, Now: now}
+	for _, f := range lopts {
+		f(&lo)
+	}
 	ao := archive.Options{Now: now, Actor: archive.ActorCLI, Catalogue: cat}
 	if locked {
 		lo.RetainUntil = func() time.Time { return rules.Forever(now()) }
