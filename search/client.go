@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,14 +77,14 @@ func ParseValues(v url.Values, viewer archive.Viewer) (Request, error) {
 	for _, c := range v["class"] {
 		d, err := archive.ParseDisclosure(c)
 		if err != nil {
-			return Request{}, fmt.Errorf("%w: class: %v", ErrBadRequest, err)
+			return Request{}, fmt.Errorf("%w: class %s: want one of %v", ErrBadRequest, shortQuote(c), archive.Disclosures())
 		}
 		req.Class = append(req.Class, d)
 	}
 	for _, y := range v["year"] {
 		n, err := strconv.Atoi(y)
 		if err != nil {
-			return Request{}, fmt.Errorf("%w: year %q is not a number", ErrBadRequest, y)
+			return Request{}, fmt.Errorf("%w: year %s is not a number: give a year such as 2024", ErrBadRequest, shortQuote(y))
 		}
 		req.Year = append(req.Year, n)
 	}
@@ -94,7 +95,7 @@ func ParseValues(v url.Values, viewer archive.Viewer) (Request, error) {
 		if s := v.Get(d.name); s != "" {
 			date, err := archive.ParseDate(s)
 			if err != nil {
-				return Request{}, fmt.Errorf("%w: %s: %v", ErrBadRequest, d.name, err)
+				return Request{}, fmt.Errorf("%w: %s %s is not a day: give one as YYYY-MM-DD", ErrBadRequest, d.name, shortQuote(s))
 			}
 			*d.to = date
 		}
@@ -106,7 +107,7 @@ func ParseValues(v url.Values, viewer archive.Viewer) (Request, error) {
 		if s := v.Get(n.name); s != "" {
 			x, err := strconv.Atoi(s)
 			if err != nil {
-				return Request{}, fmt.Errorf("%w: %s %q is not a number", ErrBadRequest, n.name, s)
+				return Request{}, fmt.Errorf("%w: %s %s is not a whole number", ErrBadRequest, n.name, shortQuote(s))
 			}
 			*n.to = x
 		}
@@ -115,6 +116,15 @@ func ParseValues(v url.Values, viewer archive.Viewer) (Request, error) {
 		return Request{}, err
 	}
 	return req, nil
+}
+
+// shortQuote quotes a value a request got wrong for its error, cut to 40
+// characters: the error names it without repeating a hostile megabyte.
+func shortQuote(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return strconv.Quote(string(r[:40])) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // SearchPath is where a server answers searches.
@@ -159,7 +169,15 @@ func (c *Client) Search(ctx context.Context, req Request) (Result, error) {
 	}
 	resp, err := hc.Do(hr)
 	if err != nil {
-		return Result{}, fmt.Errorf("search: asking %s: %w", base.Host, err)
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
+		why := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			why = ue.Err
+		}
+		return Result{}, fmt.Errorf("search: cannot reach the server at %s: %v: check the address, and that gongshi serve runs there", base, why)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
@@ -180,12 +198,18 @@ func (c *Client) Search(ctx context.Context, req Request) (Result, error) {
 		if len(msg) > 300 {
 			msg = msg[:300] + "…"
 		}
-		err := fmt.Errorf("search: %s answered %s: %s", base.Host, resp.Status, msg)
+		var err error
 		switch resp.StatusCode {
 		case http.StatusBadRequest:
-			err = fmt.Errorf("%w (%w)", ErrBadRequest, err)
+			err = fmt.Errorf("%w: %s (the server at %s says)", ErrBadRequest, strings.TrimPrefix(msg, ErrBadRequest.Error()+": "), base)
+		case http.StatusUnauthorized, http.StatusForbidden:
+			err = fmt.Errorf("search: the server at %s refused the request (%s: %s): give a staff API token with --token or GONGSHI_TOKEN", base, resp.Status, msg)
+		case http.StatusNotFound:
+			err = fmt.Errorf("search: the server at %s has no search API at %s (404): is it a gongshi serve?", base, SearchPath)
 		case http.StatusServiceUnavailable:
-			err = fmt.Errorf("%w (%w)", ErrUnavailable, err)
+			err = fmt.Errorf("search: the server at %s: %w", base, ErrUnavailable)
+		default:
+			err = fmt.Errorf("search: the server at %s answered %s: %s", base, resp.Status, msg)
 		}
 		return Result{}, err
 	}

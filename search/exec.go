@@ -61,21 +61,21 @@ func checkRequest(req *Request) error {
 	req.Offset = min(max(req.Offset, 0), MaxOffset)
 	for _, c := range req.Class {
 		if !c.Valid() {
-			return fmt.Errorf("%w: unknown class %q (want one of %v)", ErrBadRequest, c, archive.Disclosures())
+			return fmt.Errorf("%w: unknown class %s (want one of %v)", ErrBadRequest, shortQuote(string(c)), archive.Disclosures())
 		}
 	}
 	for _, y := range req.Year {
 		if y < 1949 || y > 9999 {
-			return fmt.Errorf("%w: year %d", ErrBadRequest, y)
+			return fmt.Errorf("%w: year %d: want the year of a document's date, 1949 to 9999", ErrBadRequest, y)
 		}
 	}
 	switch req.Sort {
 	case SortRelevance, SortNewest, SortOldest, SortPublished, SortFiled:
 	default:
-		return fmt.Errorf("%w: unknown sort %q (want relevance, newest, oldest, published or filed)", ErrBadRequest, req.Sort)
+		return fmt.Errorf("%w: unknown sort %s (want relevance, newest, oldest, published or filed)", ErrBadRequest, shortQuote(string(req.Sort)))
 	}
 	if !req.From.IsZero() && !req.To.IsZero() && req.To.Before(req.From) {
-		return fmt.Errorf("%w: the date range ends (%s) before it starts (%s)", ErrBadRequest, req.To, req.From)
+		return fmt.Errorf("%w: the date range ends (%s) before it starts (%s): give the earlier day as its start", ErrBadRequest, req.To, req.From)
 	}
 	return nil
 }

@@ -201,7 +201,7 @@ func TestConfigErrors(t *testing.T) {
 			"GONGSHI_S3_ACCESS_KEY": "a", "GONGSHI_S3_SECRET_KEY": "b", "GONGSHI_S3_MODE": "forever"}, nil, "compliance or governance"},
 		{"flag beats environment", map[string]string{"GONGSHI_DATA": "/proc/nowhere"},
 			[]string{"--data", "/proc/flag-wins"}, "/proc/flag-wins"},
-		{"unknown flag", nil, []string{"--bogus"}, "unknown flag"},
+		{"unknown flag", nil, []string{"--bogus"}, "--bogus is not a flag of gongshi project list"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

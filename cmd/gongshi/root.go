@@ -112,9 +112,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%s: %w (see '%s --help')", c.CommandPath(), err, c.CommandPath())
-	})
+	root.SetFlagErrorFunc(flagError)
 	cfg := &config{now: e.now}
 	cfg.addFlags(root)
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {

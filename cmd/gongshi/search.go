@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -90,19 +91,55 @@ func parseViewer(s string) (archive.Viewer, error) {
 	if r := archive.Role(s); r.Valid() {
 		return archive.StaffViewer(r), nil
 	}
-	return archive.Viewer{}, fmt.Errorf("--as %q: want public, household:PROJECT/HOUSEHOLD or a role (%v)", s, archive.Roles())
+	var roles []string
+	for _, r := range archive.Roles() {
+		roles = append(roles, string(r))
+	}
+	return archive.Viewer{}, fmt.Errorf("--as %q: want public, household:PROJECT/HOUSEHOLD or a staff role (%s)", s, strings.Join(roles, ", "))
 }
 
+// request checks the flags and makes the request: every error names the flag,
+// what was given and what it wants.
 func (fl *searchFlags) request(query string) (search.Request, error) {
 	req := search.Request{Query: query, Project: fl.project, Type: fl.typ, City: fl.city, District: fl.district,
 		Year: fl.years, Sort: search.Sort(fl.sort), Limit: fl.limit, Offset: fl.offset}
-	if req.Sort == "relevance" {
+	switch fl.sort {
+	case "relevance":
 		req.Sort = search.SortRelevance
+	case "", string(search.SortNewest), string(search.SortOldest), string(search.SortPublished), string(search.SortFiled):
+	default:
+		return req, fmt.Errorf("--sort %q: want relevance (the default), newest, oldest, published or filed", fl.sort)
+	}
+	if fl.limit < 1 || fl.limit > search.MaxLimit {
+		return req, fmt.Errorf("--limit %d: want 1 to %d hits per page (and --offset for the next pages)", fl.limit, search.MaxLimit)
+	}
+	if fl.offset < 0 || fl.offset > search.MaxOffset {
+		return req, fmt.Errorf("--offset %d: want 0 to %d hits to skip; narrow the search with filters to go further", fl.offset, search.MaxOffset)
+	}
+	for _, p := range fl.project {
+		if err := archive.ValidateProjectCode(p); err != nil {
+			return req, fmt.Errorf("--project %q: not a project code, e.g. CC-2024-001 (gongshi project list shows them)", p)
+		}
+	}
+	cat := archive.DefaultCatalogue()
+	for _, t := range fl.typ {
+		if _, ok := cat.Type(t); !ok {
+			var codes []string
+			for _, dt := range cat.Types() {
+				codes = append(codes, dt.Code)
+			}
+			return req, fmt.Errorf("--type %q: not a document type of the catalogue; want one of %s", t, strings.Join(codes, ", "))
+		}
+	}
+	for _, y := range fl.years {
+		if y < 1949 || y > 9999 {
+			return req, fmt.Errorf("--year %d: want the year of a document's date, 1949 to 9999", y)
+		}
 	}
 	for _, c := range fl.class {
 		d, err := archive.ParseDisclosure(c)
 		if err != nil {
-			return req, fmt.Errorf("--class: %v", err)
+			return req, fmt.Errorf("--class %q: want one of %s", c, disclosureList())
 		}
 		req.Class = append(req.Class, d)
 	}
@@ -116,11 +153,27 @@ func (fl *searchFlags) request(query string) (search.Request, error) {
 		}
 		date, err := archive.ParseDate(d.s)
 		if err != nil {
-			return req, fmt.Errorf("--%s: %v", d.flag, err)
+			return req, fmt.Errorf("--%s %q: want a day as YYYY-MM-DD, e.g. 2024-03-18 (%v)", d.flag, d.s, err)
 		}
 		*d.to = date
 	}
+	if !req.From.IsZero() && !req.To.IsZero() && req.To.Before(req.From) {
+		return req, fmt.Errorf("--from %s is after --to %s: give the earlier day to --from", req.From, req.To)
+	}
+	if fl.server != "" {
+		if u, err := url.Parse(fl.server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return req, fmt.Errorf("--server %q: want the address of a running gongshi serve, e.g. http://127.0.0.1:8080", fl.server)
+		}
+	}
 	return req, nil
+}
+
+func disclosureList() string {
+	var out []string
+	for _, d := range archive.Disclosures() {
+		out = append(out, string(d))
+	}
+	return strings.Join(out, ", ")
 }
 
 // searchSynonyms is the built-in synonym list with the deployment's file
@@ -178,9 +231,6 @@ func runSearch(ctx context.Context, e env, cfg *config, fl *searchFlags, query s
 		}
 	}
 	res, err := s.Search(ctx, req)
-	if errors.Is(err, search.ErrBadRequest) {
-		return err
-	}
 	if err != nil {
 		return err
 	}
@@ -329,7 +379,12 @@ complete. A 'gongshi serve' that holds the index goes on answering from the old
 one and swaps the new one in at its next look at the ledger (every --follow). If
 reindex is stopped or crashes, the old index stays live and the next reindex
 clears what was left. Only one reindex runs at a time.`,
-		Args: cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("reindex takes no arguments, not %q: it rebuilds the whole index (gongshi reindex [--json])", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReindex(cmd.Context(), e, cfg, fl)
 		},
@@ -353,6 +408,9 @@ func runReindex(ctx context.Context, e env, cfg *config, fl *reindexFlags) error
 	rep, err := search.Reindex(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),
 		Now: e.now, Progress: p.update})
 	p.finish()
+	if errors.Is(err, search.ErrRebuilding) {
+		return fmt.Errorf("%v (another gongshi reindex, or a serve rebuilding a damaged index): wait for it to end; the live index answers meanwhile", err)
+	}
 	if err != nil {
 		return err
 	}

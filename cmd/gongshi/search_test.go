@@ -289,3 +289,73 @@ func TestSearchSynonymsFile(t *testing.T) {
 		}
 	}
 }
+
+// Every user error of gongshi search and reindex is one line that names what was
+// wrong and how to put it right — never pflag's or Go's own words.
+func TestSearchUserErrors(t *testing.T) {
+	c := backends(t)["fs"](t)
+	fileTwo(t, c)
+	dir := t.TempDir()
+	badSyn := filepath.Join(dir, "syn.txt")
+	if err := os.WriteFile(badSyn, []byte("动迁 征收\n动迁\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	answering := func(status int, body string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	refused := httptest.NewServer(http.NotFoundHandler())
+	refusedURL := refused.URL
+	refused.Close()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"search", "x", "--year", "2024,abc"}, `--year "2024,abc": want whole numbers separated by commas, e.g. 2023,2024`},
+		{[]string{"search", "x", "--year", "99999"}, "--year 99999: want the year of a document's date, 1949 to 9999"},
+		{[]string{"search", "x", "--limit"}, "--limit needs a value: a whole number (hits per page), e.g. --limit 20"},
+		{[]string{"search", "x", "--limit", "many"}, `--limit "many": want a whole number (hits per page)`},
+		{[]string{"search", "x", "--limit", "0"}, "--limit 0: want 1 to 100 hits per page"},
+		{[]string{"search", "x", "--limit", "101"}, "--limit 101: want 1 to 100 hits per page"},
+		{[]string{"search", "x", "--offset", "-5"}, "--offset -5: want 0 to 10000 hits to skip"},
+		{[]string{"search", "x", "--bogus"}, "--bogus is not a flag of gongshi search (see 'gongshi search --help')"},
+		{[]string{"search", "x", "--json=maybe"}, `--json "maybe": want true or false`},
+		{[]string{"search", "x", "--type", "decree"}, `--type "decree": not a document type of the catalogue; want one of policy,`},
+		{[]string{"search", "x", "--project", "东天街"}, `--project "东天街": not a project code, e.g. CC-2024-001`},
+		{[]string{"search", "x", "--class", "secret"}, `--class "secret": want one of public, area, on_request, household, restricted`},
+		{[]string{"search", "x", "--from", "2026-02-30"}, `--from "2026-02-30": want a day as YYYY-MM-DD`},
+		{[]string{"search", "x", "--to", "18/03/2026"}, `--to "18/03/2026": want a day as YYYY-MM-DD`},
+		{[]string{"search", "x", "--from", "2026-05-01", "--to", "2026-01-01"}, "--from 2026-05-01 is after --to 2026-01-01: give the earlier day to --from"},
+		{[]string{"search", "x", "--sort", "random"}, `--sort "random": want relevance (the default), newest, oldest, published or filed`},
+		{[]string{"search", "x", "--as", "root"}, `--as "root": want public, household:PROJECT/HOUSEHOLD or a staff role (archivist, inspector`},
+		{[]string{"search", "x", "--as", "household:CC-2026-001"}, `--as "household:CC-2026-001": want household:PROJECT/HOUSEHOLD, e.g.`},
+		{[]string{"search", "x", "--server", "127.0.0.1:8080"}, `--server "127.0.0.1:8080": want the address of a running gongshi serve, e.g. http://127.0.0.1:8080`},
+		{[]string{"search", "x", "--server", refusedURL}, "search: cannot reach the server at " + refusedURL + ": "},
+		{[]string{"search", "x", "--server", answering(401, `{"error":"需要登录"}`)}, "give a staff API token with --token or GONGSHI_TOKEN"},
+		{[]string{"search", "x", "--server", answering(404, `{"error":"not found"}`)}, "has no search API at /api/v1/search (404): is it a gongshi serve?"},
+		{[]string{"search", "x", "--server", answering(503, `{"error":"检索索引正在重建"}`)}, "the search index is being rebuilt; try again in a few minutes"},
+		{[]string{"search", "x", "--server", answering(400, `{"error":"invalid search request: year 1"}`)}, "invalid search request: year 1 (the server at"},
+		{[]string{"search", "x", "--synonyms", badSyn}, `--synonyms (GONGSHI_SYNONYMS) ` + badSyn + `: line 2: "动迁" alone is no group`},
+		{[]string{"reindex", "now"}, `reindex takes no arguments, not "now": it rebuilds the whole index`},
+		{[]string{"reindex", "--json=2"}, `--json "2": want true or false`},
+	} {
+		out, errOut, code := c.run(tc.args...)
+		if code != exitOperator || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, want %d\n got: %s\nwant: %s\n%s", tc.args, code, exitOperator, errOut, tc.want, out)
+			continue
+		}
+		if n := strings.Count(strings.TrimSpace(errOut), "\n"); n != 0 {
+			t.Errorf("%q: %d lines: %s", tc.args, n+1, errOut)
+		}
+		for _, internal := range []string{"gongshi: gongshi", "invalid argument", "strconv", "invalid syntax", "%!"} {
+			if strings.Contains(errOut, internal) {
+				t.Errorf("%q: the message shows %q: %s", tc.args, internal, errOut)
+			}
+		}
+	}
+}
