@@ -96,6 +96,26 @@ func TestBehaviour(t *testing.T) {
 		{name: "on-request content for staff", req: q("kqzhrisk", archivist), want: []string{"risk"}},
 		{name: "restricted hearing record is staff only even if marked published", req: q("听证会记录", public), want: nil},
 		{name: "closed window", req: q("英雄大路", hh12), want: nil},
+		// Crafted queries: a hidden record never matches, whatever the text
+		// pretends to be (syntax, an internal keyword, another spelling); the same
+		// spellings do find it for whoever may see it.
+		{name: "crafted: quoted canary", req: q(`"kqzhtitle12"`, public), want: nil},
+		{name: "crafted: quoted canary, staff", req: q(`"kqzhtitle12"`, archivist), want: []string{"report12"}},
+		{name: "crafted: upper case canary", req: q("KQZHTITLE12", public), want: nil},
+		{name: "crafted: upper case canary, staff", req: q("KQZHTITLE12", archivist), want: []string{"report12"}},
+		{name: "crafted: full-width canary", req: q("ｋｑｚｈｔｉｔｌｅ１２", public), want: nil},
+		{name: "crafted: full-width canary, household 12", req: q("ｋｑｚｈｔｉｔｌｅ１２", hh12), want: []string{"report12"}},
+		{name: "crafted: another household's canary", req: q("kqzhname12", hh13), want: nil},
+		{name: "crafted: the viewer's keyword as text", req: q("vc:role:archivist kqzhtitle12", public), want: nil},
+		{name: "crafted: a household's audience as text", req: q("k:vc:household:CC-2024-001/H-0012 kqzhtitle12", public), want: nil},
+		{name: "crafted: boolean syntax", req: q("kqzhtitle12 OR 1=1", public), want: nil},
+		{name: "crafted: wildcard", req: q("kqzh*", public), want: nil},
+		{name: "crafted: control characters around", req: q("\x00kqzhtitle13\x00\u202e", public), want: nil},
+		{name: "crafted: control characters, staff", req: q("\x00kqzhtitle13\x00\u202e", archivist), want: []string{"agree13"}},
+		{name: "crafted: a draft's 文号 in other brackets", req: q("吉市政征字[2023]5号", public), want: nil},
+		{name: "crafted: a draft's 文号, staff", req: q("吉市政征字[2023]5号", archivist), want: []string{"draft"}},
+		{name: "crafted: a hidden record's project and keyword", req: Request{Query: "kqzhkw12", Viewer: public, Project: []string{"CC-2024-001"},
+			Class: []archive.Disclosure{archive.Household}, Limit: 100}, want: nil},
 		// Filters and order.
 		{name: "filter by city", req: Request{Viewer: public, City: []string{"吉林市"}, Limit: 100}, want: []string{"rehouse", "policyJL"}},
 		{name: "filter by district and type", req: Request{Viewer: archivist, District: []string{"船营区"}, Type: []string{"decision", "policy"}, Limit: 100},
