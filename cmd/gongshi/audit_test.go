@@ -24,6 +24,7 @@ type auditJSON struct {
 		LedgerIndex               *int64 `json:"ledger_index"`
 	} `json:"failures"`
 	InFlight      []struct{ Kind, Key string } `json:"in_flight"`
+	Notices       []struct{ Kind, Key string } `json:"notices"`
 	Repairs       []string                     `json:"repairs"`
 	LedgerDamaged bool                         `json:"ledger_damaged"`
 	DamageNotice  string                       `json:"damage_notice"`

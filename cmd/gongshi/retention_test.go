@@ -110,6 +110,12 @@ func TestRetentionCommands(t *testing.T) {
 		t.Fatalf("due when the period ends: %v, want the two site charts", ids)
 	}
 
+	// A receipt saved before the disposal.
+	receipt := filepath.Join(t.TempDir(), "任务分解表.receipt.json")
+	if _, errOut, code := c.run("verify", goneFile, "--save-receipt", receipt); code != exitOK {
+		t.Fatalf("verify --save-receipt: %d %s", code, errOut)
+	}
+
 	// A held record is never due, and cannot be disposed of.
 	out, errOut, code = c.run("retention", "hold", "--record", gone.ID, "--reason", "（2037）吉0102行初1号行政诉讼审理中", "--as", "u2ab3cd4ef5gh", "--json")
 	var hold holdReport
@@ -211,9 +217,21 @@ func TestRetentionCommands(t *testing.T) {
 	if !strings.Contains(out, "已销毁") || !strings.Contains(out, id) || !strings.Contains(out, "account:u7kq2mn4pr6st") {
 		t.Fatalf("verify of a disposed file: %d\n%s\n%s", code, out, errOut)
 	}
+	key, _, _ := c.run("keys", "show")
+	out, errOut, code = c.run("verify", goneFile, "--receipt", receipt, "--key", strings.TrimSpace(key))
+	if code != exitOK || !strings.Contains(out, "已销毁") || !strings.Contains(out, id) {
+		t.Fatalf("verify of a disposed file with a receipt saved before: %d\n%s\n%s", code, out, errOut)
+	}
 	rep, code := c.audit(t)
 	if code != exitOK {
 		t.Fatalf("audit after a disposal: %d %+v", code, rep)
+	}
+	notice := false
+	for _, n := range rep.Notices {
+		notice = notice || n.Kind == "content_disposed" && n.Key == goneKey
+	}
+	if !notice {
+		t.Fatalf("the audit does not name the disposed content: %+v", rep.Notices)
 	}
 
 	// lock is idempotent: a second run changes nothing.
