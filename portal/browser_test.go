@@ -241,7 +241,7 @@ func TestBrowser(t *testing.T) {
 			{"marker-deleted", write("决定.pdf", "%PDF-1.7 a decision whose content marker is gone"),
 				map[string]string{"zh": "核验通过", "en": "Verified"}, true},
 			{"record-altered", write("奖励办法.pdf", "%PDF-1.7 a document whose record was altered"),
-				map[string]string{"zh": "档案记录已被改动", "en": "the record was altered"}, false},
+				map[string]string{"zh": "在记入账本后被改动过", "en": "was changed after it was entered in the ledger"}, false},
 			{"disposed", write("通知.pdf", "%PDF-1.7 a notice disposed of at the end of its retention"),
 				map[string]string{"zh": "已销毁", "en": "Disposed of"}, true},
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -45,6 +46,35 @@ type verifyData struct {
 	Done    bool
 	Result  *verifyResult
 	MaxSize string
+	// Plain are the plain words of each reason, for the page's script.
+	Plain []plainWords
+}
+
+// plainWords is what a reason means for a reader, keyed by its code.
+type plainWords struct{ Code, Text string }
+
+// plainCodes are the reasons a verify page can give about a record version,
+// each with words a reader without the technical terms understands
+// (messages "why_<code>"); the technical text stays, folded, beneath.
+var plainCodes = []proof.Code{proof.RecordAltered, proof.RecordOther, proof.ProjectAltered, proof.ProjectOther,
+	proof.FileSHA256, proof.FileSM3, proof.FileSize, proof.CheckpointOtherKey, proof.CheckpointAltered,
+	proof.CheckpointOtherLog, proof.EntryBeyondTree, proof.InclusionFailed, proof.HashesDisagree,
+	proof.NotInLedger, proof.NotYetCovered, proof.RecordMissing}
+
+// plainText is the plain words of reason r in lang ("" for a code without).
+func (s *Server) plainText(lang Lang, r proof.Reason) string {
+	if !slices.Contains(plainCodes, r.Code) {
+		return ""
+	}
+	return s.tmpl.msg(lang, "why_"+string(r.Code))
+}
+
+func (s *Server) plainWords(lang Lang) []plainWords {
+	out := make([]plainWords, len(plainCodes))
+	for i, c := range plainCodes {
+		out[i] = plainWords{string(c), s.tmpl.msg(lang, "why_"+string(c))}
+	}
+	return out
 }
 
 // verifyResult is a verdict as the page shows it.
@@ -84,9 +114,11 @@ type verifyMatch struct {
 	// names it; otherwise they are only what the archive's copy says.
 	Bound bool `json:"record_bound"`
 	// Reason is why the version did not verify (its JSON has both languages);
-	// Why is its text in the page's language.
+	// Why is its text in the page's language, Plain what it means for a
+	// reader.
 	Reason *proof.Reason `json:"reason,omitempty"`
 	Why    string        `json:"-"`
+	Plain  string        `json:"-"`
 	// Receipt is the receipt of a verified version, for the page's script to
 	// check and the holder to keep.
 	Receipt *proof.Receipt `json:"receipt,omitempty"`
@@ -121,7 +153,7 @@ type verifyJSON struct {
 
 func (s *Server) verifyPage(ctx context.Context, rq *request) (*page, error) {
 	return &page{name: "verify", Title: s.tmpl.msg(rq.Lang, "nav_verify"),
-		Data: verifyData{Key: s.opts.VerifierKey, MaxSize: formatBytes(s.opts.MaxUpload)}}, nil
+		Data: verifyData{Key: s.opts.VerifierKey, MaxSize: formatBytes(s.opts.MaxUpload), Plain: s.plainWords(rq.Lang)}}, nil
 }
 
 // admitting is the verify request's Admit for viewer v: the records whose
@@ -160,7 +192,7 @@ func (s *Server) matchOf(lang Lang, m *verify.Match) verifyMatch {
 	vm := verifyMatch{Record: m.Record, Version: m.Version, Latest: m.Latest, Title: m.Title, Project: m.Project,
 		Date: m.Date, URL: "/records/" + m.Record, Verified: m.Verified, Bound: m.RecordBound, Reason: m.Reason, Receipt: m.Receipt()}
 	if m.Reason != nil {
-		vm.Why = reasonText(lang, *m.Reason)
+		vm.Why, vm.Plain = reasonText(lang, *m.Reason), s.plainText(lang, *m.Reason)
 	}
 	vm.Day = m.Date
 	if d, err := archive.ParseDate(m.Date); err == nil {
@@ -304,7 +336,7 @@ func (s *Server) verifyUpload(c echo.Context) error {
 		}
 	}
 	p := &page{name: "verify", Title: s.tmpl.msg(rq.Lang, "nav_verify"),
-		Data: verifyData{Key: s.opts.VerifierKey, Done: true, Result: out, MaxSize: formatBytes(s.opts.MaxUpload)}}
+		Data: verifyData{Key: s.opts.VerifierKey, Done: true, Result: out, MaxSize: formatBytes(s.opts.MaxUpload), Plain: s.plainWords(rq.Lang)}}
 	body, err := s.renderPage(ctx, p, rq.requestInfo)
 	if err != nil {
 		return err

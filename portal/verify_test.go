@@ -270,6 +270,20 @@ func TestVerifyReasonsInBothLanguages(t *testing.T) {
 	if a.Matches[0].Reason.Zh == a.Matches[0].Reason.En || a.Matches[0].Reason.Zh == "" {
 		t.Errorf("the reason in Chinese %q, in English %q", a.Matches[0].Reason.Zh, a.Matches[0].Reason.En)
 	}
+	// First what it means, in words a reader without the technical terms
+	// understands; the technical reason folded beneath.
+	if !strings.Contains(zh, "登记信息（标题、日期等）在记入账本后被改动过") || !strings.Contains(zh, "<summary>技术细节</summary>") {
+		t.Errorf("the Chinese page does not say in plain words what the reason means:\n%s", zh)
+	}
+	if !strings.Contains(en, "was changed after it was entered in the ledger") || !strings.Contains(en, "<summary>Technical details</summary>") {
+		t.Errorf("the English page does not say in plain words what the reason means:\n%s", en)
+	}
+	// The page's script has the same words for every reason it may be given.
+	for _, c := range plainCodes {
+		if !strings.Contains(zh, `data-k="why_`+string(c)+`"`) {
+			t.Errorf("the page's script has no words for %s", c)
+		}
+	}
 }
 
 // A verification the verify package cannot settle now is "try again later":

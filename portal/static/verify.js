@@ -167,7 +167,18 @@
       if (!res.recordOK) parts.push(msgs.record_bad);
     }
     card.append(el("p", "meta", parts.filter(Boolean).join(" · ")));
-    if (m.reason) card.append(el("p", "reason", en ? m.reason.en : m.reason.zh));
+    if (m.reason) {
+      // What it means, in plain words, then the technical reason, folded.
+      const plain = msgs["why_" + m.reason.code];
+      if (plain) {
+        const p = el("p");
+        p.append(el("strong", "", plain));
+        card.append(p);
+      }
+      const d = el("details", "reason");
+      d.append(el("summary", "", msgs.details), el("p", "", en ? m.reason.en : m.reason.zh));
+      card.append(d);
+    }
     if (m.disposed) {
       const d = el("p", "disposed");
       d.append(el("strong", "", en ? m.disposed.en : m.disposed.zh));
