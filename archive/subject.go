@@ -30,6 +30,8 @@ const (
 	SubjectObjection   SubjectKind = "objection"   // a household's re-check and expert-appraisal clock
 	SubjectRetention   SubjectKind = "retention"   // a record's retention schedule, extended (package retention)
 	SubjectDisposal    SubjectKind = "disposal"    // a disposal: a list of records proposed, approved, carried out
+	SubjectSession     SubjectKind = "session"     // a staff member's login session (v2: its end)
+	SubjectTrail       SubjectKind = "trail"       // one entry of the staff audit trail
 )
 
 // subjectSpec is what the archive knows of a subject kind.
@@ -63,6 +65,8 @@ var subjectKinds = []subjectSpec{
 	{SubjectObjection, "objections/", ValidHouseholdKey, false},
 	{SubjectRetention, "retention/", ValidRecordID, false}, // the id is the record's
 	{SubjectDisposal, "disposals/", ValidDisposalID, false},
+	{SubjectSession, "sessions/", validGenericID, false},
+	{SubjectTrail, "trail/", validGenericID, false},
 }
 
 func (k SubjectKind) spec() (subjectSpec, bool) {
