@@ -102,6 +102,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	lang := langOf(c.Request().URL.Path)
 	if status == http.StatusUnauthorized {
+		if s.unauthenticated(c, err) { // auth.go: an ended session, a staff page
+			return
+		}
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="gongshi"`)
 	}
 	if status == http.StatusServiceUnavailable {

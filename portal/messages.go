@@ -387,8 +387,10 @@ func messages() map[Lang]map[string]string {
 			"fixity_of_original":       "The fingerprints here and the receipt above belong to the original. The public copy you download is another file; its fingerprints and receipt are on its own page:",
 		},
 	}
-	for lang, more := range householdMessages() { // household_messages.go
-		maps.Copy(m[lang], more)
+	for _, more := range []map[Lang]map[string]string{householdMessages(), staffMessages()} { // household_messages.go, staff_messages.go
+		for lang, m2 := range more {
+			maps.Copy(m[lang], m2)
+		}
 	}
 	return m
 }

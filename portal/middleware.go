@@ -109,13 +109,19 @@ func (s *Server) isUpload(c echo.Context) bool {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   strconv.FormatInt(s.opts.MaxBody, 10) + "B",
-		Skipper: s.isUpload,
+		Skipper: func(c echo.Context) bool { return s.isUpload(c) || s.isStaffUpload(c) },
 	})(next)
 	large := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit: strconv.FormatInt(s.opts.MaxUpload, 10) + "B",
 	})(next)
+	staffUp := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: strconv.FormatInt(s.maxStaffUpload(), 10) + "B",
+	})(next)
 	return func(c echo.Context) error {
-		if s.isUpload(c) {
+		switch {
+		case s.isStaffUpload(c): // staff_file.go
+			return staffUp(c)
+		case s.isUpload(c):
 			return large(c)
 		}
 		return small(c)

@@ -185,7 +185,8 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 		},
 	}
 	maps.Copy(funcs, householdFuncs()) // household_render.go
-	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.tmpl", "templates/partials.tmpl")
+	maps.Copy(funcs, staffFuncs())     // staff_render.go
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.tmpl", "templates/partials.tmpl", "templates/staff_partials.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("portal: templates: %w", err)
 	}
@@ -196,7 +197,7 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 	t := &templates{pages: map[string]*template.Template{}, msgs: msgs}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".tmpl")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || name == "partials" || name == "staff_partials" {
 			continue
 		}
 		c, err := template.Must(base.Clone()).ParseFS(templateFS, n)

@@ -51,6 +51,8 @@ func (s *Server) routes(e *echo.Echo) {
 	s.page(e, "/disclosure/catalogue", s.cataloguePage, cached)          // disclosure.go
 	s.page(e, "/disclosure/catalogue/:code", s.projectCatalogue, cached) // disclosure.go
 	s.page(e, "/disclosure/report/:year", s.reportPage, cached)          // disclosure.go
+	s.staffRoutes(e)                                                     // /staff/… (staff.go)
+	s.apiRoutes(e)                                                       // /api/v1/… (api.go)
 }
 
 // post registers a form's handler at route and at its English address.

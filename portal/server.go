@@ -53,6 +53,9 @@ type Options struct {
 	// Procedure makes the project pages' timelines; nil means the built-in
 	// catalogue's with the built-in calendar and clock rules.
 	Procedure *procedure.Procedure
+	// Staff turns on the staff pages (/staff/) and the API's writes, and adds the
+	// staff session and API-token Authenticators; nil: a public portal only.
+	Staff *StaffOptions
 	// ArchiveStats, when set, is read for the archive-size metrics.
 	ArchiveStats func(ctx context.Context) (ArchiveStats, error)
 	// Households turns on the residents' pages, the per-household tables and
@@ -79,6 +82,7 @@ type Server struct {
 	metrics *metrics
 	cache   *pageCache
 	hh      *householdState // household.go; nil without Options.Households
+	staff   *staffState     // staff.go
 	// procedure makes the project pages' timelines.
 	procedure *procedure.Procedure
 }
@@ -110,6 +114,9 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxUpload <= 0 {
 		opts.MaxUpload = 256 << 20
 	}
+	if opts.Staff != nil {
+		opts.Authenticators = append(opts.Authenticators, tokenAuth{opts.Staff.Accounts}, sessionAuth{opts.Staff.Accounts})
+	}
 	static, err := loadStatic()
 	if err != nil {
 		return nil, err
@@ -119,7 +126,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, tmpl: tmpl, static: static,
-		cache: newPageCache()}
+		cache: newPageCache(), staff: &staffState{}}
 	if s.hh, err = newHouseholdState(opts.Households); err != nil {
 		return nil, err
 	}
