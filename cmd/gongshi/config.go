@@ -172,6 +172,19 @@ func (c *config) openArchive(ctx context.Context, e env) (*archive.Archive, func
 	})
 }
 
+// openArchiveStore is openArchive that also returns the store.
+func (c *config) openArchiveStore(ctx context.Context, e env) (*archive.Archive, blob.Store, func(), error) {
+	type both struct {
+		a  *archive.Archive
+		st blob.Store
+	}
+	v, done, err := openOn(ctx, c, func(st blob.Store) (both, error) {
+		a, _, err := c.archiveOn(ctx, st, e)
+		return both{a, st}, err
+	})
+	return v.a, v.st, done, err
+}
+
 // openOn opens the store and what open makes of it; the func closes the store.
 func openOn[T any](ctx context.Context, c *config, open func(blob.Store) (T, error)) (T, func(), error) {
 	var zero T

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -19,21 +18,17 @@ import (
 )
 
 type ingestFlags struct {
-	meta       map[string]*string
-	manifest   string
-	encodingS  string
-	encoding   ingest.Encoding
-	trustRoots string
-	policy     string
-	fonds      string
-	classCode  string
-	dept       string
-	workers    int
-	memory     string
-	report     string
-	force      bool
-	asJSON     bool
-	publish    bool
+	meta      map[string]*string
+	manifest  string
+	encodingS string
+	encoding  ingest.Encoding
+	filerFlags
+	workers int
+	report  string
+	force   bool
+	asJSON  bool
+	publish bool
+	remote  remoteFlags
 }
 
 func newIngestCmd(e env, cfg *config) *cobra.Command {
@@ -91,17 +86,13 @@ Exit codes: 0 all filed (or already filed), 1 something was rejected, 2 error.`,
 	}
 	f.StringVar(&fl.manifest, "manifest", "", "batch manifest (CSV or JSON) for a folder")
 	f.StringVar(&fl.encodingS, "encoding", "auto", "the manifest's encoding: auto, utf-8 or gb18030 (auto reads GB18030 only when the whole file is GB18030)")
-	f.StringVar(&fl.trustRoots, "trust-roots", "", "folder of PEM certificates that signatures must chain to")
-	f.StringVar(&fl.policy, "policy", "", "policy file (JSON) changing what is rejected, per document type")
-	f.StringVar(&fl.fonds, "fonds", "", "全宗号 for assigning archival codes, e.g. Z109")
-	f.StringVar(&fl.classCode, "class-code", "WS", "门类代码 for assigned archival codes")
-	f.StringVar(&fl.dept, "dept", "", "机构（问题）代码 for assigned archival codes, e.g. CQ01")
+	fl.filerFlags.addFlags(f)
 	f.IntVar(&fl.workers, "workers", 0, "parallel workers for a batch (default: number of cores)")
-	f.StringVar(&fl.memory, "memory-budget", "", "memory the files inspected at once may need together, e.g. 4GiB; a file that needs more is refused (default: half of the machine's memory)")
 	f.StringVar(&fl.report, "report", "", "where to write the batch's JSON report (default: DATA/reports/ingest-TIME.json)")
 	f.BoolVar(&fl.force, "force", false, "replace the --report file if it exists")
 	f.BoolVar(&fl.asJSON, "json", false, "print the result as JSON")
 	f.BoolVar(&fl.publish, "publish", false, "publish what was filed (or was filed before) where its class allows; others are reported, and exit 1")
+	fl.remote.addFlags(f, true)
 	return c
 }
 
@@ -148,33 +139,12 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 			return fmt.Errorf("required flag(s) %s not set (see 'gongshi ingest --help')", strings.Join(missing, ", "))
 		}
 	}
-	inOpts := ingest.InspectorOptions{Now: e.now, MemoryBudget: ingest.DefaultMemoryBudget()}
-	if fl.memory != "" {
-		n, err := humanize.ParseBytes(fl.memory)
-		if err != nil || n == 0 || n > 1<<62 {
-			return fmt.Errorf("--memory-budget %q: give a size such as 4GiB or 512MiB", fl.memory)
-		}
-		inOpts.MemoryBudget = int64(n)
+	if fl.remote.server != "" {
+		return runRemoteIngest(ctx, e, cfg, fl, target, batch)
 	}
-	if fl.trustRoots != "" {
-		pool, _, err := ingest.LoadTrustRoots(fl.trustRoots)
-		if err != nil {
-			return err
-		}
-		inOpts.Roots = pool
-	}
-	pols := ingest.Policies{Default: ingest.DefaultPolicy()}
-	if fl.policy != "" {
-		if pols, err = ingest.LoadPolicies(fl.policy); err != nil {
-			return err
-		}
-	}
-	var num *ingest.Numbering
-	if fl.fonds != "" {
-		num = &ingest.Numbering{Fonds: fl.fonds, Category: fl.classCode, Department: fl.dept}
-		if err := num.Valid(); err != nil {
-			return fmt.Errorf("--fonds, --class-code, --dept: %v", err)
-		}
+	opts, err := fl.filerFlags.options(e)
+	if err != nil {
+		return err
 	}
 	st, err := cfg.openStore(ctx)
 	if err != nil {
@@ -186,10 +156,10 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	if err != nil {
 		return err
 	}
-	filer := ingest.NewFiler(a, st, ingest.Options{Inspector: ingest.NewInspector(inOpts), Policies: pols, Numbering: num, Now: e.now,
-		// The process is this command's: a batch keeps the Go runtime's soft
-		// memory limit at what its files are expected to need (ingest.Options).
-		SetMemoryLimit: func(n int64) { debug.SetMemoryLimit(n) }})
+	// The process is this command's: a batch keeps the Go runtime's soft memory
+	// limit at what its files are expected to need (ingest.Options).
+	opts.SetMemoryLimit = func(n int64) { debug.SetMemoryLimit(n) }
+	filer := ingest.NewFiler(a, st, opts)
 
 	if !batch {
 		meta, problems := ingest.ParseMeta(fl.fields())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -81,15 +82,34 @@ func runPublication(ctx context.Context, e env, cfg *config, fl *publishFlags, i
 		return err
 	}
 	defer closeFn()
-	var results []publicationResult
-	refused := false
+	results, refused, err := changePublications(ctx, a, ids, to, fl.reason)
+	if err != nil {
+		return err
+	}
+	if fl.asJSON {
+		if err := writeJSON(e.stdout, results); err != nil {
+			return err
+		}
+	} else {
+		printPublications(e.stdout, results, to)
+	}
+	if refused {
+		return &exitError{code: exitNo, err: errSilent}
+	}
+	return nil
+}
+
+// changePublications publishes (to Published) or withdraws each record as the
+// command line: ingest --publish and publish/withdraw. refused: a record could
+// not be (its class, not found); an operational error stops.
+func changePublications(ctx context.Context, a *archive.Archive, ids []string, to archive.PublicationStatus, reason string) (results []publicationResult, refused bool, err error) {
 	for _, id := range ids {
 		var p archive.Publication
 		var err error
 		if to == archive.Published {
-			p, err = a.Publish(ctx, id, archive.ActorCLI, fl.reason)
+			p, err = a.Publish(ctx, id, archive.ActorCLI, reason)
 		} else {
-			p, err = a.Withdraw(ctx, id, archive.ActorCLI, fl.reason)
+			p, err = a.Withdraw(ctx, id, archive.ActorCLI, reason)
 		}
 		r := publicationResult{ID: id, Outcome: string(to)}
 		switch {
@@ -105,36 +125,38 @@ func runPublication(ctx context.Context, e env, cfg *config, fl *publishFlags, i
 		case errors.Is(err, archive.ErrNotFound):
 			r.Outcome, r.Reason, refused = "not_found", err.Error(), true
 		default:
-			return err
+			return results, refused, err
 		}
 		results = append(results, r)
 	}
-	if fl.asJSON {
-		if err := writeJSON(e.stdout, results); err != nil {
-			return err
-		}
-	} else {
-		for _, r := range results {
-			switch r.Outcome {
-			case "published":
-				fmt.Fprintf(e.stdout, "已公开 published: %s (record version %d, publication version %d)\n", r.ID, r.Publication.RecordVersion, r.Publication.Version)
-			case "withdrawn":
-				fmt.Fprintf(e.stdout, "已撤回 withdrawn: %s (publication version %d)\n", r.ID, r.Publication.Version)
-			case "unchanged":
-				state := "published"
-				if to == archive.Withdrawn {
-					state = "not published"
-				}
-				fmt.Fprintf(e.stdout, "未变 unchanged: %s is already %s\n", r.ID, state)
-			default:
-				fmt.Fprintf(e.stdout, "拒绝 refused: %s\n", r.Reason)
+	return results, refused, nil
+}
+
+// printPublications prints the outcomes of changePublications.
+func printPublications(w io.Writer, results []publicationResult, to archive.PublicationStatus) {
+	for _, r := range results {
+		switch r.Outcome {
+		case "published":
+			fmt.Fprintf(w, "已公开 published: %s (record version %d, publication version %d)\n", r.ID, r.Publication.RecordVersion, r.Publication.Version)
+		case "withdrawn":
+			fmt.Fprintf(w, "已撤回 withdrawn: %s (publication version %d)\n", r.ID, r.Publication.Version)
+		case "unchanged":
+			state := "published"
+			if to == archive.Withdrawn {
+				state = "not published"
 			}
+			fmt.Fprintf(w, "未变 unchanged: %s is already %s\n", r.ID, state)
+		case "refused":
+			if to == archive.Published {
+				// What ingest --publish says of a record it filed but may not publish.
+				fmt.Fprintf(w, "未公开 not published: %s\n", r.Reason)
+				continue
+			}
+			fmt.Fprintf(w, "拒绝 refused: %s\n", r.Reason)
+		default:
+			fmt.Fprintf(w, "拒绝 refused: %s\n", r.Reason)
 		}
 	}
-	if refused {
-		return &exitError{code: exitNo, err: errSilent}
-	}
-	return nil
 }
 
 // publishFiled publishes the records of what an ingest filed (or found filed),
@@ -142,28 +164,20 @@ func runPublication(ctx context.Context, e env, cfg *config, fl *publishFlags, i
 // publication is reported and makes the exit code 1; the filing stands. With
 // --json the lines go to stderr, to keep stdout the filing's JSON.
 func publishFiled(ctx context.Context, e env, asJSON bool, a *archive.Archive, results []ingest.Result) error {
+	var ids []string
+	for _, r := range results {
+		if r.Record.ID != "" && (r.Status == ingest.Filed || r.Status == ingest.AlreadyFiled) {
+			ids = append(ids, r.Record.ID)
+		}
+	}
+	out, refused, err := changePublications(ctx, a, ids, archive.Published, "")
 	w := e.stdout
 	if asJSON {
 		w = e.stderr
 	}
-	refused := false
-	for _, r := range results {
-		id := r.Record.ID
-		if id == "" || r.Status == ingest.RejectedDoc || r.Status == ingest.Failed {
-			continue
-		}
-		p, err := a.Publish(ctx, id, archive.ActorCLI, "")
-		switch {
-		case err == nil:
-			fmt.Fprintf(w, "已公开 published: %s (publication version %d)\n", id, p.Version)
-		case errors.Is(err, archive.ErrUnchanged):
-			fmt.Fprintf(w, "未变 unchanged: %s is already published\n", id)
-		case errors.Is(err, archive.ErrNotPublishable):
-			fmt.Fprintf(w, "未公开 not published: %v\n", err)
-			refused = true
-		default:
-			return err
-		}
+	printPublications(w, out, archive.Published)
+	if err != nil {
+		return err
 	}
 	if refused {
 		return &exitError{code: exitNo, err: errSilent}

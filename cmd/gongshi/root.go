@@ -26,6 +26,7 @@ const (
 // env is what a command may see of the world; tests supply their own.
 type env struct {
 	getenv func(string) string
+	stdin  io.Reader // nil: nothing to read
 	stdout io.Writer
 	stderr io.Writer
 	now    func() time.Time
@@ -135,6 +136,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newRetentionCmd(e, cfg),
 		newHouseholdsCmd(e, cfg),
 		newExportCmd(e, cfg),
+		newAccountsCmd(e, cfg),
 	)
 	return root
 }

@@ -237,6 +237,17 @@ func TestIngestPublish(t *testing.T) {
 	if res, _ := searchJSON(t, c, "补偿协议", "--as", "public"); res.Total != 0 {
 		t.Errorf("the household record is public")
 	}
+	// ingest --publish of a document filed before: filed, and its publication
+	// unchanged; the ledger holds every change and the archive audits clean.
+	out, _, code = c.run("ingest", filepath.Join(fx.dir, "决定.pdf"), "--project", "CC-2026-001", "--type", "decision",
+		"--title", "关于东天街片区房屋征收的决定", "--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18",
+		"--issuer", "长春市南关区人民政府", "--trust-roots", fx.roots, "--publish")
+	if code != exitOK || !strings.Contains(out, "未变 unchanged") {
+		t.Fatalf("ingest --publish again: %d\n%s", code, out)
+	}
+	if out, _, code := c.run("audit"); code != exitOK {
+		t.Fatalf("audit: %d\n%s", code, out)
+	}
 }
 
 // A deployment's synonyms file (--synonyms, GONGSHI_SYNONYMS) adds to the built-in

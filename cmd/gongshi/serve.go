@@ -13,6 +13,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/portal"
 	"github.com/gongshi-archive/gongshi/search"
+	"github.com/gongshi-archive/gongshi/staff"
 	"github.com/gongshi-archive/gongshi/verify"
 )
 
@@ -21,6 +22,8 @@ type serveFlags struct {
 	baseURL string
 	hsts    bool
 	follow  time.Duration
+	calendarFlags
+	staff staffServeFlags
 }
 
 func newServeCmd(e env, cfg *config) *cobra.Command {
@@ -49,6 +52,8 @@ and exits 0.`,
 	f.StringVar(&fl.baseURL, "base-url", "", "the portal's public address, for feeds and the sitemap (e.g. https://gongshi.example.gov.cn); default http://ADDR")
 	f.BoolVar(&fl.hsts, "hsts", false, "send Strict-Transport-Security (set when a TLS proxy is in front)")
 	f.DurationVar(&fl.follow, "follow", time.Second, "how often to look for new ledger entries")
+	fl.calendarFlags.addFlags(f)
+	fl.staff.addFlags(f)
 	return c
 }
 
@@ -70,6 +75,15 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 		return err
 	}
 	k, err := cfg.ledgerKey(ctx, st)
+	if err != nil {
+		return err
+	}
+	proc, err := fl.calendarFlags.procedure(a.Catalogue())
+	if err != nil {
+		return err
+	}
+	svc := staff.New(a, st, staff.Options{Now: e.now, SessionTTL: fl.staff.sessionTTL})
+	staffOpts, err := fl.staff.options(e, a, l, st, svc)
 	if err != nil {
 		return err
 	}
@@ -107,7 +121,7 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	verifier := verify.New(archive.New(st, archive.Options{Now: e.now}), vl, k.Verifier, verify.Options{Contents: contents})
 	srv, err := portal.New(portal.Options{
 		Archive: a, Ledger: l, Tiles: st, Index: idx, Verifier: verifier, Logger: log, Now: e.now, HSTS: fl.hsts,
-		VerifierKey: k.VerifierKey, BaseURL: base,
+		VerifierKey: k.VerifierKey, BaseURL: base, Procedure: proc, Staff: staffOpts,
 		ArchiveStats: func(ctx context.Context) (portal.ArchiveStats, error) {
 			ps, err := a.Projects(ctx)
 			return portal.ArchiveStats{Records: int64(sidx.Status().Docs), Projects: int64(len(ps))}, err

@@ -30,6 +30,7 @@ type verifyFlags struct {
 	key, keyFile   string
 	force          bool
 	asJSON         bool
+	remote         remoteFlags
 }
 
 func newVerifyCmd(e env, cfg *config) *cobra.Command {
@@ -42,6 +43,9 @@ content it is, and checks each one's ledger entry: the inclusion proof under a
 checkpoint signed by the ledger's key, and the file's digests against the entry.
 With --receipt R it needs no archive at all: the receipt (from --save-receipt or
 the portal), the file and the verifier key (--key or --key-file) are enough, offline.
+With --server URL it asks a running portal for the receipts of the file's content
+(GET /api/v1/verify/sha256/…, as the public, or as a staff account with --token)
+and checks each one here, with the verifier key: the server is not trusted.
 
 verify --consistency OLD proves that the ledger today extends a checkpoint saved
 earlier (a checkpoint file, or a receipt, which holds one), or shows that history
@@ -57,6 +61,7 @@ Exit codes: 0 verified, 1 not verified (the reason is printed), 2 error.`,
 		Example: `  gongshi verify 征收决定.pdf
   gongshi verify 征收决定.pdf --save-receipt 征收决定.receipt.json
   gongshi verify 征收决定.pdf --receipt 征收决定.receipt.json --key "$(cat ledger.pub)"
+  gongshi verify 征收决定.pdf --server https://gongshi.example.gov.cn --key-file ledger.pub
   gongshi verify --consistency saved.checkpoint --save-checkpoint saved.checkpoint`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
@@ -93,12 +98,15 @@ Exit codes: 0 verified, 1 not verified (the reason is printed), 2 error.`,
 	f.StringVar(&fl.keyFile, "key-file", "", "file holding the verifier key")
 	f.BoolVar(&fl.force, "force", false, "replace the --save-receipt or --save-checkpoint file if it exists (--save-checkpoint may name the --consistency file without it)")
 	f.BoolVar(&fl.asJSON, "json", false, "print the result as JSON")
+	fl.remote.addFlags(f, true)
 	return c
 }
 
 // verifyReport is what verify FILE prints: the file's name and the verdict.
 type verifyReport struct {
 	File string `json:"file"`
+	// Server handed out the receipts (verify --server).
+	Server string `json:"server,omitempty"`
 	*verify.Result
 }
 
@@ -121,7 +129,19 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, key not
 		return err
 	}
 	var res *verify.Result
-	if fl.receipt != "" {
+	if fl.remote.server != "" && fl.receipt == "" {
+		c, err := fl.remote.client(e, false)
+		if err != nil {
+			return err
+		}
+		rs, err := c.receipts(ctx, sum.SHA256)
+		if err != nil {
+			return err
+		}
+		if res, err = verify.Receipts(rs, key, sum); err != nil {
+			return err
+		}
+	} else if fl.receipt != "" {
 		b, err := safefile.ReadFile(fl.receipt)
 		if err != nil {
 			return fmt.Errorf("--receipt: %v", unwrapPath(err))
@@ -163,7 +183,7 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, key not
 			return err
 		}
 	}
-	rep := verifyReport{File: file, Result: res}
+	rep := verifyReport{File: file, Server: fl.remote.server, Result: res}
 	if fl.asJSON {
 		if err := writeJSON(e.stdout, rep); err != nil {
 			return err
@@ -296,7 +316,10 @@ func printVerify(w io.Writer, rep verifyReport) {
 	if len(rep.Derived) > 0 {
 		line("repair", "%s", "gongshi audit --repair rebuilds the archive's lookups")
 	}
-	if rep.Offline {
+	switch {
+	case rep.Server != "":
+		fmt.Fprintf(w, "  checked here with the verifier key, from the receipts %s handed out\n", termsafe.Escape(rep.Server))
+	case rep.Offline:
 		fmt.Fprintln(w, "  checked offline, from the receipt and the verifier key alone")
 	}
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/calendar"
+	"github.com/gongshi-archive/gongshi/internal/safefile"
+	"github.com/gongshi-archive/gongshi/procedure"
+)
+
+// calendarFlags name a deployment's own calendar data: a folder of holiday
+// year files (for years the built-in data does not have yet, or corrected
+// ones) and a clock-rules file overriding the built-in rules (docs/clocks.md).
+type calendarFlags struct {
+	holidays   string
+	clockRules string
+}
+
+func (fl *calendarFlags) addFlags(f *pflag.FlagSet) {
+	f.StringVar(&fl.holidays, "holidays", "", "folder of holiday year files (YYYY.json, docs/clocks.md) added to the built-in ones")
+	f.StringVar(&fl.clockRules, "clock-rules", "", "clock rules file (JSON, docs/clocks.md) overriding the built-in rules")
+}
+
+// procedure is the project timelines' procedure with the deployment's
+// calendar and rules; nil (the built-in ones) when neither is given.
+func (fl *calendarFlags) procedure(cat *archive.Catalogue) (*procedure.Procedure, error) {
+	if fl.holidays == "" && fl.clockRules == "" {
+		return nil, nil
+	}
+	cal := calendar.Default()
+	if fl.holidays != "" {
+		fi, err := os.Stat(fl.holidays)
+		if err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--holidays %s: want a folder of year files (%v)", fl.holidays, err)
+		}
+		if cal, err = calendar.Load(os.DirFS(fl.holidays)); err != nil {
+			return nil, fmt.Errorf("--holidays %s: %w", fl.holidays, err)
+		}
+	}
+	rules := calendar.DefaultRules()
+	if fl.clockRules != "" {
+		f, err := safefile.Open(fl.clockRules)
+		if err != nil {
+			return nil, fmt.Errorf("--clock-rules: %w", err)
+		}
+		defer f.Close()
+		if rules, err = calendar.LoadRules(f); err != nil {
+			return nil, fmt.Errorf("--clock-rules %s: %w", fl.clockRules, err)
+		}
+	}
+	p, err := procedure.New(cat, cal, rules, procedure.DefaultConfig())
+	if err != nil {
+		return nil, fmt.Errorf("--holidays, --clock-rules: %w", err)
+	}
+	return p, nil
+}
