@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -215,68 +213,6 @@ func TestConfigErrors(t *testing.T) {
 			}
 			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n != 0 {
 				t.Errorf("stderr has %d lines, want one: %q", n+1, errOut)
-			}
-		})
-	}
-}
-
-// TestDemo: the README's run command builds the demo archive, files the sample
-// document, verifies it through the archive and offline, and a second run adds
-// nothing.
-func TestDemo(t *testing.T) {
-	for name, newCLI := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			c := newCLI(t)
-			c.now = time.Now() // the sample is signed now-ish; the signer's certificate is checked then
-			out, errOut, code := c.run("demo")
-			if code != exitOK {
-				t.Fatalf("demo: code %d, stderr %q\n%s", code, errOut, out)
-			}
-			for _, p := range demoProjects() {
-				if !strings.Contains(out, "created project "+p.Code) {
-					t.Errorf("demo output lacks the creation of %s", p.Code)
-				}
-			}
-			for _, want := range []string{"已归档 filed", "Z109-WS·2026-Y-CQ01-0001", "电子签名有效",
-				"VERIFIED: ", "checked offline, from the receipt and the verifier key alone"} {
-				if !strings.Contains(out, want) {
-					t.Errorf("demo output lacks %q:\n%s", want, out)
-				}
-			}
-			if n := strings.Count(out, "VERIFIED: "); n != 2 || strings.Contains(out, "NOT VERIFIED") {
-				t.Errorf("demo verified %d times (want 2, online and offline):\n%s", n, out)
-			}
-
-			// Again: nothing new, nothing duplicated, no error.
-			out, errOut, code = c.run("demo")
-			if code != exitOK || strings.Contains(out, "created project") || !strings.Contains(out, "此前已归档 already filed") {
-				t.Fatalf("second demo: code %d, stderr %q\n%s", code, errOut, out)
-			}
-			out, _, _ = c.run("project", "list", "--json")
-			var ps []map[string]any
-			if err := json.Unmarshal([]byte(out), &ps); err != nil || len(ps) != len(demoProjects()) {
-				t.Fatalf("after two demos: %d projects (%v), want %d", len(ps), err, len(demoProjects()))
-			}
-			out, _, code = c.run("audit")
-			if code != exitOK || !strings.Contains(out, "1 record versions") {
-				t.Fatalf("audit after two demos: code %d\n%s", code, out)
-			}
-
-			// Receipts and reports hold record metadata: their owner's only.
-			data := c.env["GONGSHI_DATA"]
-			private, _ := filepath.Glob(filepath.Join(data, "reports", "*.json"))
-			private = append(private, filepath.Join(data, "sample", "征收决定书.receipt.json"))
-			if len(private) < 2 {
-				t.Fatalf("no reports written under %s", data)
-			}
-			for _, p := range private {
-				fi, err := os.Stat(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if fi.Mode().Perm()&0o077 != 0 {
-					t.Errorf("%s has mode %v: readable by others", p, fi.Mode().Perm())
-				}
 			}
 		})
 	}
