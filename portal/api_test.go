@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -161,20 +160,6 @@ func (af *apiFixture) token(login string) string {
 		af.t.Fatal(err)
 	}
 	return tok
-}
-
-func multipartBody(fields [][2]string, files ...uploadFile) ([]byte, string) {
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for _, f := range fields {
-		mw.WriteField(f[0], f[1])
-	}
-	for _, f := range files {
-		w, _ := mw.CreateFormFile(f.field, f.name)
-		w.Write(f.content)
-	}
-	mw.Close()
-	return b.Bytes(), mw.FormDataContentType()
 }
 
 func TestAPI(t *testing.T) {

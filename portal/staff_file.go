@@ -70,8 +70,10 @@ type fileForm struct {
 	// Problems are what was wrong with the form itself.
 	Problems []string
 	MaxSize  string
-	// Result is the filing's outcome, when the form was sent.
-	Result *ingest.Result
+	// Result is the filing's outcome, when the form was sent; Published: it was
+	// published too.
+	Result    *ingest.Result
+	Published bool
 }
 
 func (s *Server) fileFormData(ctx context.Context, rq *request, me staff.Account) (fileForm, error) {
@@ -286,7 +288,13 @@ func (s *Server) staffFile(c echo.Context) error {
 	if res != nil && res.Status == ingest.Filed && u.fields["publish"] != "" {
 		if err := s.publishFiled(ctx, me, res); err != nil {
 			d.Problems = append(d.Problems, err.Error())
+		} else {
+			d.Published = true
 		}
+	}
+	if res != nil && (res.Status == ingest.Filed || res.Status == ingest.AlreadyFiled) {
+		// Filed: the form is for the next document (of the same project).
+		d.Values = map[string]string{"project": u.fields["project"]}
 	}
 	return s.renderPrivate(c, rq, &page{name: "staff_file", status: status, Title: s.tmpl.msg(rq.Lang, "staff_file"), Data: d})
 }

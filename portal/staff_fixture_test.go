@@ -149,17 +149,8 @@ func (c *client) post(path string, form url.Values) *httptest.ResponseRecorder {
 // upload posts a multipart form: fields in order (csrf first when given), then
 // the files.
 func (c *client) upload(path string, fields [][2]string, files ...uploadFile) *httptest.ResponseRecorder {
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for _, f := range fields {
-		mw.WriteField(f[0], f[1])
-	}
-	for _, f := range files {
-		w, _ := mw.CreateFormFile(f.field, f.name)
-		w.Write(f.content)
-	}
-	mw.Close()
-	return c.do(http.MethodPost, path, &b, mw.FormDataContentType())
+	body, ctype := multipartBody(fields, files...)
+	return c.do(http.MethodPost, path, bytes.NewReader(body), ctype)
 }
 
 type uploadFile struct {
@@ -215,3 +206,19 @@ func fileFields(csrf, title string, extra ...[2]string) [][2]string {
 var _ = fmt.Sprint
 
 func filepathGlob(p string) ([]string, error) { return filepath.Glob(p) }
+
+// multipartBody is a multipart form: the fields in order, then the files.
+func multipartBody(fields [][2]string, files ...uploadFile) ([]byte, string) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
+	}
+	for _, f := range files {
+		w, _ := mw.CreateFormFile(f.field, f.name)
+		w.Write(f.content)
+	}
+	mw.Close()
+	return b.Bytes(), mw.FormDataContentType()
+}
+

@@ -121,8 +121,7 @@ func (h *Hasher) HashSecret(ctx context.Context, pw string) (string, error) {
 	p := h.params
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return fmt.Sprintf("$argon2id$v=%d$%s$%s$%s", argon2.Version, p, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // phc is a parsed PHC string.
@@ -148,29 +147,9 @@ func parsePHC(s string) (phc, error) {
 	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return bad("version " + parts[2])
 	}
-	var p Params
-	for _, kv := range strings.Split(parts[3], ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		n, err := strconv.ParseUint(v, 10, 32)
-		if !ok || err != nil || n == 0 {
-			return bad("parameter " + kv)
-		}
-		switch k {
-		case "m":
-			p.Memory = uint32(n)
-		case "t":
-			p.Time = uint32(n)
-		case "p":
-			if n > maxThreads {
-				return bad("parameter " + kv)
-			}
-			p.Threads = uint8(n)
-		default:
-			return bad("parameter " + kv)
-		}
-	}
-	if p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.Memory > maxMemory || p.Time > maxTime || p.Memory < 8*uint32(p.Threads) {
-		return bad("parameters out of range")
+	p, err := ParseParams(parts[3])
+	if err != nil {
+		return phc{}, fmt.Errorf("password hash: %w", err)
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
@@ -179,6 +158,39 @@ func parsePHC(s string) (phc, error) {
 	}
 	return phc{p: p, salt: salt, key: key}, nil
 }
+
+// ParseParams reads parameters as a PHC string writes them: m=KiB,t=passes,p=lanes
+// (all three, each once, within bounds: at most 1 GiB, 16 passes, 16 lanes).
+func ParseParams(s string) (Params, error) {
+	var p Params
+	bad := func(what string) (Params, error) {
+		return Params{}, fmt.Errorf("argon2id parameters %q: %s (want m=KiB,t=passes,p=lanes, e.g. m=65536,t=3,p=2)", s, what)
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		n, err := strconv.ParseUint(v, 10, 32)
+		if !ok || err != nil || n == 0 {
+			return bad("parameter " + kv)
+		}
+		switch {
+		case k == "m" && p.Memory == 0:
+			p.Memory = uint32(n)
+		case k == "t" && p.Time == 0:
+			p.Time = uint32(n)
+		case k == "p" && p.Threads == 0 && n <= maxThreads:
+			p.Threads = uint8(n)
+		default:
+			return bad("parameter " + kv)
+		}
+	}
+	if p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.Memory > maxMemory || p.Time > maxTime || p.Memory < 8*uint32(p.Threads) {
+		return bad("out of range")
+	}
+	return p, nil
+}
+
+// String is p as ParseParams reads it.
+func (p Params) String() string { return fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads) }
 
 // Verify reports whether pw matches the PHC string stored: nil, ErrBadPassword,
 // or an error for a stored hash that cannot be read.
