@@ -46,11 +46,15 @@ once, that its holder must change at the first login (or read one from stdin wit
 
 // openStaff opens the archive and its staff service.
 func (c *config) openStaff(ctx context.Context, e env) (*staff.Service, func(), error) {
+	so, err := c.staffOptions(e)
+	if err != nil {
+		return nil, nil, err
+	}
 	a, st, done, err := c.openArchiveStore(ctx, e)
 	if err != nil {
 		return nil, nil, err
 	}
-	return staff.New(a, st, staff.Options{Now: e.now}), done, nil
+	return staff.New(a, st, so), done, nil
 }
 
 // accountByLogin is the account with login; an unknown login is exit 1 with a

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gongshi-archive/gongshi/archive/blob"
 )
 
 // servedCLI is a gongshi serve running in-process for a test.
@@ -68,6 +70,10 @@ func (c *cli) serve(args ...string) *servedCLI {
 	return s
 }
 
+// testArgon2 makes password hashes cheap in tests that log in (the parameters
+// are part of each hash; TestAccountsCommands keeps the default).
+const testArgon2 = "m=64,t=1,p=1"
+
 var tempPW = regexp.MustCompile(`(?m)^    ([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})$`)
 
 // createAccount makes an account from the command line and returns its
@@ -109,6 +115,9 @@ func TestAccountsCommands(t *testing.T) {
 	if code != exitOK || json.Unmarshal([]byte(stdinOut.String()), &j) != nil || j.MustChange || j.Password != "" {
 		t.Fatalf("--password-stdin: %d %s", code, stdinOut.String())
 	}
+	if _, errOut, code := c.run("accounts", "list", "--argon2", "m=1,t=1,p=1"); code != exitOperator || !strings.Contains(errOut, "--argon2") {
+		t.Errorf("a bad --argon2: %d %q", code, errOut)
+	}
 	out, _, _ := c.run("accounts", "list", "--json")
 	var list []accountJSON
 	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 2 {
@@ -144,7 +153,7 @@ func TestAccountsCommands(t *testing.T) {
 // The first administrator made on the server's machine logs in to a real
 // gongshi serve, must change the temporary password, and then works.
 func TestServeStaffLogin(t *testing.T) {
-	c := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	c := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir(), "GONGSHI_ARGON2": testArgon2}}
 	pw := c.createAccount("admin", "system_admin")
 	s := c.serve()
 	jar, _ := cookiejar.New(nil)
@@ -186,5 +195,26 @@ func TestServeStaffLogin(t *testing.T) {
 	}
 	if strings.Contains(s.errb.String(), pw) || strings.Contains(s.errb.String(), "管理员自己的新密码") {
 		t.Fatal("a password reached the server's log")
+	}
+}
+
+// The default cost of a password hash is RFC 9106's second recommendation.
+func TestAccountsDefaultCost(t *testing.T) {
+	c := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	c.createAccount("admin", "system_admin")
+	st := c.store(t)
+	var found bool
+	err := st.List(context.Background(), "accounts/", "", func(info blob.Info) error {
+		rc, err := st.Get(context.Background(), info.Key)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		found = found || strings.Contains(string(b), `"$argon2id$v=19$m=65536,t=3,p=2$`)
+		return nil
+	})
+	if err != nil || !found {
+		t.Fatalf("no account hashed with the default cost (%v)", err)
 	}
 }

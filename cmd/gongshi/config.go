@@ -16,6 +16,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/blob/fs"
 	"github.com/gongshi-archive/gongshi/archive/blob/s3"
+	"github.com/gongshi-archive/gongshi/staff"
 )
 
 // config holds the settings every command shares. Each has a flag and an
@@ -34,7 +35,8 @@ type config struct {
 	// retentionSchedule is the deployment's retention schedule file.
 	retentionSchedule string
 	// now is the clock of the command (env.now): the fs store enforces locks by it.
-	now func() time.Time
+	now    func() time.Time
+	argon2 string
 }
 
 // setting ties a persistent flag to its environment variable.
@@ -66,6 +68,8 @@ func (c *config) settings() []setting {
 			usage: "file of this deployment's synonym groups for search, added to the built-in list (a group a line, e.g. 动迁 拆迁)"},
 		{flag: "retention-schedule", env: "GONGSHI_RETENTION_SCHEDULE", str: &c.retentionSchedule,
 			usage: "the deployment's retention schedules: a JSON file that lengthens periods or sets triggers per document type (docs/retention.md)"},
+		{flag: "argon2", env: "GONGSHI_ARGON2", str: &c.argon2,
+			usage: "cost of new staff password hashes, m=KiB,t=passes,p=lanes (default " + staff.DefaultParams.String() + ", RFC 9106)"},
 	}
 }
 
@@ -235,4 +239,17 @@ func (c *config) asEnv() map[string]string {
 		}
 	}
 	return env
+}
+
+// staffOptions are the staff service's options of the settings: the password
+// hash's cost (--argon2), two hashes at a time.
+func (c *config) staffOptions(e env) (staff.Options, error) {
+	p := staff.DefaultParams
+	if c.argon2 != "" {
+		var err error
+		if p, err = staff.ParseParams(c.argon2); err != nil {
+			return staff.Options{}, fmt.Errorf("--argon2 (GONGSHI_ARGON2): %v", err)
+		}
+	}
+	return staff.Options{Now: e.now, Hasher: staff.NewHasher(p, 2)}, nil
 }

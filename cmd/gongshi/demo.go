@@ -148,7 +148,12 @@ func runDemo(ctx context.Context, e env, cfg *config, fl *demoFlags) error {
 	}
 
 	// The staff, made at the start of the archive's history.
-	svc := staff.New(a, st, staff.Options{Now: clk.now})
+	so, err := cfg.staffOptions(e)
+	if err != nil {
+		return err
+	}
+	so.Now = clk.now
+	svc := staff.New(a, st, so)
 	accounts := map[string]staff.Account{}
 	for _, s := range demoStaff {
 		acc, err := svc.AccountByLogin(ctx, s.login)
@@ -217,7 +222,8 @@ func runDemo(ctx context.Context, e env, cfg *config, fl *demoFlags) error {
 
 	// Fresh passwords for the demo's staff, each run.
 	fmt.Fprintf(out, "\n== 9. 工作人员 Staff logins (new passwords each run; the staff pages are at /staff/)\n")
-	live := staff.New(archive.New(st, archive.Options{Now: e.now, Journal: l, Actor: archive.ActorCLI}), st, staff.Options{Now: e.now})
+	so.Now = e.now
+	live := staff.New(archive.New(st, archive.Options{Now: e.now, Journal: l, Actor: archive.ActorCLI}), st, so)
 	for _, s := range demoStaff {
 		pw := staff.TemporaryPassword()
 		if _, err := live.SetPassword(ctx, accounts[s.login].ID, pw, false, archive.ActorCLI, "demo: a new password for this run"); err != nil {

@@ -43,6 +43,7 @@ func TestDemo(t *testing.T) {
 	for name, newCLI := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			c := newCLI(t)
+			c.env["GONGSHI_ARGON2"] = testArgon2
 			c.now = time.Now() // the samples are signed before now; their certificates are checked then
 			out, errOut, code := c.run("demo", "--seed-only", "--records", "150")
 			if code != exitOK {

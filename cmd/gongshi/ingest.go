@@ -199,6 +199,13 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		// a while on a busy disk, so say so now.
 		fmt.Fprintf(e.stderr, "gongshi: stopped with %d of %d documents decided; writing the report\n", len(sum.Results), len(rows))
 	}
+	return fl.batchDone(ctx, e, cfg, sum, func() error { return publishFiled(ctx, e, fl.asJSON, a, sum.Results) })
+}
+
+// batchDone writes a batch's report, prints its summary and gives its exit
+// code, after publish (the --publish of what it filed).
+func (fl *ingestFlags) batchDone(ctx context.Context, e env, cfg *config, sum ingest.Summary, publish func() error) error {
+	var err error
 	reportPath := fl.report
 	if reportPath == "" {
 		reportPath, err = writeReport(cfg.data, "ingest", e.now(), sum)
@@ -219,7 +226,8 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		return fmt.Errorf("interrupted: run the same command again to finish (what was filed stays filed)")
 	}
 	if fl.publish {
-		if err := publishFiled(ctx, e, fl.asJSON, a, sum.Results); err != nil && sum.Errors == 0 && sum.Rejected == 0 {
+		// A publication's error counts when the batch itself had none.
+		if err := publish(); err != nil && sum.Errors == 0 && sum.Rejected == 0 {
 			return err
 		}
 	}

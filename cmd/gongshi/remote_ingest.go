@@ -90,35 +90,7 @@ func runRemoteIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, t
 	}
 	p.finish()
 	sum.Elapsed = time.Since(start)
-	reportPath := fl.report
-	if reportPath == "" {
-		reportPath, err = writeReport(cfg.data, "ingest", e.now(), sum)
-	} else {
-		err = writePrivateJSON("--report", reportPath, fl.force, sum)
-	}
-	if err != nil {
-		return err
-	}
-	if fl.asJSON {
-		if err := writeJSON(e.stdout, sum); err != nil {
-			return err
-		}
-	} else {
-		printSummary(e.stdout, sum, reportPath)
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: run the same command again to finish (what was filed stays filed)")
-	}
-	if err := remotePublished(e, fl, all); err != nil {
-		return err
-	}
-	switch {
-	case sum.Errors > 0:
-		return &exitError{code: exitOperator, err: fmt.Errorf("%d document(s) could not be sent or filed; see %s", sum.Errors, reportPath)}
-	case sum.Rejected > 0:
-		return &exitError{code: exitNo, err: errSilent}
-	}
-	return nil
+	return fl.batchDone(ctx, e, cfg, sum, func() error { return remotePublished(e, fl, all) })
 }
 
 // remotePublished says, with --publish, what the server published and what it

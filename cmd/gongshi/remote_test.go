@@ -13,7 +13,7 @@ import (
 // gongshi serve: the client has a data directory of its own (empty), the
 // token is the archivist's, and the verify key is the one the archive publishes.
 func TestRemoteIngestAndVerify(t *testing.T) {
-	srv := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	srv := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir(), "GONGSHI_ARGON2": testArgon2}}
 	createProject(t, srv)
 	srv.createAccount("li.na", "archivist")
 	srv.createAccount("zhou", "inspector")

@@ -82,7 +82,12 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	svc := staff.New(a, st, staff.Options{Now: e.now, SessionTTL: fl.staff.sessionTTL})
+	so, err := cfg.staffOptions(e)
+	if err != nil {
+		return err
+	}
+	so.SessionTTL = fl.staff.sessionTTL
+	svc := staff.New(a, st, so)
 	staffOpts, err := fl.staff.options(e, a, l, st, svc)
 	if err != nil {
 		return err
