@@ -221,4 +221,3 @@ func multipartBody(fields [][2]string, files ...uploadFile) ([]byte, string) {
 	mw.Close()
 	return b.Bytes(), mw.FormDataContentType()
 }
-
