@@ -28,6 +28,9 @@ func TestDemoCoversTheCatalogue(t *testing.T) {
 		}
 	}
 	for _, ty := range cat.Types() {
+		if ty.Code == "destruction_list" {
+			continue // filed by the archive itself when it disposes of records (package retention)
+		}
 		if !have[ty.Code] {
 			t.Errorf("the demo has no document of type %s (%s)", ty.Code, ty.NameZh)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/ingest"
+	"github.com/gongshi-archive/gongshi/internal/termsafe"
 )
 
 type publishFlags struct {
@@ -91,7 +92,7 @@ func runPublication(ctx context.Context, e env, cfg *config, fl *publishFlags, i
 			return err
 		}
 	} else {
-		printPublications(e.stdout, results, to)
+		printPublications(e.stdout, results, to, "拒绝 refused")
 	}
 	if refused {
 		return &exitError{code: exitNo, err: errSilent}
@@ -132,8 +133,9 @@ func changePublications(ctx context.Context, a *archive.Archive, ids []string, t
 	return results, refused, nil
 }
 
-// printPublications prints the outcomes of changePublications.
-func printPublications(w io.Writer, results []publicationResult, to archive.PublicationStatus) {
+// printPublications prints the outcomes of changePublications; refused is the
+// word for a record that could not be changed.
+func printPublications(w io.Writer, results []publicationResult, to archive.PublicationStatus, refused string) {
 	for _, r := range results {
 		switch r.Outcome {
 		case "published":
@@ -146,15 +148,8 @@ func printPublications(w io.Writer, results []publicationResult, to archive.Publ
 				state = "not published"
 			}
 			fmt.Fprintf(w, "未变 unchanged: %s is already %s\n", r.ID, state)
-		case "refused":
-			if to == archive.Published {
-				// What ingest --publish says of a record it filed but may not publish.
-				fmt.Fprintf(w, "未公开 not published: %s\n", r.Reason)
-				continue
-			}
-			fmt.Fprintf(w, "拒绝 refused: %s\n", r.Reason)
 		default:
-			fmt.Fprintf(w, "拒绝 refused: %s\n", r.Reason)
+			fmt.Fprintf(w, "%s: %s\n", refused, termsafe.Escape(r.Reason))
 		}
 	}
 }
@@ -175,7 +170,8 @@ func publishFiled(ctx context.Context, e env, asJSON bool, a *archive.Archive, r
 	if asJSON {
 		w = e.stderr
 	}
-	printPublications(w, out, archive.Published)
+	// Filed, but not published: said as such, the filing stands.
+	printPublications(w, out, archive.Published, "未公开 not published")
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gongshi-archive/gongshi/search"
 )
 
 // gongshi ingest --server and verify --server, end to end against a real
@@ -103,6 +109,157 @@ func TestRemoteIngestAndVerify(t *testing.T) {
 		t.Fatalf("serve: %d %s", code, s.errb.String())
 	}
 	if strings.Contains(s.errb.String(), arch) || strings.Contains(s.errb.String(), insp) {
+		t.Fatal("a token reached the server's log")
+	}
+}
+
+// gongshi search against a real gongshi serve, over its real index: from an
+// empty data directory with --server, and on the server's own machine, where
+// the index is held and search asks the server. Without a token the answer is
+// the public's: never a restricted, household, unpublished or withdrawn
+// record, in the CLI's output or in the API's raw answer; an archivist's
+// token finds them all; a running serve follows publications as they happen.
+func TestSearchThroughServe(t *testing.T) {
+	srv := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir(), "GONGSHI_ARGON2": testArgon2}}
+	dec, agr := fileTwo(t, srv) // a public decision, a household's agreement
+	fx := makeIngestFixtures(t)
+	file := func(name, typ, title string) string {
+		t.Helper()
+		fx.signed(t, name, title)
+		out, errOut, code := srv.run("ingest", filepath.Join(fx.dir, name), "--project", "CC-2026-001", "--type", typ,
+			"--title", title, "--date", "2026-03-20", "--issuer", "长春市南关区人民政府", "--trust-roots", fx.roots, "--json")
+		var res struct {
+			Record struct {
+				ID string `json:"id"`
+			} `json:"record"`
+		}
+		if code != exitOK || json.Unmarshal([]byte(out), &res) != nil || res.Record.ID == "" {
+			t.Fatalf("ingest %s: %d\n%s\n%s", name, code, out, errOut)
+		}
+		return res.Record.ID
+	}
+	restricted := file("资金.pdf", "funding_proof", "东天街片区征收补偿资金专户存储证明（保密甲）")
+	draft := file("方案.pdf", "plan_draft", "东天街片区房屋征收补偿方案（未公开乙）")
+	later := file("意见.pdf", "plan_feedback", "东天街片区征求意见情况和修改情况（稍后丙）")
+	if _, errOut, code := srv.run("publish", dec); code != exitOK {
+		t.Fatalf("publish: %s", errOut)
+	}
+	srv.createAccount("li.na", "archivist")
+	out, _, _ := srv.run("accounts", "token", "li.na", "--name", "测试")
+	token := regexp.MustCompile(`gst_[a-z0-9_]+`).FindString(out)
+	if token == "" {
+		t.Fatalf("no token:\n%s", out)
+	}
+	s := srv.serve()
+	defer s.stop()
+	client := &cli{t: t, now: time.Now(), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	ids := func(res search.Result) map[string]bool {
+		m := map[string]bool{}
+		for _, h := range res.Hits {
+			m[h.ID] = true
+		}
+		return m
+	}
+	hidden := map[string]string{agr: "household", restricted: "restricted", draft: "unpublished", later: "unpublished"}
+	canary := map[string]string{agr: "补偿协议", restricted: "保密甲", draft: "未公开乙", later: "稍后丙"}
+	publicSees := func(want ...string) {
+		t.Helper()
+		for _, q := range []string{"东天街", ""} {
+			res, _ := searchJSON(t, client, q, "--server", s.addr, "--limit", "100")
+			got := ids(res)
+			for id, why := range hidden {
+				if got[id] {
+					t.Errorf("search %q: the public finds the %s record %s", q, why, id)
+				}
+			}
+			if res.Total != len(want) || len(got) != len(want) {
+				t.Errorf("search %q: the public finds %d (%v), want %v", q, res.Total, got, want)
+			}
+			for _, id := range want {
+				if !got[id] {
+					t.Errorf("search %q: the public does not find %s", q, id)
+				}
+			}
+		}
+		// The API's raw answer names nothing hidden, not even in a facet.
+		for _, q := range []string{"东天街", "保密甲", "未公开乙", "稍后丙", "补偿协议", "0012"} {
+			resp, err := http.Get(s.addr + "/api/v1/search?limit=100&q=" + url.QueryEscape(q))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /api/v1/search?q=%s: %d %s", q, resp.StatusCode, body)
+			}
+			for id, why := range hidden {
+				if strings.Contains(string(body), id) {
+					t.Errorf("q=%s: the API's public answer names the %s record %s", q, why, id)
+				}
+			}
+			canaries := []string{"补偿协议", "funding_proof", "household"}
+			for id := range hidden {
+				canaries = append(canaries, canary[id])
+			}
+			for _, canary := range canaries {
+				if strings.Contains(string(body), canary) {
+					t.Errorf("q=%s: the API's public answer holds %q:\n%s", q, canary, body)
+				}
+			}
+		}
+	}
+	publicSees(dec)
+
+	// An archivist's token: everything, with the household and restricted ones.
+	res, _ := searchJSON(t, client, "东天街", "--server", s.addr, "--token", token, "--limit", "100")
+	if got := ids(res); res.Total != 5 || !got[agr] || !got[restricted] || !got[draft] || !got[later] || !got[dec] {
+		t.Fatalf("the archivist finds %d: %v", res.Total, got)
+	}
+	// A wrong token is refused, never answered as the public.
+	if _, errOut, code := client.run("search", "东天街", "--server", s.addr, "--token", token[:len(token)-2]+"aa"); code == exitOK || !strings.Contains(errOut, "401") {
+		t.Fatalf("a wrong token: %d %q", code, errOut)
+	}
+	// A bad filter: the server's 400, said.
+	if _, errOut, code := client.run("search", "x", "--server", s.addr, "--year", "12345678901"); code != exitOperator || !strings.Contains(errOut, "400") {
+		t.Errorf("a bad year through the server: %d %q", code, errOut)
+	}
+	// On the server's machine the index is held: search asks the server, as the
+	// public without a token (and says so), as the archivist with one.
+	res, errOut := searchJSON(t, srv, "东天街", "--limit", "100")
+	if !strings.Contains(errOut, "asking it at "+s.addr) || !strings.Contains(errOut, "public") || res.Total != 1 || res.Hits[0].ID != dec {
+		t.Fatalf("search beside serve: %+v\n%s", res, errOut)
+	}
+	srv.env["GONGSHI_TOKEN"] = token
+	if res, _ := searchJSON(t, srv, "东天街", "--limit", "100"); res.Total != 5 {
+		t.Fatalf("search beside serve with a token: %d", res.Total)
+	}
+	delete(srv.env, "GONGSHI_TOKEN")
+
+	// Published while serve runs: the public finds it once the index has
+	// followed; withdrawn: gone again.
+	waitPublic := func(want ...string) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if res, _ := searchJSON(t, client, "", "--server", s.addr, "--limit", "100"); res.Total == len(want) {
+				break
+			}
+		}
+		publicSees(want...)
+	}
+	if _, errOut, code := srv.run("publish", later); code != exitOK {
+		t.Fatalf("publish: %s", errOut)
+	}
+	delete(hidden, later)
+	waitPublic(dec, later)
+	if _, errOut, code := srv.run("withdraw", later, "--reason", "公告有误"); code != exitOK {
+		t.Fatalf("withdraw: %s", errOut)
+	}
+	hidden[later] = "withdrawn"
+	waitPublic(dec)
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve: %d %s", code, s.errb.String())
+	}
+	if strings.Contains(s.errb.String(), token) {
 		t.Fatal("a token reached the server's log")
 	}
 }
