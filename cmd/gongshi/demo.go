@@ -496,15 +496,26 @@ func demoSynth(ctx context.Context, out, progress io.Writer, st blob.Store, l *l
 // publication state; it reports whether the record is new.
 func demoSynthRecord(ctx context.Context, a *archive.Archive, clk *demoClock, it synth.Item) (bool, error) {
 	clk.set(it.Record.FiledAt)
-	if _, err := a.PutContent(ctx, bytes.NewReader(it.Content), int64(len(it.Content))); err != nil {
-		return false, err
-	}
 	rec := it.Record
 	rec.Actor = ""
-	_, err := a.CreateRecord(ctx, rec)
-	isNew := err == nil
-	if err != nil && !errors.Is(err, archive.ErrRecordExists) {
-		return false, fmt.Errorf("%s: %w", rec.Title, explain(err))
+	// A re-run finds the record filed: it only makes sure of its ledger entry
+	// (idempotent; a run cut short may have stored a record without it),
+	// instead of spooling its content and asking to create it again (3,000 of
+	// them took 40 s at load 30; this, 3 s).
+	_, err := archive.NewVersions(a, archive.RecordVersions).Ledger(ctx, rec.ID, 1)
+	isNew := errors.Is(err, archive.ErrNotFound)
+	if err != nil && !isNew {
+		return false, err
+	}
+	if isNew {
+		if _, err := a.PutContent(ctx, bytes.NewReader(it.Content), int64(len(it.Content))); err != nil {
+			return false, err
+		}
+		_, err = a.CreateRecord(ctx, rec)
+		isNew = err == nil
+		if err != nil && !errors.Is(err, archive.ErrRecordExists) {
+			return false, fmt.Errorf("%s: %w", rec.Title, explain(err))
+		}
 	}
 	if it.State.Publication == archive.NotPublished {
 		return isNew, nil
