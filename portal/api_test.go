@@ -111,9 +111,14 @@ func newAPIFixture(t *testing.T, spec *apiSpec) *apiFixture {
 	return af
 }
 
+// catchUp brings the search index and the verifier's content index up to the
+// ledger, as a running serve's followers do.
 func (af *apiFixture) catchUp() {
 	af.t.Helper()
 	if err := af.index.CatchUp(af.ctx); err != nil {
+		af.t.Fatal(err)
+	}
+	if err := af.contents.CatchUp(af.ctx); err != nil {
 		af.t.Fatal(err)
 	}
 }

@@ -16,8 +16,8 @@ import (
 
 // CSRF protection of the staff forms. Every form that changes something carries
 // a token that only the browser holding the session could have: an HMAC of the
-// session cookie's secret (for a session) or of the login cookie's (for the login
-// form), under a purpose word. A forged cross-site POST has the cookie (a
+// session cookie's secret, under a purpose word (the login form, sent before
+// there is a session, is a visitor's form: household_csrf.go). A forged cross-site POST has the cookie (a
 // SameSite=Lax cookie is not even sent with one) but not the token, and is
 // refused with 403 before anything is read or changed. Requests a browser marks
 // as cross-site (Sec-Fetch-Site, Origin) are refused as well.
@@ -25,8 +25,8 @@ import (
 // In an upload the token must be the first field (forms put it first), so that
 // the check is made before the file is read.
 //
-// The public forms carry none: the verify page's upload changes nothing, and
-// public pages are rendered once for everyone (see cache.go).
+// The verify page's upload carries none: it changes nothing, and that page is
+// rendered once for everyone (see cache.go).
 
 // csrfField is the name of the token's form field.
 const csrfField = "csrf"
