@@ -230,13 +230,13 @@ func runSearch(ctx context.Context, e env, cfg *config, fl *searchFlags, query s
 			s = ix
 		}
 	}
-	if _, remote := s.(*search.Client); remote && token == "" {
-		// The server decides who asks from the token, not from --as.
-		fmt.Fprintln(e.stderr, "gongshi: no --token (GONGSHI_TOKEN): the server answers as to the public")
-	}
 	res, err := s.Search(ctx, req)
 	if err != nil {
 		return err
+	}
+	if _, remote := s.(*search.Client); remote && token == "" {
+		// The server decides who asks from the token, not from --as.
+		fmt.Fprintln(e.stderr, "gongshi: no --token (GONGSHI_TOKEN): the server answered as to the public")
 	}
 	if fl.asJSON {
 		return writeJSON(e.stdout, res)
