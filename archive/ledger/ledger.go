@@ -189,6 +189,9 @@ type request struct {
 	idx  int64
 	err  error
 	done bool
+	// same is the request earlier in the batch for the same event, when there
+	// is one: this one gets its index once it has one, and appends nothing.
+	same *request
 }
 
 // Append appends the entry of e and returns its index. Appending an event that is
@@ -351,26 +354,25 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 		}
 		var todo []int
 		var entries [][]byte
-		first := make(map[string]int)
+		first := make(map[string]*request)
 		for i, r := range batch {
 			if r.done {
 				continue
 			}
 			key := subjectKey(r.ev)
-			if j, ok := first[key]; ok {
-				r.idx = -1 - int64(j) // resolved below
+			if f, ok := first[key]; ok {
+				r.same = f // resolved below
 				continue
 			}
 			if idx, ok := found[key]; ok {
 				r.idx, r.done = idx, true
 				continue
 			}
-			first[key] = len(todo)
+			first[key] = r
 			todo = append(todo, i)
 			entries = append(entries, texts[i])
 		}
 		if len(todo) == 0 {
-			l.resolveDuplicates(batch, nil)
 			return
 		}
 		start := l.size
@@ -408,12 +410,10 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 			fail(fmt.Errorf("ledger: append at %d: %w", start, err))
 			return
 		}
-		idx := make([]int64, len(todo))
 		for k, i := range todo {
 			batch[i].idx, batch[i].done = start+int64(k), true
-			idx[k] = start + int64(k)
 		}
-		l.resolveDuplicates(batch, idx)
+		resolveDuplicates(batch)
 		return
 	}
 }
@@ -474,11 +474,11 @@ func (l *Log) lookupAll(ctx context.Context, batch []*request) (map[string]int64
 }
 
 // resolveDuplicates gives the requests that repeated an event of the same batch
-// the index of the first.
-func (l *Log) resolveDuplicates(batch []*request, idx []int64) {
+// the index of the first, once the first has one.
+func resolveDuplicates(batch []*request) {
 	for _, r := range batch {
-		if !r.done && r.err == nil && r.idx < 0 {
-			r.idx, r.done = idx[-1-r.idx], true
+		if !r.done && r.err == nil && r.same != nil && r.same.done && r.same.err == nil {
+			r.idx, r.done = r.same.idx, true
 		}
 	}
 }
