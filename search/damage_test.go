@@ -216,7 +216,7 @@ var segmentDamage = []struct {
 // returns, and the answers are a fresh index's.
 func TestDamageAtOpenRebuilds(t *testing.T) {
 	ctx := context.Background()
-	src := synthSource(1, 300)
+	src := synthSource(1, 120)
 	want := freshAnswers(t, src)
 	for _, d := range segmentDamage {
 		t.Run(d.name, func(t *testing.T) {
@@ -257,10 +257,13 @@ func TestDamageAtOpenRebuilds(t *testing.T) {
 // answers are a fresh index's.
 func TestDamageAtOpenInBackground(t *testing.T) {
 	ctx := context.Background()
-	base := synthSource(2, 300)
+	base := synthSource(2, 120)
 	want := freshAnswers(t, base)
 	for _, withPrevious := range []bool{false, true} {
-		for _, d := range segmentDamage {
+		for i, d := range segmentDamage {
+			if withPrevious && i%3 != 0 {
+				continue // the fallback is the same whatever the damage: a third of the kinds
+			}
 			name := d.name
 			if withPrevious {
 				name += ", with a previous generation"
@@ -347,7 +350,7 @@ func waitRebuilt(t *testing.T, ix *Index) {
 // the fresh index's answers.
 func TestDamageWhileServing(t *testing.T) {
 	ctx := context.Background()
-	base := synthSource(3, 300)
+	base := synthSource(3, 120)
 	want := freshAnswers(t, base)
 	for _, d := range segmentDamage {
 		t.Run(d.name, func(t *testing.T) {
