@@ -247,11 +247,6 @@ func runDemo(ctx context.Context, e env, cfg *config, fl *demoFlags) error {
 	return demoServe(ctx, e, cfg, fl, filepath.Join(sample, "roots"))
 }
 
-// demoExtras are lines the demo prints after the staff logins. Households
-// (#13): print a few households' query codes here (made, or re-issued, in the
-// demo's archive), so that a newcomer can log in as a resident.
-func demoExtras(ctx context.Context, cfg *config, st blob.Store) []string { return nil }
-
 // demoServe serves the demo archive as 'gongshi serve' does, on fl.addr or, when
 // that is taken, on a free port.
 func demoServe(ctx context.Context, e env, cfg *config, fl *demoFlags, roots string) error {

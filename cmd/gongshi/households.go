@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,6 +33,7 @@ func newHouseholdsCmd(e env, cfg *config) *cobra.Command {
 	}
 	c.AddCommand(newHouseholdsImportCmd(e, cfg), newHouseholdsCorrectCmd(e, cfg), newHouseholdsShowCmd(e, cfg),
 		newHouseholdsAttachTableCmd(e, cfg), newHouseholdsCheckTableCmd(e, cfg),
+		newHouseholdsIssueCodesCmd(e, cfg), newHouseholdsRevokeCodeCmd(e, cfg),
 		newHouseholdsStepCmd(e, cfg), newHouseholdsClocksCmd(e, cfg))
 	return c
 }
@@ -607,5 +610,154 @@ Exit codes: 0 none late or overdue, 1 some late or overdue, 2 error.`,
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the clocks as JSON")
+	return c
+}
+
+// codesOn opens the households service with the query codes' hasher.
+func codesOn(ctx context.Context, e env, cfg *config) (*households.Service, func(), error) {
+	a, closeFn, err := cfg.openArchive(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	hs, err := households.New(a, households.Options{Now: e.now, Hasher: codeHasher()})
+	if err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	return hs, closeFn, nil
+}
+
+// issuedCode is one line of issue-codes' output file.
+type issuedCode struct {
+	Project   string `json:"project"`
+	Household string `json:"household"`
+	Code      string `json:"code"`
+	Version   int    `json:"version"`
+}
+
+func newHouseholdsIssueCodesCmd(e env, cfg *config) *cobra.Command {
+	var (
+		all    bool
+		out    string
+		reason string
+		force  bool
+	)
+	c := &cobra.Command{
+		Use:   "issue-codes PROJECT (HOUSEHOLD... | --all) --out FILE.csv [--reason R]",
+		Short: "Issue query codes (查询码) to households, written once to a private file",
+		Long: `issue-codes issues each named household (or, with --all, every household of the
+register that has no code yet) a new query code, and writes the codes to --out, a
+CSV file only its owner can read (0600): project, household, code, version — for
+printing the notices. Only the codes' Argon2id hashes are kept: this file is the
+one place the codes are written, so keep it safe and delete it once the notices
+are handed out. A household that has a code gets a new one in its place (the old
+one stops working at once), which needs --reason. The codes are not printed on
+the terminal.
+
+Exit codes: 0 issued, 2 refused or error (nothing issued for the household named).`,
+		Example: `  gongshi households issue-codes CC-2026-001 --all --out 查询码.csv
+  gongshi households issue-codes CC-2026-001 0007 --reason 户主遗失通知书 --out 0007.csv`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			project, hhs := args[0], args[1:]
+			if all == (len(hhs) > 0) {
+				return errors.New("name the households, or give --all (every household without a code)")
+			}
+			if out == "" {
+				return errors.New("--out FILE.csv is required: the codes are written there once, never shown again")
+			}
+			if err := checkOutput("--out", out, force); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			hs, closeFn, err := codesOn(ctx, e, cfg)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			if all {
+				reg, err := hs.Register(ctx, project)
+				if err != nil {
+					return err
+				}
+				for _, h := range reg.Households {
+					cur, err := hs.CodeOf(ctx, project, h.Number)
+					if err == nil && cur.Status == households.CodeIssued {
+						continue
+					}
+					if err != nil && !errors.Is(err, archive.ErrNotFound) {
+						return err
+					}
+					hhs = append(hhs, h.Number)
+				}
+			}
+			var issued []issuedCode
+			var failed []string
+			for _, hh := range hhs {
+				code, c, err := hs.IssueCode(ctx, project, hh, archive.ActorCLI, reason)
+				if err != nil {
+					failed = append(failed, fmt.Sprintf("%s: %v", hh, err))
+					continue
+				}
+				issued = append(issued, issuedCode{Project: project, Household: hh, Code: households.FormatCode(code), Version: c.Version})
+			}
+			if len(issued) > 0 {
+				err := writePrivate("--out", out, force, func(w io.Writer) error {
+					cw := csv.NewWriter(w)
+					cw.Write([]string{"项目 project", "户号 household", "查询码 code", "版本 version"})
+					for _, ic := range issued {
+						cw.Write([]string{ic.Project, ic.Household, ic.Code, strconv.Itoa(ic.Version)})
+					}
+					cw.Flush()
+					return cw.Error()
+				})
+				if err != nil {
+					return fmt.Errorf("%d code(s) were issued but could not be written (issue them again with --reason): %w", len(issued), err)
+				}
+			}
+			fmt.Fprintf(e.stdout, "issued %d code(s) for %s, written to %s (已发放查询码)\n", len(issued), project, out)
+			if len(failed) > 0 {
+				return &linesError{head: fmt.Sprintf("%d household(s) got no code:", len(failed)), lines: failed}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&all, "all", false, "every household of the register that has no code yet")
+	c.Flags().StringVar(&out, "out", "", "the private CSV file the codes are written to (required)")
+	c.Flags().StringVar(&reason, "reason", "", "why, when a household's code is replaced")
+	c.Flags().BoolVar(&force, "force", false, "replace --out if it exists")
+	return c
+}
+
+func newHouseholdsRevokeCodeCmd(e env, cfg *config) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   "revoke-code PROJECT HOUSEHOLD --reason R",
+		Short: "Revoke a household's query code (its sessions end within seconds)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return errors.New("--reason is required: say why the code is revoked")
+			}
+			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			c, err := hs.RevokeCode(cmd.Context(), args[0], args[1], archive.ActorCLI, reason)
+			switch {
+			case errors.Is(err, archive.ErrNotFound):
+				return &exitError{code: exitNo, err: fmt.Errorf("%s household %s has no code", args[0], args[1])}
+			case errors.Is(err, archive.ErrUnchanged):
+				fmt.Fprintf(e.stdout, "the code of %s household %s was revoked already (version %d)\n", args[0], args[1], c.Version)
+				return nil
+			case err != nil:
+				return err
+			}
+			fmt.Fprintf(e.stdout, "revoked the code of %s household %s (version %d) (查询码已作废)\n", args[0], args[1], c.Version)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", "why (required)")
 	return c
 }

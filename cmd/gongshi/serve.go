@@ -92,6 +92,12 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	// The residents' pages, the tables and disclosure on request
+	// (households_serve.go).
+	hhOpts, _, err := cfg.householdOptions(e, a, nil, nil, codeHasher(), staff.NewLimiter(), staffTrail{svc})
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	ln, err := net.Listen("tcp", fl.addr)
 	if err != nil {
@@ -126,7 +132,7 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	verifier := verify.New(archive.New(st, archive.Options{Now: e.now}), vl, k.Verifier, verify.Options{Contents: contents})
 	srv, err := portal.New(portal.Options{
 		Archive: a, Ledger: l, Tiles: st, Index: idx, Verifier: verifier, Logger: log, Now: e.now, HSTS: fl.hsts,
-		VerifierKey: k.VerifierKey, BaseURL: base, Procedure: proc, Staff: staffOpts,
+		VerifierKey: k.VerifierKey, BaseURL: base, Procedure: proc, Staff: staffOpts, Households: hhOpts,
 		ArchiveStats: func(ctx context.Context) (portal.ArchiveStats, error) {
 			ps, err := a.Projects(ctx)
 			return portal.ArchiveStats{Records: int64(sidx.Status().Docs), Projects: int64(len(ps))}, err
