@@ -249,12 +249,16 @@ func (ix *Index) recoverInBackground() {
 }
 
 func (ix *Index) recover(ctx context.Context) error {
-	if prev, err := ix.openPrevious(); err == nil {
-		if err := ix.serveCaughtUp(ctx, prev); err != nil {
-			prev.close()
-			ix.opts.Log.Warn("search: the previous generation cannot be used", "generation", prev.name, "err", err)
-		} else {
-			ix.opts.Log.Info("search: answering from the previous generation while rebuilding", "generation", prev.name)
+	// The previous generation answers meanwhile, unless a generation is live
+	// already (Open serves the previous one when it finds the current damaged).
+	if ix.gen.Load() == nil {
+		if prev, err := ix.openPrevious(); err == nil {
+			if err := ix.serveCaughtUp(ctx, prev); err != nil {
+				prev.close()
+				ix.opts.Log.Warn("search: the previous generation cannot be used", "generation", prev.name, "err", err)
+			} else {
+				ix.opts.Log.Info("search: answering from the previous generation while rebuilding", "generation", prev.name)
+			}
 		}
 	}
 	rep, err := rebuild(ctx, ix.opts)

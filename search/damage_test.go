@@ -422,3 +422,56 @@ func TestVerifyWholeIndex(t *testing.T) {
 		t.Errorf("status: %+v", st)
 	}
 }
+
+// Damage found while serving, with a previous generation: the previous one,
+// checked and caught up, answers while the rebuild runs.
+func TestDamageWhileServingWithPrevious(t *testing.T) {
+	ctx := context.Background()
+	base := synthSource(5, 120)
+	want := freshAnswers(t, base)
+	src := &gatedSource{Source: base}
+	opts := Options{Dir: t.TempDir(), Source: src, Now: func() time.Time { return synthNow }, Shards: 2, Background: true}
+	ix, err := Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	first := ix.Status().Generation
+	if _, err := ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	gen := ix.Status().Generation
+	if readPrevious(opts.Dir) != first {
+		t.Fatalf("previous %q, want %s", readPrevious(opts.Dir), first)
+	}
+	src.hold()
+	defer src.release()
+	for _, p := range segmentFiles(t, opts.Dir, gen) {
+		os.Truncate(p, 100)
+	}
+	if _, err := answers(t, ix); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("a query on the cut segments: %v, want ErrUnavailable", err)
+	}
+	for deadline := time.Now().Add(time.Minute); ix.Status().Generation != first; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the previous generation does not answer: %+v", ix.Status())
+		}
+	}
+	if !ix.Status().Rebuilding {
+		t.Fatalf("not rebuilding while the previous one answers: %+v", ix.Status())
+	}
+	got, err := answers(t, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAnswers(t, "from the previous generation", got, want)
+	src.release()
+	waitRebuilt(t, ix)
+	if got, err = answers(t, ix); err != nil {
+		t.Fatal(err)
+	}
+	sameAnswers(t, "after the rebuild", got, want)
+	if g := ix.Status().Generation; g == gen || g == first {
+		t.Errorf("live generation %s after the rebuild (damaged %s, previous %s)", g, gen, first)
+	}
+}
