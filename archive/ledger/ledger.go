@@ -340,17 +340,24 @@ func (l *Log) commit(ctx context.Context, batch []*request) {
 			fail(err)
 			return
 		}
+		unfinished := false
 		for _, idx := range found {
-			if idx >= l.size {
-				// In the log, but in a batch that another writer (or a crashed
-				// one) has not finished: finish it, so that what Append returns is
-				// covered by a signed checkpoint.
-				if err := l.refresh(ctx); err != nil {
-					fail(err)
-					return
-				}
-				break
+			unfinished = unfinished || idx >= l.size
+		}
+		if unfinished {
+			// In the log, but in a batch that another writer (or a crashed one)
+			// has not finished: finish it, so that what Append returns is
+			// covered by a signed checkpoint, and look again: that batch may
+			// hold others of these events whose lookup keys were not yet
+			// written when they were looked up, and the log may have grown
+			// (appending what was not found at the new size would append them
+			// twice).
+			if err := l.refresh(ctx); err != nil {
+				fail(err)
+				return
 			}
+			reload = false
+			continue
 		}
 		var todo []int
 		var entries [][]byte
