@@ -307,9 +307,12 @@ func (a *Archive) latestKeys(ctx context.Context, root string) ([]latestKey, err
 // is the stored version 1 together with ErrRecordExists, so a re-run of an interrupted
 // ingest can carry on from what the first run made.
 //
+// A record whose archival code another record carries is ErrCodeInUse (see
+// codes.go).
+//
 // The writes come in the order of docs/architecture.md, "Durability" (content, record version, ledger
-// entry): the content-lookup marker (see RecordsByContent), the record version, then
-// the journal's event. A crash between any two is completed by the re-run: the
+// entry): the content-lookup marker (see RecordsByContent) and the archival-code
+// marker, the record version, then the journal's event. A crash between any two is completed by the re-run: the
 // marker and the version are create-once, and the journal's Append is idempotent, so
 // the ErrRecordExists path appends the event again. Content, marker and version are
 // deferred puts made durable together by one Sync before the event is appended (and
@@ -341,6 +344,9 @@ func (a *Archive) CreateRecord(ctx context.Context, rec Record) (Record, error) 
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
 	if err := a.putByContent(ctx, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
+	}
+	if err := a.putByCode(ctx, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: create record %s: %w", id, err)
 	}
 	stored, err := a.recordVersions.putLocked(ctx, rec, &lock)
@@ -394,6 +400,9 @@ func (a *Archive) CorrectRecord(ctx context.Context, id string, base int, rec Re
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
 	if err := a.putByContent(ctx, rec); err != nil {
+		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
+	}
+	if err := a.putByCode(ctx, rec); err != nil {
 		return Record{}, fmt.Errorf("archive: correct record %s: %w", id, err)
 	}
 	// Of two corrections of one version, one is stored; the other's error is

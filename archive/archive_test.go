@@ -263,6 +263,7 @@ func TestRecordLifecycle(t *testing.T) {
 	// Different metadata: a different record over the same (deduplicated) content.
 	other := testRecord()
 	other.Title += "（附件）"
+	other.ArchivalCode = "Z109-ZS·2024-Y-CQ01-0008" // two records never share one code
 	rec2, err := a.CreateRecord(ctx, other)
 	if err != nil || rec2.ID == rec.ID {
 		t.Errorf("other record: %+v, %v", rec2, err)

@@ -12,6 +12,8 @@
 //	blobs/sha256/<aa>/<hex>            content, content-addressed, deduplicated
 //	projects/<code>/<000001>.json      project versions, created once
 //	records/<id>/<000001>.json         record versions, created once
+//	by-content/<aa>/<sha256>.<id>      which records hold a content (derived)
+//	by-code/<fonds>/…/<item>           which record carries an archival code (derived; codes.go)
 //
 // A correction is a new version that names the version it supersedes and why; the
 // store's create-once Put decides races between concurrent writers. Versions are

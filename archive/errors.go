@@ -21,6 +21,8 @@ var (
 	// ErrInvalid: the value breaks a rule. The error is (or wraps) a *ValidationError
 	// that lists every problem found.
 	ErrInvalid = errors.New("invalid")
+	// ErrCodeInUse: a record's archival code (档号) is carried by another record.
+	ErrCodeInUse = errors.New("archival code already in use")
 	// ErrContentMissing: a record refers to content that is not in the store.
 	ErrContentMissing = errors.New("content not stored")
 	// ErrDigestMismatch: content does not match the digests or size it was declared

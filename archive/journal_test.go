@@ -80,6 +80,7 @@ func TestRecordsByContent(t *testing.T) {
 	}
 	other := testRecord()
 	other.Title = "另一份同一文件的登记"
+	other.ArchivalCode = "Z109-ZS·2024-Y-CQ01-0008" // two records never share one code
 	rec2, err := a.CreateRecord(ctx, other)
 	if err != nil {
 		t.Fatal(err)

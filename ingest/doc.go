@@ -24,6 +24,8 @@
 // because the archive derives a record's id from the filing itself and refuses to
 // file it twice: re-running an interrupted batch finds what the first run made
 // ("already filed") and carries on. Archival item numbers are claimed by
-// create-once objects whose content names the filing that claimed them, so that a
-// re-run reuses its number and a crash leaves no gap.
+// create-once objects whose content names the filing that claimed them, and the
+// number a filing tries is decided by a create-once binding of the filing
+// (numbering.go), so that any number of writers filing one document give it one
+// number, a re-run reuses it, and a crash leaves no gap.
 package ingest

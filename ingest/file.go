@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,6 +24,9 @@ type Archive interface {
 	Project(ctx context.Context, code string) (archive.Project, error)
 	PutContentDigested(ctx context.Context, d archive.Digests, r io.Reader) error
 	CreateRecord(ctx context.Context, rec archive.Record) (archive.Record, error)
+	// CodeHolder returns the id of the record carrying an archival code, or
+	// ErrNotFound.
+	CodeHolder(ctx context.Context, code string) (string, error)
 }
 
 // Status is the outcome of filing one document.
@@ -74,7 +78,10 @@ type Filer struct {
 	in  *Inspector
 	pol Policies
 	num *numberer
-	now func() time.Time
+	// codes claims the archival codes filers give (a manual --archival-code): num
+	// when numbering is on, else a numberer of no class; nil without a store.
+	codes *numberer
+	now   func() time.Time
 	// setLimit is Options.SetMemoryLimit.
 	setLimit func(int64)
 	// projects remembers the codes of projects seen to exist: a project is never
@@ -84,8 +91,9 @@ type Filer struct {
 }
 
 // NewFiler returns a Filer over the archive a. store is the archive's blob
-// store, where archival item numbers are claimed; it may be nil when
-// o.Numbering is nil.
+// store, where archival item numbers are claimed (the numbers of manual codes
+// too); it may be nil when o.Numbering is nil, and then manual codes are only
+// checked against the records that carry them.
 func NewFiler(a Archive, store blob.Store, o Options) *Filer {
 	f := &Filer{a: a, in: o.Inspector, pol: o.Policies, now: o.Now, setLimit: o.SetMemoryLimit}
 	if f.in == nil {
@@ -99,6 +107,9 @@ func NewFiler(a Archive, store blob.Store, o Options) *Filer {
 	}
 	if o.Numbering != nil {
 		f.num = newNumberer(store, *o.Numbering)
+		f.codes = f.num
+	} else if store != nil {
+		f.codes = newNumberer(store, Numbering{})
 	}
 	return f
 }
@@ -187,6 +198,20 @@ func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.F
 			return prepared{}, res, err
 		}
 	}
+	if rec.ArchivalCode != "" && !rep.Rejected() {
+		// A code the filer gave must not be another record's (the claim is
+		// checked when the document is committed, before anything is stored).
+		holder, err := f.a.CodeHolder(ctx, rec.ArchivalCode)
+		own, _ := archive.RecordID(rec)
+		switch {
+		case err == nil && holder != own:
+			rep.add(Integrity, "archival_code", Fail, "档号已被占用", "the archival code %s is carried by record %s: give this document its own code, or leave it out to have one assigned", rec.ArchivalCode, holder)
+			rep.Verdict = Rejected
+		case err != nil && !errors.Is(err, archive.ErrNotFound):
+			res, err = f.failed(res, err)
+			return prepared{}, res, err
+		}
+	}
 	res.Report = rep
 	if rep.Rejected() {
 		res.Status = RejectedDoc
@@ -226,50 +251,102 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 		src.Close()
 		return f.failed(res, err)
 	}
+	// The filing's identity: the id its record would have without an archival
+	// code. It holds the claim of its code.
+	var filing string
+	if f.codes != nil {
+		f0 := rec
+		f0.ArchivalCode = ""
+		if filing, err = archive.RecordID(f0); err != nil {
+			src.Close()
+			return f.failed(res, err)
+		}
+	}
+	manual := rec.ArchivalCode != ""
+	if manual && f.codes != nil {
+		// Before anything is stored: a code another filing holds is refused.
+		err := f.codes.claimCode(ctx, rec.ArchivalCode, filing)
+		if errors.Is(err, ErrCodeTaken) {
+			src.Close()
+			return rejectAtCommit(res, rep, "the archival code %s is held by another filing: give this document its own code, or leave it out to have one assigned", rec.ArchivalCode), nil
+		}
+		if err != nil {
+			src.Close()
+			return f.failed(res, err)
+		}
+	}
 	err = f.a.PutContentDigested(ctx, rec.Content, src)
 	src.Close()
 	if err != nil {
 		return f.failed(res, err)
 	}
-	if f.num != nil && rec.ArchivalCode == "" {
-		filing, err := archive.RecordID(rec)
-		if err != nil {
-			return f.failed(res, err)
-		}
-		code, err := f.num.assign(ctx, filing, rec.Date.Year, rec.Retention)
-		if err != nil {
-			return f.failed(res, err)
-		}
-		rec.ArchivalCode = code
-		rep.add(Integrity, "numbering", Pass, "档号已按顺序分配", "archival code %s, the next item of its class", code)
-	}
-	rb, err := json.Marshal(rep)
-	if err != nil {
-		return f.failed(res, err)
-	}
-	rec.Report = rb
-	stored, err := f.a.CreateRecord(ctx, rec)
-	switch {
-	case errors.Is(err, archive.ErrRecordExists):
-		res.Status, res.Record = AlreadyFiled, stored
-		if len(stored.Report) > 0 {
-			var prev Report
-			if json.Unmarshal(stored.Report, &prev) == nil {
-				res.Report = &prev
+	numbered := !manual && f.num != nil
+	for attempt := 0; ; attempt++ {
+		r, rp := rec, rep.clone()
+		if numbered {
+			code, err := f.num.assign(ctx, filing, r.Date.Year, r.Retention, func(ctx context.Context, code string) (bool, error) {
+				holder, err := f.a.CodeHolder(ctx, code)
+				if errors.Is(err, archive.ErrNotFound) {
+					return false, nil
+				}
+				own := r
+				own.ArchivalCode = code
+				id, ierr := archive.RecordID(own)
+				return err == nil && ierr == nil && holder == id, errors.Join(err, ierr)
+			})
+			if err != nil {
+				return f.failed(res, err)
 			}
+			r.ArchivalCode = code
+			rp.add(Integrity, "numbering", Pass, "档号已按顺序分配", "archival code %s, the next item of its class", code)
 		}
+		rb, err := json.Marshal(rp)
+		if err != nil {
+			return f.failed(res, err)
+		}
+		r.Report = rb
+		stored, err := f.a.CreateRecord(ctx, r)
+		switch {
+		case errors.Is(err, archive.ErrRecordExists):
+			res.Status, res.Record, res.Report = AlreadyFiled, stored, rp
+			if len(stored.Report) > 0 {
+				var prev Report
+				if json.Unmarshal(stored.Report, &prev) == nil {
+					res.Report = &prev
+				}
+			}
+			return res, nil
+		case errors.Is(err, archive.ErrCodeInUse) && numbered && attempt < 8:
+			// The number is carried by a record whose claim is missing (damage
+			// that the audit names): never hand it out, take the next one.
+			f.num.reject(r.ArchivalCode, filing)
+			continue
+		case errors.Is(err, archive.ErrCodeInUse):
+			return rejectAtCommit(res, rp, "%v", err), nil
+		case errors.Is(err, archive.ErrInvalid):
+			// Check ran the same validator; reaching this means the archive knows a
+			// rule ingest does not. Report it as a rejection all the same.
+			res.Status, res.Report = RejectedDoc, rp
+			res.Reasons = append(res.Reasons, err.Error())
+			return res, nil
+		case err != nil:
+			return f.failed(res, err)
+		}
+		res.Status, res.Record, res.Report = Filed, stored, rp
 		return res, nil
-	case errors.Is(err, archive.ErrInvalid):
-		// Check ran the same validator; reaching this means the archive knows a
-		// rule ingest does not. Report it as a rejection all the same.
-		res.Status = RejectedDoc
-		res.Reasons = append(res.Reasons, err.Error())
-		return res, nil
-	case err != nil:
-		return f.failed(res, err)
 	}
-	res.Status, res.Record = Filed, stored
-	return res, nil
+}
+
+// rejectAtCommit rejects a document at commit for its archival code.
+func rejectAtCommit(res Result, rep *Report, en string, args ...any) Result {
+	rep = rep.clone()
+	rep.add(Integrity, "archival_code", Fail, "档号已被占用", en, args...)
+	rep.Verdict = Rejected
+	res.Status, res.Report = RejectedDoc, rep
+	for _, it := range rep.Failures() {
+		res.Reasons = append(res.Reasons, it.Property.Label()+": "+it.Reason)
+	}
+	return res
 }
 
 // notRegularReason says why a path that is not a regular file is refused.
@@ -292,4 +369,11 @@ func (f *Filer) failed(res Result, err error) (Result, error) {
 	res.Status = Failed
 	res.Reasons = []string{err.Error()}
 	return res, fmt.Errorf("ingest: %s: %w", res.Path, err)
+}
+
+// clone returns a copy of r that can be added to without changing r.
+func (r *Report) clone() *Report {
+	c := *r
+	c.Items = slices.Clone(r.Items)
+	return &c
 }

@@ -1,0 +1,181 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/storetest"
+)
+
+// Many writers (numberers, as separate processes have) number the same filings
+// at once, each filing by several of them: every filing gets one number, the
+// same for all its writers, and the numbers are 1..n without a gap.
+func TestNumberingManyWritersOneFiling(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := b.Open(t, func() time.Time { return testNow })
+			const writers, filings = 4, 40
+			got := make([][]string, writers)
+			var wg sync.WaitGroup
+			for w := range writers {
+				nb := newNumberer(st, Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"})
+				got[w] = make([]string, filings)
+				wg.Go(func() {
+					var inner sync.WaitGroup
+					for i := range filings {
+						// Each writer in its own order, several at a time.
+						k := (i*7 + w*13) % filings
+						inner.Go(func() {
+							code, err := nb.assign(ctx, fmt.Sprintf("filing-%02d", k), 2026, archive.Permanent, nil)
+							if err != nil {
+								t.Error(err)
+							}
+							got[w][k] = code
+						})
+					}
+					inner.Wait()
+				})
+			}
+			wg.Wait()
+			owner := map[string]int{}
+			for k := range filings {
+				for w := 1; w < writers; w++ {
+					if got[w][k] != got[0][k] {
+						t.Fatalf("filing %d: writer 0 got %s, writer %d %s", k, got[0][k], w, got[w][k])
+					}
+				}
+				if prev, ok := owner[got[0][k]]; ok {
+					t.Fatalf("%s is the number of filings %d and %d", got[0][k], prev, k)
+				}
+				owner[got[0][k]] = k
+			}
+			for i := 1; i <= filings; i++ {
+				code := archive.ArchivalCode{Fonds: "Z109", Category: "WS", Year: 2026, Retention: archive.Permanent, Department: "CQ01", Item: i}.String()
+				if _, ok := owner[code]; !ok {
+					t.Errorf("no filing has %s", code)
+				}
+			}
+			claims := 0
+			st.List(ctx, "ingest/numbers/", "", func(blob.Info) error { claims++; return nil })
+			if claims != filings {
+				t.Errorf("%d claims for %d filings", claims, filings)
+			}
+		})
+	}
+}
+
+// A claim deleted behind the archive's back: its number is carried by a record,
+// so filing never hands it to another document; the next filing gets the next
+// number, and the missing claim does not make two records with one 档号.
+func TestNumberingDeletedClaim(t *testing.T) {
+	ctx := context.Background()
+	num := &Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"}
+	f, a, st := newTestFiler(t, num)
+	fx := getFixtures(t)
+	first, err := f.File(ctx, fx.files["signed"], decisionMeta())
+	if err != nil || first.Status != Filed || !strings.HasSuffix(first.Record.ArchivalCode, "-0001") {
+		t.Fatalf("first: %v %s %s", err, first.Status, first.Record.ArchivalCode)
+	}
+	claim := "ingest/numbers/Z109/WS/2026/Y/CQ01/0001"
+	if err := st.Delete(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	// A new process: it sees a hole at 1.
+	again := NewFiler(a, st, Options{Inspector: f.in, Numbering: num, Now: f.now})
+	other := decisionMeta()
+	other.Title, other.DocNumber = "关于东天街片区房屋征收补偿方案的公告", "长征补〔2026〕13号"
+	second, err := again.File(ctx, fx.files["unsigned"], other)
+	if err != nil || second.Status != Filed {
+		t.Fatalf("second: %v %s %q", err, second.Status, second.Reasons)
+	}
+	if second.Record.ArchivalCode == first.Record.ArchivalCode || !strings.HasSuffix(second.Record.ArchivalCode, "-0002") {
+		t.Fatalf("the second filing got %s; the first carries %s", second.Record.ArchivalCode, first.Record.ArchivalCode)
+	}
+	if holder, err := a.CodeHolder(ctx, first.Record.ArchivalCode); err != nil || holder != first.Record.ID {
+		t.Fatalf("%s is carried by %s, %v", first.Record.ArchivalCode, holder, err)
+	}
+	// The first document filed again is still the one record it was.
+	if res, err := again.File(ctx, fx.files["signed"], decisionMeta()); err != nil || res.Status != AlreadyFiled || res.Record.ID != first.Record.ID {
+		t.Fatalf("re-run of the first: %v %s %s", err, res.Status, res.Record.ID)
+	}
+}
+
+// A manual archival code another document holds is refused with its reason,
+// and nothing of the document is stored; the same document with its own code
+// is already filed.
+func TestManualCodeInUse(t *testing.T) {
+	for _, num := range []*Numbering{nil, {Fonds: "Z109", Category: "WS", Department: "CQ01"}} {
+		t.Run(fmt.Sprintf("numbering %v", num != nil), func(t *testing.T) {
+			ctx := context.Background()
+			f, a, st := newTestFiler(t, num)
+			fx := getFixtures(t)
+			code := "Z109-WS·2026-Y-CQ01-0007"
+			meta := decisionMeta()
+			meta.ArchivalCode = code
+			first, err := f.File(ctx, fx.files["signed"], meta)
+			if err != nil || first.Status != Filed || first.Record.ArchivalCode != code {
+				t.Fatalf("first: %v %s %q", err, first.Status, first.Reasons)
+			}
+			other := decisionMeta()
+			other.Title, other.DocNumber, other.ArchivalCode = "关于东天街片区房屋征收补偿方案的公告", "长征补〔2026〕13号", code
+			res, err := f.File(ctx, fx.files["unsigned"], other)
+			if err != nil || res.Status != RejectedDoc || len(res.Reasons) != 1 || !strings.Contains(res.Reasons[0], "档号已被占用") ||
+				!strings.Contains(res.Reasons[0], code) {
+				t.Fatalf("second document with %s: %v %s %q", code, err, res.Status, res.Reasons)
+			}
+			if _, err := st.Stat(ctx, archive.ContentKey(res.Inspection.Content.SHA256)); err == nil {
+				t.Errorf("the refused document's content was stored")
+			}
+			// Another process (or an old archive, where the code has no claim):
+			// the record that carries the code refuses it all the same.
+			if num != nil {
+				if err := st.Delete(ctx, "ingest/numbers/Z109/WS/2026/Y/CQ01/0007"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fresh := NewFiler(a, st, Options{Inspector: f.in, Numbering: num, Now: f.now})
+			if res, err := fresh.File(ctx, fx.files["unsigned"], other); err != nil || res.Status != RejectedDoc || !strings.Contains(strings.Join(res.Reasons, " "), first.Record.ID) {
+				t.Fatalf("without the claim: %v %s %q", err, res.Status, res.Reasons)
+			}
+			if res, err := fresh.File(ctx, fx.files["signed"], meta); err != nil || res.Status != AlreadyFiled || res.Record.ID != first.Record.ID {
+				t.Fatalf("the same document and code again: %v %s", err, res.Status)
+			}
+			n := 0
+			a.Records(ctx, func(archive.Record) error { n++; return nil })
+			if n != 1 {
+				t.Fatalf("%d records", n)
+			}
+		})
+	}
+}
+
+// A number assigned by numbering is refused as a manual code of another
+// document; numbering skips a manual code in its class.
+func TestManualCodeBesideNumbering(t *testing.T) {
+	ctx := context.Background()
+	f, _, _ := newTestFiler(t, &Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"})
+	fx := getFixtures(t)
+	manual := decisionMeta()
+	manual.ArchivalCode = "Z109-WS·2026-Y-CQ01-0001"
+	if res, err := f.File(ctx, fx.files["signed"], manual); err != nil || res.Status != Filed {
+		t.Fatalf("manual: %v %s %q", err, res.Status, res.Reasons)
+	}
+	other := decisionMeta()
+	other.Title, other.DocNumber = "关于东天街片区房屋征收补偿方案的公告", "长征补〔2026〕13号"
+	res, err := f.File(ctx, fx.files["unsigned"], other)
+	if err != nil || res.Status != Filed || !strings.HasSuffix(res.Record.ArchivalCode, "-0002") {
+		t.Fatalf("assigned beside a manual code: %v %s %s", err, res.Status, res.Record.ArchivalCode)
+	}
+	third := decisionMeta()
+	third.Title, third.DocNumber, third.ArchivalCode = "第三份", "长征补〔2026〕14号", res.Record.ArchivalCode
+	if res, err := f.File(ctx, fx.files["untrusted"], third); err != nil || res.Status != RejectedDoc {
+		t.Fatalf("an assigned code given to another document: %v %s", err, res.Status)
+	}
+}
