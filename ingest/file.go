@@ -284,16 +284,7 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 	for attempt := 0; ; attempt++ {
 		r, rp := rec, rep.clone()
 		if numbered {
-			code, err := f.num.assign(ctx, filing, r.Date.Year, r.Retention, func(ctx context.Context, code string) (bool, error) {
-				holder, err := f.a.CodeHolder(ctx, code)
-				if errors.Is(err, archive.ErrNotFound) {
-					return false, nil
-				}
-				own := r
-				own.ArchivalCode = code
-				id, ierr := archive.RecordID(own)
-				return err == nil && ierr == nil && holder == id, errors.Join(err, ierr)
-			})
+			code, err := f.num.assign(ctx, filing, r.Date.Year, r.Retention)
 			if err != nil {
 				return f.failed(res, err)
 			}

@@ -229,7 +229,7 @@ func TestNumberingFillsHoles(t *testing.T) {
 	}
 	want := map[string]string{"new-a": "Z109-WS·2026-Y-0003", "new-b": "Z109-WS·2026-Y-0005", "filing-0002": "Z109-WS·2026-Y-0002"}
 	for _, id := range []string{"new-a", "new-b", "filing-0002", "new-a"} {
-		got, err := nb.assign(ctx, id, 2026, archive.Permanent, nil)
+		got, err := nb.assign(ctx, id, 2026, archive.Permanent)
 		if err != nil || got != want[id] {
 			t.Errorf("assign(%s) = %s, %v; want %s", id, got, err, want[id])
 		}

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
@@ -35,52 +38,66 @@ func (n Numbering) Valid() error {
 // writers.
 //
 // A filing is identified by the id its record would have without an archival
-// code (a function of project, content and metadata: archive.RecordID). Two
-// kinds of create-once object decide, per class of codes (fonds, category, year,
-// retention, department):
+// code (a function of project, content and metadata: archive.RecordID). Per class
+// of codes (fonds, category, year, retention, department), create-once objects
+// decide:
 //
-//	ingest/numbers/<fonds>/<category>/<year>/<retention>/<department or _>/<item>   the claim of
-//	    a number: the filing identity that holds it. Of the writers of one number
-//	    exactly one creates it, so no number has two filings.
-//	ingest/filings/<fonds>/<category>/<year>/<retention>/<department or _>/<filing>.<g>   the
-//	    binding of generation g of a filing: the number it tries. Of the writers of
-//	    one filing exactly one creates each generation, so they all try the same
-//	    number, and no filing gets two.
+//	ingest/numbers/<fonds>/<category>/<year>/<retention>/<department or _>/<item>
+//	    the claim of a number: the filing identity that holds it. Of the writers of
+//	    one number exactly one creates it, so no number has two filings.
+//	ingest/filings/<fonds>/<category>/<year>/<retention>/<department or _>/<filing>.<g>
+//	    the binding of generation g of a filing: the writer whose turn it is to
+//	    number the filing (its random name, and when its turn expires). Of the
+//	    writers of one filing exactly one creates it, before any number is
+//	    consumed.
+//	ingest/filings/…/<filing>.n1
+//	    the filing's result: the number claimed for it. Of the writers of one
+//	    filing exactly one creates it, so the filing has one number, whatever
+//	    happened to the turns.
 //
-// A filing takes its number thus, for g = 1, 2, …: create binding g with the
-// lowest number this writer believes free, or read the binding another writer
-// created first; then claim that number for the filing (or find it claimed for
-// the filing by the writer that created the binding). When the number's claim
-// holds another filing, generation g is dead and the filing goes on to g+1.
-// Since a claim never changes, a filing whose generation-g claim holds it never
-// gets a generation g+1, and a claim that holds a filing is the filing's only
-// number: a re-run finds it among the claims it loads and takes it, without
-// reading bindings. Before, the number was claimed first and the filing's identity
-// was not decided by anything: two writers filing one document at once took two
-// numbers, and the record, whose id depends on its code, was filed twice.
+// The writer whose turn it is claims the lowest number it believes free for the
+// filing (a lost race for a number costs nothing: that number is another
+// filing's), creates the result, and the filing has its number. Every other writer
+// of the filing waits for the result; when the turn expires without one (its
+// writer crashed, or hangs), a waiter takes generation g+1 over, a create-once
+// race with one winner, and first adopts any claim the filing already holds (its
+// predecessor crashed after its claim). Numbers are consumed only by claims made
+// for the filing that will carry them, so no race makes a gap: a claim without
+// its record is a filing in flight or interrupted, whose re-run takes it; and
+// numbers never claimed below the highest are holes (a number handed out in a
+// process that crashed before its claim) that the next writer of the class hands
+// out first. A turn taken over from a writer that was alive but slower than
+// bindingTTL may leave that writer's claim spare (the result is the other's): a
+// gap the audit lists, never a second number.
 //
-// No gaps: a number is claimed only for the filing that will carry it, so a
-// claim without its record exists only while that filing is in flight or after
-// it was interrupted (its re-run takes it). Numbers never claimed below the
-// highest (a binding made, its claim lost in a crash) are holes that the next
-// writer of the class hands out first.
+// Before, the number was claimed first and nothing decided the filing's
+// identity: two writers filing one document at once took two numbers, and the
+// record, whose id depends on its code, was filed twice.
+//
+// A re-run finds its number among the claims it loads, without reading bindings;
+// a filing that holds two claims (the spare one above) is settled by its result.
 //
 // A number whose record already exists without its claim (the claim was deleted:
 // damage that 'gongshi audit' names) is refused by the archive when another
-// filing's record would carry it (archive.ErrCodeInUse); the writer marks it
-// refused for that filing, which goes on to its next generation. The filing whose
-// record carries it keeps it: when a number's claim holds another filing, the
-// writer asks whether its own record carries that code (carriesFunc). So a missing
-// claim never makes two records with one 档号, nor a second record of a filing.
+// filing's record would carry it (archive.ErrCodeInUse); the writer notes it
+// refused for that filing, which goes on to a new result (.n2, …) and a new turn.
+// The filing whose record carries it keeps it (its result says so). So a missing
+// claim never makes two records with one 档号.
 //
-// A manual --archival-code is claimed the same way, by the filing identity: a
-// code another filing holds is refused (ErrCodeTaken).
+// A manual --archival-code is claimed by the filing identity too: a code another
+// filing holds is refused (ErrCodeTaken).
 //
 // A class is read once per Filer (one list, and one small read per number
 // already claimed) and then kept in memory; a lost race lists the newer claims.
 type numberer struct {
-	store blob.Store
-	n     Numbering
+	store  blob.Store
+	n      Numbering
+	holder string // this writer's name in bindings: random, nothing personal
+	ttl    time.Duration
+	now    func() time.Time
+	// beforeClaim, when set (by tests), is called by the writer of a binding
+	// just before it claims the filing's number.
+	beforeClaim func(filing string)
 
 	mu      sync.Mutex
 	classes map[string]*class
@@ -95,18 +112,33 @@ type class struct {
 	next    int                      // the lowest number never seen claimed or handed out
 	free    []int                    // numbers below next not known to be claimed, ascending
 	byID    map[string]int           // filing identity → its number, from the claims
+	twice   map[string]bool          // filings that hold two claims: settled by their bindings
 	taken   map[int]bool             // numbers known to be claimed
 	refused map[string][]int         // filing → numbers the archive refused it: another record carries them (reject)
 	pending map[string]chan struct{} // filings whose number is being settled
 	last    string                   // the highest claim key seen, for listing newer ones
 }
 
-// maxGenerations bounds the generations one filing walks through in one call:
-// each dead one means that another writer claimed the number it tried.
-const maxGenerations = 200
+const (
+	// maxGenerations bounds the generations one filing walks through: each is a
+	// writer that crashed or hung while numbering it.
+	maxGenerations = 100
+	// bindingTTL is how long a binding's writer has to claim the filing's
+	// number and write the result (milliseconds, normally) before another writer
+	// of the filing may take it over.
+	bindingTTL = 30 * time.Second
+	// maxClaims bounds the numbers one generation tries: each lost to another
+	// filing's claim.
+	maxClaims = 2000
+)
 
 func newNumberer(store blob.Store, n Numbering) *numberer {
-	return &numberer{store: store, n: n, classes: map[string]*class{}}
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return &numberer{store: store, n: n, holder: hex.EncodeToString(b[:]), ttl: bindingTTL, now: time.Now,
+		classes: map[string]*class{}}
 }
 
 // classPrefix is where the claims of the class of c (its item ignored) go.
@@ -140,7 +172,7 @@ func (nb *numberer) class(ctx context.Context, c archive.ArchivalCode) (*class, 
 	cl := nb.classes[prefix]
 	if cl == nil {
 		c.Item = 0
-		cl = &class{prefix: prefix, tmpl: c, byID: map[string]int{}, taken: map[int]bool{}, refused: map[string][]int{},
+		cl = &class{prefix: prefix, tmpl: c, byID: map[string]int{}, taken: map[int]bool{}, refused: map[string][]int{}, twice: map[string]bool{},
 			pending: map[string]chan struct{}{}, next: 1}
 		nb.classes[prefix] = cl
 	}
@@ -158,15 +190,9 @@ func (nb *numberer) class(ctx context.Context, c archive.ArchivalCode) (*class, 
 	return cl, nil
 }
 
-// carriesFunc reports whether the record of the filing being numbered, with the
-// archival code code, is stored: its own record carries that code.
-type carriesFunc func(ctx context.Context, code string) (bool, error)
-
 // assign returns the archival code of the filing identified by filing, in the
-// class of its year and retention period. carries, when not nil, is asked about a
-// number whose claim holds another filing: when the filing's own record carries
-// it (its claim was deleted and made again for another), it is the filing's.
-func (nb *numberer) assign(ctx context.Context, filing string, year int, ret archive.RetentionCode, carries carriesFunc) (string, error) {
+// class of its year and retention period.
+func (nb *numberer) assign(ctx context.Context, filing string, year int, ret archive.RetentionCode) (string, error) {
 	cl, err := nb.class(ctx, nb.code(year, ret, 1))
 	if err != nil {
 		return "", err
@@ -174,7 +200,7 @@ func (nb *numberer) assign(ctx context.Context, filing string, year int, ret arc
 	code := func(item int) string { c := cl.tmpl; c.Item = item; return c.String() }
 	cl.mu.Lock()
 	for {
-		if item, ok := cl.byID[filing]; ok {
+		if item, ok := cl.byID[filing]; ok && !cl.twice[filing] {
 			cl.mu.Unlock()
 			// The claim must be durable before the record that carries the
 			// number exists: a record that outlived its claim in a power failure
@@ -200,7 +226,7 @@ func (nb *numberer) assign(ctx context.Context, filing string, year int, ret arc
 		wait := make(chan struct{})
 		cl.pending[filing] = wait
 		cl.mu.Unlock()
-		item, err := nb.settle(ctx, cl, filing, carries)
+		item, err := nb.settle(ctx, cl, filing)
 		cl.mu.Lock()
 		delete(cl.pending, filing)
 		close(wait)
@@ -209,81 +235,200 @@ func (nb *numberer) assign(ctx context.Context, filing string, year int, ret arc
 			return "", err
 		}
 		cl.byID[filing] = item
+		delete(cl.twice, filing)
 	}
 }
 
-// settle walks the generations of filing's bindings until one of them is the
-// filing's number (see the notes on numberer), and returns it.
-func (nb *numberer) settle(ctx context.Context, cl *class, filing string, carries carriesFunc) (int, error) {
+// settle walks the generations of filing's bindings until the filing has its
+// result (see the notes on numberer), and returns it.
+func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, error) {
 	bindings := bindingPrefix(cl.prefix)
+	// The filing's result is the first of <filing>.n1, .n2, … whose number the
+	// archive has not refused it (refusals are rare damage; see reject).
+	k := 1
+	resultKey := func() string { return fmt.Sprintf("%s%s.n%d", bindings, filing, k) }
 	for g := 1; g <= maxGenerations; g++ {
+		// (For a new filing, the first binding's put says whether any writer
+		// has been at it: the result is read only after.)
+		for g > 1 || k > 1 {
+			item, err := nb.readResult(ctx, resultKey())
+			if errors.Is(err, blob.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return 0, err
+			}
+			if !cl.wasRefused(filing, item) {
+				return nb.took(cl, item), nil
+			}
+			k++
+		}
 		key := fmt.Sprintf("%s%s.%03d", bindings, filing, g)
+		next := fmt.Sprintf("%s%s.%03d", bindings, filing, g+1)
+		expires := nb.now().Add(nb.ttl)
+		text := fmt.Sprintf("gongshi filing binding\nholder %s\nexpires %s\n", nb.holder, expires.UTC().Format(time.RFC3339Nano))
+		// Deferred, as the claim: made durable before the code is handed out.
+		_, err := nb.store.Put(ctx, key, strings.NewReader(text),
+			blob.PutOptions{Size: int64(len(text)), ContentType: "text/plain", Deferred: true})
+		var item int
+		var theirs string
+		if errors.Is(err, blob.ErrExists) {
+			// A turn of this writer's own (from an attempt whose number the
+			// archive refused) is still its turn.
+			if theirs, err = nb.read(ctx, key); err == nil && strings.Contains(theirs, "\nholder "+nb.holder+"\n") {
+				err = nil
+			} else if err == nil {
+				err = blob.ErrExists
+			}
+		}
+		switch {
+		case err == nil:
+			// This writer's turn: number the filing.
+			if nb.beforeClaim != nil {
+				nb.beforeClaim(filing)
+			}
+			item, err = nb.claimFor(ctx, cl, filing, g > 1 || k > 1)
+			if err == nil {
+				item, err = nb.decide(ctx, resultKey(), item)
+			}
+		case errors.Is(err, blob.ErrExists):
+			// Another writer's turn: wait for the filing's result, or take
+			// over when its turn expires (item 0).
+			item, err = nb.await(ctx, theirs, next, resultKey())
+		default:
+			err = fmt.Errorf("ingest: archival code: binding %s: %w", key, err)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if item > 0 && !cl.wasRefused(filing, item) {
+			return nb.took(cl, item), nil
+		}
+	}
+	return 0, fmt.Errorf("ingest: archival code: filing %s: %d writers in turn left it without a number", filing, maxGenerations)
+}
+
+// took notes that item is claimed and returns it.
+func (nb *numberer) took(cl *class, item int) int {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	cl.markTaken(item)
+	return item
+}
+
+// claimFor claims the lowest number believed free for filing and returns it. A
+// writer that takes a generation over (adopt) first reads the claims made since
+// the class was read: one of them may be the filing's, made by the writer whose
+// turn expired.
+func (nb *numberer) claimFor(ctx context.Context, cl *class, filing string, adopt bool) (int, error) {
+	if adopt {
+		if err := nb.catchUp(ctx, cl, true); err != nil {
+			return 0, err
+		}
+		cl.mu.Lock()
+		item, ok := cl.byID[filing]
+		cl.mu.Unlock()
+		if ok && !cl.wasRefused(filing, item) {
+			return item, nil
+		}
+	}
+	for range maxClaims {
 		item, err := cl.take()
 		if err != nil {
 			return 0, err
 		}
-		text := fmt.Sprintf("%04d\n", item)
-		// Deferred, as the claim: made durable before the code is handed out.
-		_, err = nb.store.Put(ctx, key, strings.NewReader(text),
-			blob.PutOptions{Size: int64(len(text)), ContentType: "text/plain", Deferred: true})
+		owner, err := nb.claim(ctx, fmt.Sprintf("%s%04d", cl.prefix, item), filing)
 		if err != nil {
-			cl.giveBack(item) // not this writer's proposal: the number stays free
-		}
-		if errors.Is(err, blob.ErrExists) {
-			// Another writer of this filing created generation g: its number
-			// is the one to try.
-			var b string
-			b, err = nb.read(ctx, key)
-			if err == nil {
-				item, err = strconv.Atoi(strings.TrimSpace(b))
-				if err != nil || item < 1 || item > 9999 {
-					err = fmt.Errorf("ingest: archival code: %s holds %q, not an item number", key, b)
-				}
-			}
-		}
-		if err != nil {
-			return 0, fmt.Errorf("ingest: archival code: binding %s: %w", key, err)
-		}
-		if cl.wasRefused(filing, item) {
-			// Carried by a record of another filing whose claim is missing
-			// (see reject): a dead generation for this filing.
-			continue
-		}
-		claim := fmt.Sprintf("%s%04d", cl.prefix, item)
-		owner, err := nb.claim(ctx, claim, filing)
-		if err != nil {
+			cl.giveBack(item)
 			return 0, err
 		}
 		cl.mu.Lock()
 		cl.markTaken(item)
+		if owner != filing {
+			cl.byID[owner] = item
+		}
 		cl.mu.Unlock()
-		if owner == filing {
+		if owner == filing && !cl.wasRefused(filing, item) {
 			return item, nil
 		}
-		if carries != nil {
-			// Damage: this filing's record carries the number, and its claim
-			// was made again for another filing. The record decides.
-			c := cl.tmpl
-			c.Item = item
-			mine, err := carries(ctx, c.String())
-			if err != nil {
-				return 0, err
-			}
-			if mine {
-				return item, nil
-			}
-		}
-		// The number is another filing's: learn what else was claimed since
-		// this class was read, so that the next generation tries a number
-		// that is free.
-		cl.mu.Lock()
-		cl.byID[owner] = item
-		cl.mu.Unlock()
-		if err := nb.catchUp(ctx, cl); err != nil {
+		// Another filing's: learn what else was claimed since this class was
+		// read, so that the next try is a number that is free.
+		if err := nb.catchUp(ctx, cl, false); err != nil {
 			return 0, err
 		}
 	}
-	return 0, fmt.Errorf("ingest: archival code: filing %s found every number it tried claimed by others, %d times", filing, maxGenerations)
+	return 0, fmt.Errorf("ingest: archival code: filing %s lost every number it tried to other filings, %d times", filing, maxClaims)
+}
+
+// decide creates the filing's result, the number claimed for it (item), or reads
+// the result another writer created first: that one is the filing's number, and
+// item stays a spare claim (a gap the audit lists), which happens only when a
+// writer took the filing over from one that was alive but slower than its turn.
+func (nb *numberer) decide(ctx context.Context, result string, item int) (int, error) {
+	text := fmt.Sprintf("%04d\n", item)
+	_, err := nb.store.Put(ctx, result, strings.NewReader(text),
+		blob.PutOptions{Size: int64(len(text)), ContentType: "text/plain", Deferred: true})
+	if errors.Is(err, blob.ErrExists) {
+		return nb.readResult(ctx, result)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ingest: archival code: %s: %w", result, err)
+	}
+	return item, nil
+}
+
+func (nb *numberer) readResult(ctx context.Context, result string) (int, error) {
+	b, err := nb.read(ctx, result)
+	if err != nil {
+		return 0, err
+	}
+	item, err := strconv.Atoi(strings.TrimSpace(b))
+	if err != nil || item < 1 || item > 9999 {
+		return 0, fmt.Errorf("ingest: archival code: %s holds %q, not an item number", result, b)
+	}
+	return item, nil
+}
+
+// await waits for the filing's result while binding (the text of another
+// writer's turn) holds. It returns 0 when that turn expired without a result, or a later
+// generation exists: the caller goes on to the next generation.
+func (nb *numberer) await(ctx context.Context, binding, next, result string) (int, error) {
+	b := binding
+	var expires time.Time
+	for _, line := range strings.Split(b, "\n") {
+		if v, ok := strings.CutPrefix(line, "expires "); ok {
+			expires, _ = time.Parse(time.RFC3339Nano, v)
+		}
+	}
+	watched := time.Now()
+	pause := 2 * time.Millisecond
+	for {
+		item, err := nb.readResult(ctx, result)
+		if err == nil {
+			return item, nil
+		}
+		if !errors.Is(err, blob.ErrNotFound) {
+			return 0, err
+		}
+		if _, err := nb.store.Stat(ctx, next); err == nil {
+			return 0, nil
+		} else if !errors.Is(err, blob.ErrNotFound) {
+			return 0, fmt.Errorf("ingest: archival code: %s: %w", next, err)
+		}
+		// Expired by this writer's clock, or watched for the whole turn (a
+		// writer whose clock runs ahead does not hold the filing up longer).
+		if !nb.now().Before(expires) || time.Since(watched) >= nb.ttl {
+			return 0, nil
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
 }
 
 // claim creates the claim key for filing, or reads whose it is.
@@ -319,7 +464,7 @@ func (nb *numberer) claimCode(ctx context.Context, code, filing string) error {
 	nb.mu.Unlock()
 	if cl != nil {
 		cl.mu.Lock()
-		cl.byID[owner] = ac.Item
+		cl.own(owner, ac.Item)
 		cl.markTaken(ac.Item)
 		cl.mu.Unlock()
 	}
@@ -411,7 +556,7 @@ func (nb *numberer) load(ctx context.Context, cl *class) error {
 		return err
 	}
 	for i, item := range items {
-		cl.byID[owners[i]] = item
+		cl.own(owners[i], item)
 		cl.markTaken(item)
 	}
 	if len(keys) > 0 {
@@ -421,9 +566,9 @@ func (nb *numberer) load(ctx context.Context, cl *class) error {
 }
 
 // catchUp lists the claims made since the class was read (or last caught up)
-// and marks their numbers taken. Whose they are is not read: it matters only to
-// a re-run, which finds its own number through its bindings.
-func (nb *numberer) catchUp(ctx context.Context, cl *class) error {
+// and marks their numbers taken; with owners, it reads whose they are too (a
+// writer taking a generation over looks for its filing's claim among them).
+func (nb *numberer) catchUp(ctx context.Context, cl *class, owners bool) error {
 	cl.mu.Lock()
 	after := cl.last
 	cl.mu.Unlock()
@@ -431,15 +576,38 @@ func (nb *numberer) catchUp(ctx context.Context, cl *class) error {
 	if err != nil {
 		return err
 	}
+	var who []string
+	if owners {
+		if who, err = nb.readAll(ctx, keys); err != nil {
+			return err
+		}
+	}
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	for _, item := range items {
+	for i, item := range items {
 		cl.markTaken(item)
+		if owners {
+			cl.own(who[i], item)
+		}
 	}
 	if len(keys) > 0 && keys[len(keys)-1] > cl.last {
 		cl.last = keys[len(keys)-1]
 	}
 	return nil
+}
+
+// own records that claim item holds filing. Called with mu held.
+func (cl *class) own(filing string, item int) {
+	if prev, ok := cl.byID[filing]; ok && prev != item {
+		cl.twice[filing] = true
+	}
+	cl.byID[filing] = item
+}
+
+func (cl *class) isTwice(filing string) bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.twice[filing]
 }
 
 func (nb *numberer) list(ctx context.Context, prefix, after string) (keys []string, items []int, err error) {

@@ -33,7 +33,7 @@ func TestNumberingManyWritersOneFiling(t *testing.T) {
 						// Each writer in its own order, several at a time.
 						k := (i*7 + w*13) % filings
 						inner.Go(func() {
-							code, err := nb.assign(ctx, fmt.Sprintf("filing-%02d", k), 2026, archive.Permanent, nil)
+							code, err := nb.assign(ctx, fmt.Sprintf("filing-%02d", k), 2026, archive.Permanent)
 							if err != nil {
 								t.Error(err)
 							}
@@ -177,5 +177,117 @@ func TestManualCodeBesideNumbering(t *testing.T) {
 	third.Title, third.DocNumber, third.ArchivalCode = "第三份", "长征补〔2026〕14号", res.Record.ArchivalCode
 	if res, err := f.File(ctx, fx.files["untrusted"], third); err != nil || res.Status != RejectedDoc {
 		t.Fatalf("an assigned code given to another document: %v %s", err, res.Status)
+	}
+}
+
+// A writer that crashed (or hangs) while numbering a filing: before its claim,
+// after its claim but before its result, or with a clock a year ahead. The next
+// writer of the filing takes its generation over and gives the filing one number:
+// the claim already made when there is one, never a second.
+func TestNumberingTakeover(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := b.Open(t, func() time.Time { return testNow })
+			n := Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"}
+			nb := newNumberer(st, n)
+			nb.ttl = 100 * time.Millisecond
+			claims := nb.classPrefix(2026, archive.Permanent)
+			bindings := bindingPrefix(claims)
+			put := func(key, text string) {
+				t.Helper()
+				if _, err := st.Put(ctx, key, strings.NewReader(text), blob.PutOptions{Size: int64(len(text))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			binding := func(expires time.Time) string {
+				return "gongshi filing binding\nholder dead\nexpires " + expires.UTC().Format(time.RFC3339Nano) + "\n"
+			}
+			assign := func(filing string) string {
+				t.Helper()
+				code, err := nb.assign(ctx, filing, 2026, archive.Permanent)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return code
+			}
+			// Read the class first: what follows happens behind this writer's back.
+			if got := assign("filing-first"); !strings.HasSuffix(got, "-0001") {
+				t.Fatalf("first: %s", got)
+			}
+			// Crashed before its claim, long ago.
+			put(bindings+"filing-a.001", binding(time.Now().Add(-time.Hour)))
+			if got := assign("filing-a"); !strings.HasSuffix(got, "-0002") {
+				t.Fatalf("after a crash before the claim: %s", got)
+			}
+			// Crashed after its claim, before its result: the claim is adopted.
+			put(bindings+"filing-b.001", binding(time.Now().Add(-time.Hour)))
+			put(claims+"0003", "filing-b")
+			if got := assign("filing-b"); !strings.HasSuffix(got, "-0003") {
+				t.Fatalf("after a crash after the claim: %s", got)
+			}
+			// A writer whose clock runs a year ahead, hung: taken over after this
+			// writer watched it for its turn.
+			put(bindings+"filing-c.001", binding(time.Now().AddDate(1, 0, 0)))
+			if got := assign("filing-c"); !strings.HasSuffix(got, "-0004") {
+				t.Fatalf("after a hung writer: %s", got)
+			}
+			// A live writer that gives its result a moment later: waited for.
+			put(bindings+"filing-d.001", binding(time.Now().Add(time.Hour)))
+			put(claims+"0005", "filing-d")
+			go func() {
+				time.Sleep(30 * time.Millisecond)
+				put(bindings+"filing-d.n1", "0005\n")
+			}()
+			if got := assign("filing-d"); !strings.HasSuffix(got, "-0005") {
+				t.Fatalf("beside a live writer: %s", got)
+			}
+			var keys []string
+			st.List(ctx, "ingest/numbers/", "", func(i blob.Info) error { keys = append(keys, i.Key); return nil })
+			if len(keys) != 5 {
+				t.Fatalf("claims %v: want one per filing", keys)
+			}
+			if _, err := st.Stat(ctx, bindings+"filing-d.002"); err == nil {
+				t.Fatal("the live writer's filing was taken over")
+			}
+		})
+	}
+}
+
+// A writer paused past its turn between its binding and its claim: another
+// writer takes the filing over and numbers it; the paused one, back, sees that
+// and gives the filing the number the other gave it.
+func TestNumberingStaleWriter(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := b.Open(t, func() time.Time { return testNow })
+			n := Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"}
+			stale, fresh := newNumberer(st, n), newNumberer(st, n)
+			stale.ttl, fresh.ttl = 50*time.Millisecond, 50*time.Millisecond
+			paused, resume := make(chan struct{}), make(chan struct{})
+			stale.beforeClaim = func(string) { close(paused); <-resume }
+			var staleCode string
+			var staleErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				staleCode, staleErr = stale.assign(ctx, "filing-x", 2026, archive.Permanent)
+			}()
+			<-paused
+			freshCode, err := fresh.assign(ctx, "filing-x", 2026, archive.Permanent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			close(resume)
+			<-done
+			if staleErr != nil || staleCode != freshCode {
+				t.Fatalf("the paused writer got %s (%v), the other %s", staleCode, staleErr, freshCode)
+			}
+			// A later writer agrees.
+			if again, err := newNumberer(st, n).assign(ctx, "filing-x", 2026, archive.Permanent); err != nil || again != freshCode {
+				t.Fatalf("a third writer: %s, %v", again, err)
+			}
+		})
 	}
 }

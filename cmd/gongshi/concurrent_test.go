@@ -214,11 +214,23 @@ func checkExactlyOnce(t *testing.T, c *cli, rows [][]string) {
 	if len(claims) != n {
 		t.Errorf("%d number claims, want %d", len(claims), n)
 	}
-	bindings := 0
-	if err := st.List(ctx, "ingest/filings/", "", func(blob.Info) error { bindings++; return nil }); err != nil {
+	bindings, results, takeovers := 0, 0, 0
+	if err := st.List(ctx, "ingest/filings/", "", func(i blob.Info) error {
+		switch {
+		case strings.Contains(i.Key[strings.LastIndex(i.Key, "/"):], ".n"):
+			results++
+		case !strings.HasSuffix(i.Key, ".001"):
+			bindings++
+			takeovers++
+		default:
+			bindings++
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d number claims, %d bindings (%d generations lost to another writer's claim)", len(claims), bindings, bindings-len(claims))
+	t.Logf("%d number claims; %d bindings of filings, %d results, %d generations taken over from a writer killed or too slow",
+		len(claims), bindings, results, takeovers)
 	// The ledger: the project's version and one entry per record.
 	_, cp, err := log.Latest(ctx)
 	if err != nil || cp.Size != int64(n+1) {
