@@ -2,8 +2,6 @@ package ingest
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/holder"
 )
 
 // Numbering assigns archival codes (档号, DA/T 22-2015) to filings that come
@@ -47,7 +46,8 @@ func (n Numbering) Valid() error {
 //	    one number exactly one creates it, so no number has two filings.
 //	ingest/filings/<fonds>/<category>/<year>/<retention>/<department or _>/<filing>.<g>
 //	    the binding of generation g of a filing: the writer whose turn it is to
-//	    number the filing (its random name, and when its turn expires). Of the
+//	    number the filing (internal/holder: a random name, the host and pid; and
+//	    when its turn expires). Of the
 //	    writers of one filing exactly one creates it, before any number is
 //	    consumed.
 //	ingest/filings/…/<filing>.n1
@@ -59,7 +59,8 @@ func (n Numbering) Valid() error {
 // filing (a lost race for a number costs nothing: that number is another
 // filing's), creates the result, and the filing has its number. Every other writer
 // of the filing waits for the result; when the turn expires without one (its
-// writer crashed, or hangs), a waiter takes generation g+1 over, a create-once
+// writer crashed, or hangs), or its writer is a process of this machine that has
+// ended, a waiter takes generation g+1 over, a create-once
 // race with one winner, and first adopts any claim the filing already holds (its
 // predecessor crashed after its claim). Numbers are consumed only by claims made
 // for the filing that will carry them, so no race makes a gap: a claim without
@@ -92,7 +93,8 @@ func (n Numbering) Valid() error {
 type numberer struct {
 	store  blob.Store
 	n      Numbering
-	holder string // this writer's name in bindings: random, nothing personal
+	me     holder.Holder // this writer in bindings: a random name, the host and pid
+	holder string        // me.Name
 	ttl    time.Duration
 	now    func() time.Time
 	// beforeClaim, when set (by tests), is called by the writer of a binding
@@ -133,11 +135,8 @@ const (
 )
 
 func newNumberer(store blob.Store, n Numbering) *numberer {
-	var b [8]byte
-	if _, err := crand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported systems
-	}
-	return &numberer{store: store, n: n, holder: hex.EncodeToString(b[:]), ttl: bindingTTL, now: time.Now,
+	me := holder.New()
+	return &numberer{store: store, n: n, me: me, holder: me.Name, ttl: bindingTTL, now: time.Now,
 		classes: map[string]*class{}}
 }
 
@@ -266,7 +265,7 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 		key := fmt.Sprintf("%s%s.%03d", bindings, filing, g)
 		next := fmt.Sprintf("%s%s.%03d", bindings, filing, g+1)
 		expires := nb.now().Add(nb.ttl)
-		text := fmt.Sprintf("gongshi filing binding\nholder %s\nexpires %s\n", nb.holder, expires.UTC().Format(time.RFC3339Nano))
+		text := fmt.Sprintf("gongshi filing binding\n%sexpires %s\n", nb.me.Lines(), expires.UTC().Format(time.RFC3339Nano))
 		// Deferred, as the claim: made durable before the code is handed out.
 		_, err := nb.store.Put(ctx, key, strings.NewReader(text),
 			blob.PutOptions{Size: int64(len(text)), ContentType: "text/plain", Deferred: true})
@@ -400,6 +399,7 @@ func (nb *numberer) await(ctx context.Context, binding, next, result string) (in
 			expires, _ = time.Parse(time.RFC3339Nano, v)
 		}
 	}
+	by := holder.Parse(b)
 	watched := time.Now()
 	pause := 2 * time.Millisecond
 	for {
@@ -415,9 +415,10 @@ func (nb *numberer) await(ctx context.Context, binding, next, result string) (in
 		} else if !errors.Is(err, blob.ErrNotFound) {
 			return 0, fmt.Errorf("ingest: archival code: %s: %w", next, err)
 		}
-		// Expired by this writer's clock, or watched for the whole turn (a
-		// writer whose clock runs ahead does not hold the filing up longer).
-		if !nb.now().Before(expires) || time.Since(watched) >= nb.ttl {
+		// Expired by this writer's clock, watched for the whole turn (a writer
+		// whose clock runs ahead does not hold the filing up longer), or its
+		// writer is a process of this machine that has ended (a killed batch).
+		if !nb.now().Before(expires) || time.Since(watched) >= nb.ttl || by.Gone() {
 			return 0, nil
 		}
 		t := time.NewTimer(pause)

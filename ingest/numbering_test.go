@@ -233,11 +233,12 @@ func TestNumberingTakeover(t *testing.T) {
 				t.Fatalf("after a hung writer: %s", got)
 			}
 			// A live writer that gives its result a moment later: waited for.
+			nb.ttl = time.Minute
 			put(bindings+"filing-d.001", binding(time.Now().Add(time.Hour)))
 			put(claims+"0005", "filing-d")
 			go func() {
 				time.Sleep(30 * time.Millisecond)
-				put(bindings+"filing-d.n1", "0005\n")
+				st.Put(ctx, bindings+"filing-d.n1", strings.NewReader("0005\n"), blob.PutOptions{Size: 5})
 			}()
 			if got := assign("filing-d"); !strings.HasSuffix(got, "-0005") {
 				t.Fatalf("beside a live writer: %s", got)

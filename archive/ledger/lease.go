@@ -3,8 +3,6 @@ package ledger
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/holder"
 )
 
 // The append lease.
@@ -37,9 +36,12 @@ import (
 // g+1: of several writers that find it free, or expired, exactly one creates it.
 //
 // Expiry. A grant records when it expires, by its holder's clock (granted +
-// LeaseTTL). A waiter takes over a grant that has expired by its own clock, or that
-// it has itself watched unchanged for LeaseTTL of its own monotonic time, so that a
-// holder whose clock runs ahead does not block the others for longer than that.
+// LeaseTTL), and who holds it (internal/holder: a random name, the host, the pid).
+// A waiter takes over a grant that has expired by its own clock, that it has
+// itself watched unchanged for LeaseTTL of its own monotonic time (a holder whose
+// clock runs ahead does not block the others for longer than that), or whose
+// holder is a process of this machine that has ended: a batch killed and run
+// again at once does not wait for the lease of the killed one.
 //
 // Clocks and stale holders never decide anything about the log itself: the lease
 // only keeps writers from racing. Batches and checkpoints are create-once objects
@@ -84,7 +86,8 @@ var errMoved = errors.New("the log grew while waiting for the lease")
 // leaser takes and gives back the append lease of one Log.
 type leaser struct {
 	store  blob.Store
-	holder string // this Log's name in grants: random, nothing personal
+	me     holder.Holder // this Log in grants: a random name, the host and pid
+	holder string        // me.Name
 	ttl    time.Duration
 	wait   time.Duration
 	now    func() time.Time
@@ -95,10 +98,6 @@ type leaser struct {
 }
 
 func newLeaser(st blob.Store, ttl, wait time.Duration, now func() time.Time) *leaser {
-	var b [8]byte
-	if _, err := crand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported systems
-	}
 	if ttl <= 0 {
 		ttl = DefaultLeaseTTL
 	}
@@ -108,7 +107,8 @@ func newLeaser(st blob.Store, ttl, wait time.Duration, now func() time.Time) *le
 	if now == nil {
 		now = time.Now
 	}
-	return &leaser{store: st, holder: hex.EncodeToString(b[:]), ttl: ttl, wait: wait, now: now}
+	me := holder.New()
+	return &leaser{store: st, me: me, holder: me.Name, ttl: ttl, wait: wait, now: now}
 }
 
 // grant is one grant of the lease as stored.
@@ -116,25 +116,22 @@ type grant struct {
 	size    int64
 	gen     int
 	holder  string
+	by      holder.Holder
 	expires time.Time // zero when the grant cannot be read: expired
 }
 
 func (g grant) text() string {
-	return fmt.Sprintf("gongshi ledger lease\nsize %d\ngrant %d\nholder %s\nexpires %s\n",
-		g.size, g.gen, g.holder, g.expires.UTC().Format(timeLayout))
+	return fmt.Sprintf("gongshi ledger lease\nsize %d\ngrant %d\n%sexpires %s\n",
+		g.size, g.gen, g.by.Lines(), g.expires.UTC().Format(timeLayout))
 }
 
-func parseGrant(b []byte) (holder string, expires time.Time) {
+func parseGrant(b []byte) (by holder.Holder, expires time.Time) {
 	for _, line := range strings.Split(string(b), "\n") {
-		k, v, _ := strings.Cut(line, " ")
-		switch k {
-		case "holder":
-			holder = v
-		case "expires":
+		if v, ok := strings.CutPrefix(line, "expires "); ok {
 			expires, _ = time.Parse(timeLayout, v)
 		}
 	}
-	return holder, expires
+	return holder.Parse(string(b)), expires
 }
 
 // leaseState is what one look at the lease at a size found.
@@ -177,14 +174,15 @@ func (le *leaser) look(ctx context.Context, n int64) (leaseState, error) {
 		if !st.free {
 			// A grant is created once: read each one once.
 			if c := le.seen; c.size == n && c.gen == st.last.gen {
-				st.last.holder, st.last.expires = c.holder, c.expires
+				st.last.holder, st.last.by, st.last.expires = c.holder, c.by, c.expires
 				return st, nil
 			}
 			b, err := readAll(ctx, le.store, lastKey)
 			if err != nil && !errors.Is(err, blob.ErrNotFound) {
 				return st, fmt.Errorf("ledger: lease at %d: %w", n, err)
 			}
-			st.last.holder, st.last.expires = parseGrant(b)
+			st.last.by, st.last.expires = parseGrant(b)
+			st.last.holder = st.last.by.Name
 			le.seen = *st.last
 		}
 	}
@@ -214,7 +212,7 @@ func (le *leaser) acquire(ctx context.Context, n int64, moved func(context.Conte
 		}
 	}
 	take := func(gen int) (grant, error) {
-		g := grant{size: n, gen: gen, holder: le.holder, expires: le.now().Add(le.ttl)}
+		g := grant{size: n, gen: gen, holder: le.holder, by: le.me, expires: le.now().Add(le.ttl)}
 		text := g.text()
 		_, err := le.store.Put(ctx, grantKey(n, g.gen), strings.NewReader(text),
 			blob.PutOptions{Size: int64(len(text)), ContentType: "text/plain", Deferred: true})
@@ -261,7 +259,9 @@ func (le *leaser) acquire(ctx context.Context, n int64, moved func(context.Conte
 		if taken && watched.gen != st.last.gen {
 			watched.gen, watched.since = st.last.gen, time.Now()
 		}
-		expired := taken && (!le.now().Before(st.last.expires) || time.Since(watched.since) >= le.ttl)
+		// Expired by this writer's clock, watched for a whole TTL, or its
+		// holder is a process of this machine that has ended (a killed batch).
+		expired := taken && (!le.now().Before(st.last.expires) || time.Since(watched.since) >= le.ttl || st.last.by.Gone())
 		if !taken || expired {
 			if st.last != nil {
 				// Someone held the lease at n before: it may have appended.

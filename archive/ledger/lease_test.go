@@ -3,6 +3,8 @@ package ledger
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/holder"
 	"github.com/gongshi-archive/gongshi/internal/storetest"
 )
 
@@ -91,6 +94,22 @@ func TestLeaseExpiry(t *testing.T) {
 			}
 			if got := grants(t, st, 7); len(got) != 2 {
 				t.Fatalf("grants at 7: %v", got)
+			}
+			// A holder of this machine that has ended (a killed batch): taken
+			// over at once, however long its grant says it lasts.
+			ended := exec.Command(os.Args[0], "-test.run=^$")
+			if err := ended.Run(); err != nil {
+				t.Fatal(err)
+			}
+			dead := holder.New()
+			dead.PID = ended.Process.Pid
+			g0 := grant{size: 9, gen: 1, holder: dead.Name, by: dead, expires: time.Now().AddDate(1, 0, 0)}
+			if _, err := st.Put(ctx, grantKey(9, 1), strings.NewReader(g0.text()), blob.PutOptions{Size: int64(len(g0.text()))}); err != nil {
+				t.Fatal(err)
+			}
+			patient := newLeaser(st, time.Hour, 10*time.Second, time.Now)
+			if g, err := patient.acquire(ctx, 9, noBatch); err != nil || g.gen != 2 {
+				t.Fatalf("take-over from an ended holder: %+v, %v", g, err)
 			}
 		})
 	}

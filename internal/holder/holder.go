@@ -1,0 +1,81 @@
+// Package holder names the process that holds a lease or a turn (the ledger's
+// append lease, a filing's turn to be numbered), so that another process waiting
+// for it on the same machine can tell at once that the holder is gone, instead of
+// waiting for the lease to expire: a batch killed and run again does not stall.
+//
+// A holder is a random name, the machine's host name and the process id: nothing
+// personal. Whether a holder is gone is known only for a process of this machine
+// (its pid no longer exists); of another machine's holder nothing is known, and
+// the lease's expiry decides. A pid reused by another process makes a dead holder
+// look alive: the waiter then waits for the expiry, which is safe.
+package holder
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Holder is one process holding something.
+type Holder struct {
+	Name string // random, unique per holder
+	Host string // the machine's host name, "" when unknown
+	PID  int
+}
+
+// New returns a holder for this process with a fresh random name.
+func New() Holder {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return Holder{Name: hex.EncodeToString(b[:]), Host: localHost(), PID: os.Getpid()}
+}
+
+// localHost is the host name, reduced to the characters that cannot break a line.
+func localHost() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return ""
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
+			return r
+		}
+		return -1
+	}, h)
+}
+
+// Lines is the holder as the lines "holder <name>", "host <host>", "pid <pid>",
+// each ending in a newline, for the text of a lease or turn object.
+func (h Holder) Lines() string {
+	return "holder " + h.Name + "\nhost " + h.Host + "\npid " + strconv.Itoa(h.PID) + "\n"
+}
+
+// Parse reads the holder lines of text; missing ones are zero.
+func Parse(text string) Holder {
+	var h Holder
+	for _, line := range strings.Split(text, "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		switch k {
+		case "holder":
+			h.Name = v
+		case "host":
+			h.Host = v
+		case "pid":
+			h.PID, _ = strconv.Atoi(v)
+		}
+	}
+	return h
+}
+
+// Gone reports whether h is known to have ended: a process of this machine
+// whose pid no longer exists. It is false for every other holder.
+func (h Holder) Gone() bool {
+	if h.Host == "" || h.PID <= 0 || h.Host != localHost() || h.PID == os.Getpid() {
+		return false
+	}
+	return processGone(h.PID)
+}
