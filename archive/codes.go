@@ -21,6 +21,10 @@ import (
 // records (an audit can check and rebuild them); a marker without its record is a
 // filing interrupted after the marker, whose re-run finds it its own.
 
+// CodeMarkerKey is the key of the marker of an archival code (an error for a code
+// that does not parse).
+func CodeMarkerKey(code string) (string, error) { return byCodeKey(code) }
+
 func byCodeKey(code string) (string, error) {
 	ac, err := ParseArchivalCode(code)
 	if err != nil {
