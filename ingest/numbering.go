@@ -93,7 +93,7 @@ func (n Numbering) Valid() error {
 type numberer struct {
 	store  blob.Store
 	n      Numbering
-	me     holder.Holder // this writer in bindings: a random name, the host and pid
+	me     holder.Holder // this writer in bindings (a random name, where it runs, its pid)
 	holder string        // me.Name
 	ttl    time.Duration
 	now    func() time.Time

@@ -86,7 +86,7 @@ var errMoved = errors.New("the log grew while waiting for the lease")
 // leaser takes and gives back the append lease of one Log.
 type leaser struct {
 	store  blob.Store
-	me     holder.Holder // this Log in grants: a random name, the host and pid
+	me     holder.Holder // this Log in grants (a random name, where it runs, its pid)
 	holder string        // me.Name
 	ttl    time.Duration
 	wait   time.Duration

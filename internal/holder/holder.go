@@ -3,11 +3,14 @@
 // for it on the same machine can tell at once that the holder is gone, instead of
 // waiting for the lease to expire: a batch killed and run again does not stall.
 //
-// A holder is a random name, the machine's host name and the process id: nothing
-// personal. Whether a holder is gone is known only for a process of this machine
-// (its pid no longer exists); of another machine's holder nothing is known, and
-// the lease's expiry decides. A pid reused by another process makes a dead holder
-// look alive: the waiter then waits for the expiry, which is safe.
+// A holder is a random name, the machine's host name, where its pids are counted
+// (on Linux the kernel's boot id and the pid namespace, so two containers that
+// happen to share a host name are not taken for one machine) and the process id:
+// nothing personal. Whether a holder is gone is known only for a process of this
+// machine and pid namespace (its pid no longer exists); of any other holder
+// nothing is known, and the lease's expiry decides. A pid reused by another
+// process makes a dead holder look alive: the waiter then waits for the expiry,
+// which is safe.
 package holder
 
 import (
@@ -22,7 +25,10 @@ import (
 type Holder struct {
 	Name string // random, unique per holder
 	Host string // the machine's host name, "" when unknown
-	PID  int
+	// Machine says where PID is counted: on Linux the boot id and the pid
+	// namespace; "" elsewhere.
+	Machine string
+	PID     int
 }
 
 // New returns a holder for this process with a fresh random name.
@@ -31,7 +37,7 @@ func New() Holder {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(err) // crypto/rand does not fail on supported systems
 	}
-	return Holder{Name: hex.EncodeToString(b[:]), Host: localHost(), PID: os.Getpid()}
+	return Holder{Name: hex.EncodeToString(b[:]), Host: localHost(), Machine: localMachine(), PID: os.Getpid()}
 }
 
 // localHost is the host name, reduced to the characters that cannot break a line.
@@ -40,18 +46,24 @@ func localHost() string {
 	if err != nil {
 		return ""
 	}
+	return oneWord(h)
+}
+
+// oneWord keeps the characters of s that cannot break a line or a word.
+func oneWord(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
 			return r
 		}
 		return -1
-	}, h)
+	}, s)
 }
 
-// Lines is the holder as the lines "holder <name>", "host <host>", "pid <pid>",
-// each ending in a newline, for the text of a lease or turn object.
+// Lines is the holder as the lines "holder <name>", "host <host>", "machine
+// <machine>", "pid <pid>", each ending in a newline, for the text of a lease or
+// turn object.
 func (h Holder) Lines() string {
-	return "holder " + h.Name + "\nhost " + h.Host + "\npid " + strconv.Itoa(h.PID) + "\n"
+	return "holder " + h.Name + "\nhost " + h.Host + "\nmachine " + h.Machine + "\npid " + strconv.Itoa(h.PID) + "\n"
 }
 
 // Parse reads the holder lines of text; missing ones are zero.
@@ -64,6 +76,8 @@ func Parse(text string) Holder {
 			h.Name = v
 		case "host":
 			h.Host = v
+		case "machine":
+			h.Machine = v
 		case "pid":
 			h.PID, _ = strconv.Atoi(v)
 		}
@@ -72,9 +86,10 @@ func Parse(text string) Holder {
 }
 
 // Gone reports whether h is known to have ended: a process of this machine
-// whose pid no longer exists. It is false for every other holder.
+// (host, boot and pid namespace) whose pid no longer exists. It is false for
+// every other holder.
 func (h Holder) Gone() bool {
-	if h.Host == "" || h.PID <= 0 || h.Host != localHost() || h.PID == os.Getpid() {
+	if h.Host == "" || h.PID <= 0 || h.Host != localHost() || h.Machine != localMachine() || h.PID == os.Getpid() {
 		return false
 	}
 	return processGone(h.PID)

@@ -19,12 +19,18 @@ func TestGone(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	ended := Holder{Name: "x", Host: me.Host, PID: cmd.Process.Pid}
+	ended := Holder{Name: "x", Host: me.Host, Machine: me.Machine, PID: cmd.Process.Pid}
 	if !ended.Gone() {
 		t.Errorf("an ended process (pid %d) is not gone", ended.PID)
 	}
-	// Of another machine, or without a pid, nothing is known.
-	for _, h := range []Holder{{Name: "x", Host: me.Host + "-other", PID: cmd.Process.Pid}, {Name: "x", Host: me.Host}, {Name: "x"}} {
+	// Of another machine (another host; the same host name with another boot
+	// or pid namespace: another container), or without a pid, nothing is known.
+	for _, h := range []Holder{
+		{Name: "x", Host: me.Host + "-other", Machine: me.Machine, PID: cmd.Process.Pid},
+		{Name: "x", Host: me.Host, Machine: me.Machine + "-other", PID: cmd.Process.Pid},
+		{Name: "x", Host: me.Host, Machine: me.Machine},
+		{Name: "x"},
+	} {
 		if h.Gone() {
 			t.Errorf("%+v is gone", h)
 		}
