@@ -289,6 +289,25 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 				return f.failed(res, err)
 			}
 			r.ArchivalCode = code
+			if f.num.contested(code, filing) {
+				// The filing's result names a number whose claim holds another
+				// filing: it is this filing's only if its record carries it.
+				own, err := archive.RecordID(r)
+				if err != nil {
+					return f.failed(res, err)
+				}
+				holder, err := f.a.CodeHolder(ctx, code)
+				if err != nil && !errors.Is(err, archive.ErrNotFound) {
+					return f.failed(res, err)
+				}
+				if holder != own {
+					if attempt >= 8 {
+						return rejectAtCommit(res, rp, "the archival code %s is held by another filing", code), nil
+					}
+					f.num.reject(code, filing)
+					continue
+				}
+			}
 			rp.add(Integrity, "numbering", Pass, "档号已按顺序分配", "archival code %s, the next item of its class", code)
 		}
 		rb, err := json.Marshal(rp)

@@ -77,6 +77,9 @@ func (n Numbering) Valid() error {
 //
 // A re-run finds its number among the claims it loads, without reading bindings;
 // a filing that holds two claims (the spare one above) is settled by its result.
+// A result is read before every turn and used only with its claim (confirm): a
+// power failure can keep a result and lose its claim, or lose the binding of the
+// turn that made it.
 //
 // A number whose record already exists without its claim (the claim was deleted:
 // damage that 'gongshi audit' names) is refused by the archive when another
@@ -111,14 +114,18 @@ type class struct {
 
 	mu      sync.Mutex
 	loaded  bool
-	next    int                      // the lowest number never seen claimed or handed out
-	free    []int                    // numbers below next not known to be claimed, ascending
-	byID    map[string]int           // filing identity → its number, from the claims
-	twice   map[string]bool          // filings that hold two claims: settled by their bindings
-	taken   map[int]bool             // numbers known to be claimed
-	refused map[string][]int         // filing → numbers the archive refused it: another record carries them (reject)
-	pending map[string]chan struct{} // filings whose number is being settled
-	last    string                   // the highest claim key seen, for listing newer ones
+	next    int              // the lowest number never seen claimed or handed out
+	free    []int            // numbers below next not known to be claimed, ascending
+	byID    map[string]int   // filing identity → its number, from the claims
+	twice   map[string]bool  // filings that hold two claims: settled by their bindings
+	taken   map[int]bool     // numbers known to be claimed
+	refused map[string][]int // filing → numbers the archive refused it: another record carries them (reject)
+	// contested: filing → the number of its result whose claim holds another
+	// filing (the claim was lost or deleted and taken again): the filer asks
+	// the archive which record carries it before using it.
+	contested map[string]int
+	pending   map[string]chan struct{} // filings whose number is being settled
+	last      string                   // the highest claim key seen, for listing newer ones
 }
 
 const (
@@ -171,7 +178,7 @@ func (nb *numberer) class(ctx context.Context, c archive.ArchivalCode) (*class, 
 	cl := nb.classes[prefix]
 	if cl == nil {
 		c.Item = 0
-		cl = &class{prefix: prefix, tmpl: c, byID: map[string]int{}, taken: map[int]bool{}, refused: map[string][]int{}, twice: map[string]bool{},
+		cl = &class{prefix: prefix, tmpl: c, byID: map[string]int{}, taken: map[int]bool{}, refused: map[string][]int{}, twice: map[string]bool{}, contested: map[string]int{},
 			pending: map[string]chan struct{}{}, next: 1}
 		nb.classes[prefix] = cl
 	}
@@ -247,9 +254,12 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 	k := 1
 	resultKey := func() string { return fmt.Sprintf("%s%s.n%d", bindings, filing, k) }
 	for g := 1; g <= maxGenerations; g++ {
-		// (For a new filing, the first binding's put says whether any writer
-		// has been at it: the result is read only after.)
-		for g > 1 || k > 1 {
+		// The result is read before each turn, for a new filing too: a power
+		// failure can keep a result and lose the binding of its turn, and a
+		// writer that took the turn again would claim a second number before
+		// finding the result. Results whose number is refused to the filing are
+		// passed over, so that a turn decides a new one.
+		for {
 			item, err := nb.readResult(ctx, resultKey())
 			if errors.Is(err, blob.ErrNotFound) {
 				break
@@ -257,8 +267,8 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 			if err != nil {
 				return 0, err
 			}
-			if !cl.wasRefused(filing, item) {
-				return nb.took(cl, item), nil
+			if ok, err := nb.confirm(ctx, cl, filing, item); err != nil || ok {
+				return item, err
 			}
 			k++
 		}
@@ -288,7 +298,10 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 			}
 			item, err = nb.claimFor(ctx, cl, filing, g > 1 || k > 1)
 			if err == nil {
-				item, err = nb.decide(ctx, resultKey(), item)
+				claimed := item
+				if item, err = nb.decide(ctx, resultKey(), item); err == nil && item == claimed {
+					return item, nil // its claim, just made or read, holds the filing
+				}
 			}
 		case errors.Is(err, blob.ErrExists):
 			// Another writer's turn: wait for the filing's result, or take
@@ -300,19 +313,64 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 		if err != nil {
 			return 0, err
 		}
-		if item > 0 && !cl.wasRefused(filing, item) {
-			return nb.took(cl, item), nil
+		if item > 0 {
+			if ok, err := nb.confirm(ctx, cl, filing, item); err != nil || ok {
+				return item, err
+			}
 		}
 	}
 	return 0, fmt.Errorf("ingest: archival code: filing %s: %d writers in turn left it without a number", filing, maxGenerations)
 }
 
-// took notes that item is claimed and returns it.
-func (nb *numberer) took(cl *class, item int) int {
+// confirm reports whether item, a result of filing, is the filing's number: not
+// refused to it, and its claim holds the filing. A result can outlive its claim
+// (both are deferred puts, and a power failure keeps any part of what was not
+// synced): the claim is then made again. When another filing has claimed the
+// number since (after that power failure, or after the claim was deleted), the
+// number is the filing's only if its record carries it already: the number is
+// handed out marked contested, and the filer asks the archive (see contested).
+// So a number is never handed out without its claim, or without the archive's
+// word that this filing's record carries it.
+func (nb *numberer) confirm(ctx context.Context, cl *class, filing string, item int) (bool, error) {
+	if cl.wasRefused(filing, item) {
+		return false, nil
+	}
+	key := fmt.Sprintf("%s%04d", cl.prefix, item)
+	owner, err := nb.read(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		owner, err = nb.claim(ctx, key, filing)
+	}
+	if err != nil {
+		return false, err
+	}
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	cl.markTaken(item)
-	return item
+	if owner != filing {
+		cl.byID[owner] = item
+		cl.contested[filing] = item
+	}
+	return true, nil
+}
+
+// contested reports whether code, handed to filing, is a result of the filing
+// whose claim holds another filing (see confirm): the filer uses it only if the
+// archive says the filing's record carries it, and else rejects it.
+func (nb *numberer) contested(code, filing string) bool {
+	ac, err := archive.ParseArchivalCode(code)
+	if err != nil {
+		return false
+	}
+	nb.mu.Lock()
+	cl := nb.classes[classPrefix(ac)]
+	nb.mu.Unlock()
+	if cl == nil {
+		return false
+	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	item, ok := cl.contested[filing]
+	return ok && item == ac.Item
 }
 
 // claimFor claims the lowest number believed free for filing and returns it. A
@@ -493,6 +551,9 @@ func (nb *numberer) reject(code, filing string) {
 	defer cl.mu.Unlock()
 	if item, ok := cl.byID[filing]; ok && item == ac.Item {
 		delete(cl.byID, filing)
+	}
+	if item, ok := cl.contested[filing]; ok && item == ac.Item {
+		delete(cl.contested, filing)
 	}
 	cl.markTaken(ac.Item)
 	cl.refused[filing] = append(cl.refused[filing], ac.Item)

@@ -307,6 +307,13 @@ func checkFiledOnce(t *testing.T, st blob.Store, key ledger.Key, rows []Row, fil
 		r, ok := byItem[item]
 		if !ok {
 			t.Errorf("claim %s (by %s) names no record", info.Key, owner)
+			// What the numbering stored for that filing, to tell how it happened.
+			st.List(ctx, "ingest/", "", func(i blob.Info) error {
+				if strings.Contains(i.Key, owner) || strings.Contains(readString(t, st, i.Key), owner) {
+					t.Logf("  %s: %q", i.Key, readString(t, st, i.Key))
+				}
+				return nil
+			})
 			return nil
 		}
 		filing := r
