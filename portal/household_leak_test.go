@@ -105,23 +105,26 @@ func TestHouseholdsLeak(t *testing.T) {
 		"/search?project=" + hhProject, "/search?type=appraisal_report", "/search?type=agreement", "/feeds/all.atom",
 		"/feeds/projects/" + hhProject + ".atom", "/sitemap.xml", "/verify", "/ledger/checkpoint", "/no/such/page",
 		"/household", "/requests/new", "/disclosure", "/disclosure/catalogue", "/disclosure/catalogue/" + hhProject,
-		"/disclosure/report/2026", "/requests/" + tk.ID + "/wrongwrongwrongwrong", "/healthz", "/readyz"}
+		"/disclosure/report/2026", "/requests/" + tk.ID + "/wrongwrongwrongwrong", "/healthz", "/readyz",
+		"/api/v1/whoami", "/api/v1/projects", "/api/v1/projects/" + hhProject, "/api/v1/search?q=CANARY",
+		"/api/v1/search?project=" + hhProject, "/api/v1/search?q=0002", "/api/v1/search?type=appraisal_report&limit=100"}
 	for _, id := range ids {
 		paths = append(paths, "/records/"+id, "/records/"+id+"/file", "/records/"+id+"/receipt", "/records/"+id+"/table",
-			"/records/"+id+"/table.csv", "/requests/new?record="+id)
+			"/records/"+id+"/table.csv", "/requests/new?record="+id,
+			"/api/v1/records/"+id, "/api/v1/records/"+id+"/file", "/api/v1/records/"+id+"/receipt")
 	}
 	for _, c := range append(append(append(maskedB, privB...), bContent...), requester...) {
-		paths = append(paths, "/search?q="+url.QueryEscape(c))
+		paths = append(paths, "/search?q="+url.QueryEscape(c), "/api/v1/search?q="+url.QueryEscape(c))
 	}
 	for _, r := range recsB {
-		paths = append(paths, "/verify/sha256/"+r.Content.SHA256.String())
+		paths = append(paths, "/verify/sha256/"+r.Content.SHA256.String(), "/api/v1/verify/sha256/"+r.Content.SHA256.String())
 	}
 	walk := func(b *browser) []string {
 		var answers []string
 		for _, p := range paths {
 			for _, lang := range []string{"", "/en"} {
 				path := lang + p
-				if strings.HasPrefix(p, "/feeds") || strings.HasPrefix(p, "/ledger") || strings.HasPrefix(p, "/verify/sha256") || p == "/sitemap.xml" || strings.HasPrefix(p, "/health") || strings.HasPrefix(p, "/ready") {
+				if strings.HasPrefix(p, "/feeds") || strings.HasPrefix(p, "/ledger") || strings.HasPrefix(p, "/verify/sha256") || p == "/sitemap.xml" || strings.HasPrefix(p, "/health") || strings.HasPrefix(p, "/ready") || strings.HasPrefix(p, "/api/") {
 					if lang != "" {
 						continue
 					}
@@ -161,6 +164,17 @@ func TestHouseholdsLeak(t *testing.T) {
 		if whereBody(answers, want) == "" {
 			t.Errorf("household A never sees %q: the walk missed its page", want)
 		}
+	}
+
+	// The API answers the household as the pages do: its own record is there.
+	apiOwn := false
+	for _, a := range answers {
+		if strings.HasPrefix(a, "GET /api/v1/records/"+recsA[0].ID+"\n") && strings.Contains(a, recsA[0].Title) {
+			apiOwn = true
+		}
+	}
+	if !apiOwn {
+		t.Error("the API never shows household A its own record: the walk missed it")
 	}
 
 	// As the public.
