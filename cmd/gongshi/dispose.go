@@ -1,24 +1,28 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/internal/termsafe"
 	"github.com/gongshi-archive/gongshi/retention"
+	"github.com/gongshi-archive/gongshi/staff"
 )
 
 // The disposal commands: a list proposed by one staff account, approved and
 // carried out by another (docs/retention.md).
 
 func newRetentionDisposeCmd(e env, cfg *config) *cobra.Command {
-	var propose, approve, reason, as string
+	var propose, approve, reason, token string
 	var dryRun, asJSON bool
 	c := &cobra.Command{
-		Use:   "dispose (--propose LIST | --approve DISPOSAL) --as ACCOUNT --reason R [--dry-run] [--json]",
+		Use:   "dispose (--propose LIST | --approve DISPOSAL) --token T --reason R [--dry-run] [--json]",
 		Short: "Propose or approve the disposal of records that are due (鉴定销毁)",
 		Long: `dispose takes a disposal through its two steps, each by a different staff account
 and each a ledger entry under that account:
@@ -37,18 +41,23 @@ and each a ledger entry under that account:
                     again (by the same approver).
 
 --dry-run shows what would happen and stores nothing. Anything not due, held or still
-locked is refused, naming each record, and nothing is done (exit 1). The proposer cannot
-approve their own list: one person's two tokens are one account.`,
+locked is refused, naming each record, and nothing is done (exit 1).
+
+Each step is taken by the staff account whose API token is given (--token, or the
+environment variable GONGSHI_TOKEN, which keeps it out of the process list): an active
+account with the archivist role ('gongshi accounts token LOGIN --name 销毁鉴定' makes
+one). The proposer cannot approve their own list: the check is on the account, so one
+person's two tokens are still one person.`,
 		Example: `  gongshi retention due --csv > 2037年鉴定.csv     # the appraisal meeting keeps or strikes rows
-  gongshi retention dispose --propose 2037年鉴定.csv --as u2ab3cd4ef5gh --reason "2037年鉴定会议决定销毁" --dry-run
-  gongshi retention dispose --propose 2037年鉴定.csv --as u2ab3cd4ef5gh --reason "2037年鉴定会议决定销毁"
-  gongshi retention dispose --approve D20370105-k3mdx2qa --as u7kq2mn4pr6st --reason "同意销毁"`,
+  GONGSHI_TOKEN=gst_… gongshi retention dispose --propose 2037年鉴定.csv --reason "2037年鉴定会议决定销毁" --dry-run
+  GONGSHI_TOKEN=gst_… gongshi retention dispose --propose 2037年鉴定.csv --reason "2037年鉴定会议决定销毁"
+  GONGSHI_TOKEN=gst_… gongshi retention dispose --approve D20370105-k3mdx2qa --reason "同意销毁"   # another account's token`,
 		Args: cobra.NoArgs,
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
 			if (propose == "") == (approve == "") {
 				return errors.New("give --propose LIST or --approve DISPOSAL (one of them)")
 			}
-			actor, err := retentionActor(as, true)
+			actor, err := disposalActor(cmd.Context(), e, cfg, rs, token)
 			if err != nil {
 				return err
 			}
@@ -98,8 +107,34 @@ approve their own list: one person's two tokens are one account.`,
 	c.Flags().StringVar(&reason, "reason", "", "why (required): the appraisal meeting's decision, the approval")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "show what would happen, store and delete nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
-	asFlag(c, &as, true)
+	c.Flags().StringVar(&token, "token", "", "the API token of the staff account taking this step (default: $GONGSHI_TOKEN)")
 	return c
+}
+
+// disposalActor is the staff account a step of a disposal is taken by: the one
+// whose API token is given, active, with the archivist role.
+func disposalActor(ctx context.Context, e env, cfg *config, rs *retentionSession, token string) (archive.Actor, error) {
+	if token == "" {
+		token = e.getenv("GONGSHI_TOKEN")
+	}
+	if token == "" {
+		return "", errors.New("a disposal's steps are taken by staff accounts: give --token T or set GONGSHI_TOKEN (gongshi accounts token LOGIN --name 销毁鉴定)")
+	}
+	so, err := cfg.staffOptions(e)
+	if err != nil {
+		return "", err
+	}
+	acc, _, err := staff.New(rs.a, rs.st, so).TokenAccount(ctx, strings.TrimSpace(token))
+	if errors.Is(err, staff.ErrBadToken) {
+		return "", &exitError{code: exitNo, err: errors.New("the token is not an active staff account's (expired, revoked, disabled or mistyped)")}
+	}
+	if err != nil {
+		return "", err
+	}
+	if !acc.HasRole(archive.RoleArchivist) {
+		return "", &exitError{code: exitNo, err: fmt.Errorf("account %s (%s) does not have the archivist role a disposal needs", acc.ID, termsafe.Escape(acc.Login))}
+	}
+	return acc.As(), nil
 }
 
 // disposeExit gives a refused step exit 1 (the check said no), naming why.
@@ -128,7 +163,7 @@ func printPlan(w io.Writer, p *retention.Plan, proposing, dryRun bool) {
 		fmt.Fprintf(w, "试运行 dry run: proposing these %d records would be accepted; nothing was stored\n", len(p.Records))
 	case proposing:
 		fmt.Fprintf(w, "已提出 proposed: disposal %s of %d records by %s\n", d.ID, len(d.Records), d.Proposer)
-		fmt.Fprintf(w, "  another account approves it: gongshi retention dispose --approve %s --as ACCOUNT --reason R\n", d.ID)
+		fmt.Fprintf(w, "  another account approves it: gongshi retention dispose --approve %s --token T --reason R\n", d.ID)
 	case dryRun:
 		fmt.Fprintf(w, "试运行 dry run: approving disposal %s (proposed by %s) would do this; nothing was changed\n", d.ID, d.Proposer)
 	default:

@@ -263,13 +263,10 @@ func notFoundExit(err error) error {
 }
 
 // retentionActor is who a retention change is made by: the staff account given
-// with --as, or (when none is, and the step allows it) the command line at the
-// archive's machine. A disposal's two steps need accounts (required).
-func retentionActor(as string, required bool) (archive.Actor, error) {
+// with --as, or the command line at the archive's machine. (A disposal's two
+// steps take staff tokens instead: disposalActor.)
+func retentionActor(as string) (archive.Actor, error) {
 	if as == "" {
-		if required {
-			return "", errors.New("--as ACCOUNT is required: each step of a disposal is taken by a staff account")
-		}
 		return archive.ActorCLI, nil
 	}
 	a := archive.AccountActor(strings.TrimPrefix(as, "account:"))
@@ -284,16 +281,7 @@ func retentionActor(as string, required bool) (archive.Actor, error) {
 func changeFlags(c *cobra.Command, reason, as *string, asJSON *bool, usage string) {
 	c.Flags().StringVar(reason, "reason", "", usage)
 	c.Flags().BoolVar(asJSON, "json", false, "print as JSON")
-	asFlag(c, as, false)
-}
-
-// asFlag adds --as: the staff account a retention step is taken by.
-func asFlag(c *cobra.Command, as *string, required bool) {
-	usage := "the staff account taking this step (its id; default: the command line, \"cli\")"
-	if required {
-		usage = "the staff account taking this step (its id; required)"
-	}
-	c.Flags().StringVar(as, "as", "", usage)
+	c.Flags().StringVar(as, "as", "", "the staff account this is done for (its id, recorded as the actor; default: the command line, \"cli\")")
 }
 
 type holdReport struct {
@@ -336,7 +324,7 @@ as they are filed. The hold is a ledger entry (kind hold) with its reason's dige
 		Example: `  gongshi retention hold --project CC-2026-001 --reason "（2026）吉0102行初45号行政诉讼审理中"`,
 		Args:    cobra.NoArgs,
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
-			actor, err := retentionActor(as, false)
+			actor, err := retentionActor(as)
 			if err != nil {
 				return err
 			}
@@ -375,7 +363,7 @@ held.`,
 		Example: `  gongshi retention release P_CC-2026-001_k3mdx2qa --reason "判决已生效"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
-			actor, err := retentionActor(as, false)
+			actor, err := retentionActor(as)
 			if err != nil {
 				return err
 			}
@@ -453,7 +441,7 @@ for no more than the record has is refused.`,
 		Example: `  gongshi retention extend gbbefkruiwd6ty32k7hdbvpkgm --period D30 --reason "涉及历史遗留问题，延长保管"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
-			actor, err := retentionActor(as, false)
+			actor, err := retentionActor(as)
 			if err != nil {
 				return err
 			}
@@ -492,7 +480,7 @@ A project is closed once; a re-run with the same date only locks again.`,
 			if err != nil {
 				return fmt.Errorf("--date: %w", err)
 			}
-			actor, err := retentionActor(as, false)
+			actor, err := retentionActor(as)
 			if err != nil {
 				return err
 			}

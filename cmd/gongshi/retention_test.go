@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -67,8 +68,25 @@ func dueIDs(t *testing.T, c *cli) []string {
 // on the day, held, proposed by one account and approved by another, a
 // tombstone that verify and the audit report.
 func TestRetentionCommands(t *testing.T) {
-	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, cst), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, cst), env: map[string]string{"GONGSHI_DATA": t.TempDir(), "GONGSHI_ARGON2": testArgon2}}
 	createLedgerProject(t, c)
+	// Two archivists (one with two tokens) and an inspector.
+	c.createAccount("wang.fang", "archivist")
+	c.createAccount("li.na", "archivist")
+	c.createAccount("zhao.lei", "inspector")
+	tokenOf := func(login string) (token, account string) {
+		t.Helper()
+		out, errOut, code := c.run("accounts", "token", login, "--name", "销毁鉴定", "--days", "0")
+		m := regexp.MustCompile(`gst_(u[a-z2-7]{12})_[a-z0-9_]+`).FindStringSubmatch(out)
+		if code != exitOK || m == nil {
+			t.Fatalf("token: %d %s %s", code, out, errOut)
+		}
+		return m[0], "account:" + m[1]
+	}
+	tokA, accA := tokenOf("wang.fang")
+	tokA2, _ := tokenOf("wang.fang")
+	tokB, accB := tokenOf("li.na")
+	tokI, _ := tokenOf("zhao.lei")
 	shared := pdfBody(3)
 	chart, _ := fileTyped(t, c, "site_chart", "五化流程图", shared)
 	decision, _ := fileTyped(t, c, "decision", "征收决定", shared) // the same content, kept for ever
@@ -132,7 +150,7 @@ func TestRetentionCommands(t *testing.T) {
 	if err := os.WriteFile(list, []byte(chart.ID+"\n"+gone.ID+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, errOut, code = c.run("retention", "dispose", "--propose", list, "--as", "u2ab3cd4ef5gh", "--reason", "鉴定会议决定销毁")
+	_, errOut, code = c.run("retention", "dispose", "--propose", list, "--token", tokA, "--reason", "鉴定会议决定销毁")
 	if code != exitNo || !strings.Contains(errOut, gone.ID+" is held") {
 		t.Fatalf("proposing a held record: %d %s", code, errOut)
 	}
@@ -151,17 +169,25 @@ func TestRetentionCommands(t *testing.T) {
 	if err := os.WriteFile(list, []byte(csvOut), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, code := c.run("retention", "dispose", "--propose", list, "--reason", "x"); code != exitOperator || !strings.Contains(errOut, "--as") {
+	if _, errOut, code := c.run("retention", "dispose", "--propose", list, "--reason", "x"); code != exitOperator || !strings.Contains(errOut, "--token") {
 		t.Fatalf("propose without an account: %d %s", code, errOut)
 	}
-	out, errOut, code = c.run("retention", "dispose", "--propose", list, "--as", "u2ab3cd4ef5gh", "--reason", "鉴定会议决定销毁", "--dry-run")
+	if _, errOut, code := c.run("retention", "dispose", "--propose", list, "--reason", "x", "--token", tokI); code != exitNo || !strings.Contains(errOut, "archivist") {
+		t.Fatalf("propose by an inspector: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run("retention", "dispose", "--propose", list, "--reason", "x", "--token", tokA+"x"); code != exitNo || !strings.Contains(errOut, "not an active staff account") {
+		t.Fatalf("propose with a forged token: %d %s", code, errOut)
+	}
+	out, errOut, code = c.run("retention", "dispose", "--propose", list, "--token", tokA, "--reason", "鉴定会议决定销毁", "--dry-run")
 	if code != exitOK || !strings.Contains(out, "dry run") {
 		t.Fatalf("propose --dry-run: %d %s %s", code, out, errOut)
 	}
 	if out, _, _ := c.run("retention", "disposals"); !strings.Contains(out, "disposals: 0") {
 		t.Fatalf("a dry run stored a disposal: %s", out)
 	}
-	out, errOut, code = c.run("retention", "dispose", "--propose", list, "--as", "u2ab3cd4ef5gh", "--reason", "鉴定会议决定销毁", "--json")
+	c.env["GONGSHI_TOKEN"] = tokA // from the environment, out of the process list
+	out, errOut, code = c.run("retention", "dispose", "--propose", list, "--reason", "鉴定会议决定销毁", "--json")
+	delete(c.env, "GONGSHI_TOKEN")
 	var plan struct {
 		Disposal struct {
 			ID string `json:"id"`
@@ -172,18 +198,19 @@ func TestRetentionCommands(t *testing.T) {
 		t.Fatalf("propose: %d %s %s", code, out, errOut)
 	}
 	id := plan.Disposal.ID
-	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--as", "account:u2ab3cd4ef5gh", "--reason", "同意")
+	// The proposer's other token is the same person.
+	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--token", tokA2, "--reason", "同意")
 	if code != exitNo || !strings.Contains(errOut, "another account must approve") {
-		t.Fatalf("approval by the proposer: %d %s %s", code, out, errOut)
+		t.Fatalf("approval by the proposer's second token: %d %s %s", code, out, errOut)
 	}
-	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--as", "u7kq2mn4pr6st", "--reason", "同意销毁", "--dry-run")
+	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--token", tokB, "--reason", "同意销毁", "--dry-run")
 	if code != exitOK || !strings.Contains(out, "dry run") || !strings.Contains(out, "content objects that would be deleted: 1") {
 		t.Fatalf("approve --dry-run: %d %s %s", code, out, errOut)
 	}
 	if _, err := st.Stat(ctx, goneKey); err != nil {
 		t.Fatalf("a dry run deleted content: %v", err)
 	}
-	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--as", "u7kq2mn4pr6st", "--reason", "同意销毁")
+	out, errOut, code = c.run("retention", "dispose", "--approve", id, "--token", tokB, "--reason", "同意销毁")
 	if code != exitOK || !strings.Contains(out, "已销毁") || !strings.Contains(out, "destruction list of "+ledgerProject+": record ") {
 		t.Fatalf("approve: %d %s %s", code, out, errOut)
 	}
@@ -208,13 +235,13 @@ func TestRetentionCommands(t *testing.T) {
 	if states[gone.ID] != "disposed" || states[chart.ID] != "disposed" || states[decision.ID] != "permanent" || states["register"] != "permanent" {
 		t.Fatalf("states after the disposal: %v", states)
 	}
-	if _, errOut, code := c.run("retention", "dispose", "--approve", id, "--as", "u7kq2mn4pr6st", "--reason", "again"); code != exitNo || !strings.Contains(errOut, "carried out already") {
+	if _, errOut, code := c.run("retention", "dispose", "--approve", id, "--token", tokB, "--reason", "again"); code != exitNo || !strings.Contains(errOut, "carried out already") {
 		t.Fatalf("approving a done disposal again: %d %s", code, errOut)
 	}
 
 	// verify of the old file says disposed of, when and by whom; the audit is clean.
 	out, errOut, code = c.run("verify", goneFile)
-	if !strings.Contains(out, "已销毁") || !strings.Contains(out, id) || !strings.Contains(out, "account:u7kq2mn4pr6st") {
+	if !strings.Contains(out, "已销毁") || !strings.Contains(out, id) || !strings.Contains(out, accB) || !strings.Contains(out, accA) {
 		t.Fatalf("verify of a disposed file: %d\n%s\n%s", code, out, errOut)
 	}
 	key, _, _ := c.run("keys", "show")
