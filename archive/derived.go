@@ -53,6 +53,20 @@ func (a *Archive) WalkContentMarkers(ctx context.Context, fn func(ContentMarker)
 	})
 }
 
+// PutCodeMarker stores the marker of rec's archival code, as filing does: one
+// already there naming rec is left as it is, one naming another record is
+// ErrCodeInUse. It is how an audit's repair rebuilds a marker found missing
+// (or, after removing it, one found naming the wrong record).
+func (a *Archive) PutCodeMarker(ctx context.Context, rec Record) error {
+	if !ValidRecordID(rec.ID) {
+		return fmt.Errorf("archive: archival-code marker: %q is not a record id", rec.ID)
+	}
+	if err := a.putByCode(ctx, rec); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	return blob.Sync(ctx, a.store)
+}
+
 // PutContentMarker stores the marker of record id for content h, as filing does;
 // one already there is left as it is. It is how an audit's repair rebuilds a
 // marker found missing.

@@ -28,6 +28,10 @@ const (
 	ClaimMissing  = "number_claim_missing"    // a record's archival code has no claim
 	ClaimAltered  = "number_claim_altered"    // the claim of a record's code names another filing
 	CodeDuplicate = "archival_code_duplicate" // two records carry one archival code
+	// Archival-code markers (by-code/…, derived from the record versions).
+	CodeMarkerMissing = "code_marker_missing" // a record's code has no marker: another record could be given it
+	CodeMarkerAltered = "code_marker_altered" // the marker of a record's code names another record
+	CodeMarkerExtra   = "code_marker_extra"   // a marker of a code no stored record carries, naming a stored record, or no marker at all
 	// FilingDuplicate: one filing (document and metadata) stored as two records
 	// under two archival codes: one document with two 档号.
 	FilingDuplicate = "filing_duplicate"
@@ -39,6 +43,7 @@ const (
 	ContentUnreferenced = "content_unreferenced"  // content no record names
 	MarkerOrphan        = "content_marker_orphan" // a marker of a record that is not stored
 	ClaimUnused         = "number_claim_unused"   // a number claimed by a filing that was never stored
+	CodeMarkerOrphan    = "code_marker_orphan"    // an archival-code marker of a record that is not stored
 	// ContentDisposed: content deleted by an approved disposal: every record
 	// that named it has its tombstone (the notice names them). Not missing.
 	ContentDisposed = "content_disposed"
@@ -69,6 +74,7 @@ type Failure struct {
 	young  bool            // within the in-flight bound when first seen
 	ledger *ledger.Finding // the ledger's finding, for the second look and the repair
 	marker *markerFix      // a content marker's repair
+	code   *codeFix        // an archival-code marker's repair
 }
 
 // Report is the result of a run.
@@ -92,7 +98,9 @@ type Report struct {
 	// Markers and Claims count the content markers and archival-number claims
 	// checked.
 	Markers int `json:"content_markers"`
-	Claims  int `json:"number_claims"`
+	// CodeMarkers counts the archival-code markers checked.
+	CodeMarkers int `json:"code_markers"`
+	Claims      int `json:"number_claims"`
 	// Read and ReadBytes count the objects re-read, by this run and by the run it
 	// resumed.
 	Read      int64     `json:"read"`
@@ -276,7 +284,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// caught by the second look), the records before their markers and content
 	// (which are stored before the record version).
 	for _, phase := range []func(context.Context) error{
-		r.checkLedger, r.checkSubjects, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkContent, r.checkOverwrites,
+		r.checkLedger, r.checkSubjects, r.checkRecords, r.checkMarkers, r.checkClaims, r.checkCodeMarkers, r.checkContent, r.checkOverwrites,
 		r.secondLook, r.repair, r.record,
 	} {
 		if err := phase(ctx); err != nil {

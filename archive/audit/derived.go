@@ -103,6 +103,8 @@ func (r *run) repair(ctx context.Context) error {
 			what, err = r.o.Ledger.Repair(ctx, *f.ledger)
 		case f.marker != nil:
 			what, err = r.repairMarker(ctx, f.marker)
+		case f.code != nil:
+			what, err = r.repairCodeMarker(ctx, f.code)
 		default:
 			continue
 		}

@@ -186,6 +186,10 @@ func (s *suite) lookupKey(r archive.Record) string {
 	s.t.Fatalf("no lookup key of %s", r.ID)
 	return ""
 }
+func codeMarkerOf(r archive.Record) string {
+	k, _ := archive.CodeMarkerKey(r.ArchivalCode)
+	return k
+}
 func claimOf(r archive.Record) string {
 	c, _ := archive.ParseArchivalCode(r.ArchivalCode)
 	return claimKey(c)
@@ -521,7 +525,43 @@ func faults() []fault {
 			s.put(k, []byte(r(s, 1).ID+"\n"))
 			return []want{{MarkerExtra, k}}
 		}},
+		// Archival-code markers: derived.
+		{name: "archival-code marker: deleted", derived: true, do: func(s *suite) []want {
+			k := codeMarkerOf(r(s, 1))
+			s.raw.Remove(s.t, k)
+			return []want{{CodeMarkerMissing, k}}
+		}},
+		{name: "archival-code marker: naming another record", derived: true, do: func(s *suite) []want {
+			k := codeMarkerOf(r(s, 1))
+			s.raw.Overwrite(s.t, k, []byte(r(s, 2).ID+"\n"))
+			return []want{{CodeMarkerAltered, k}}
+		}},
+		{name: "archival-code marker: forged for a code no record carries", derived: true, do: func(s *suite) []want {
+			code := r(s, 0).ArchivalCode
+			k, _ := archive.CodeMarkerKey(code[:len(code)-4] + "0077")
+			s.put(k, []byte(r(s, 0).ID+"\n"))
+			return []want{{CodeMarkerExtra, k}}
+		}},
 		// Archival numbers.
+		// A filing's claim and bindings deleted: filed again, the document is
+		// already filed under its one code (its record says which), nothing
+		// is left to find.
+		{name: "number claim and filing bindings: deleted, and the document filed again", do: func(s *suite) []want {
+			s.raw.Remove(s.t, claimOf(r(s, 2)))
+			for k := range s.keys("ingest/filings/") {
+				s.raw.Remove(s.t, k)
+			}
+			s.filer = ingest.NewFiler(s.a, s.st, ingest.Options{Now: testNow, // a new process
+				Numbering: &ingest.Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"}})
+			path := filepath.Join(s.dir, "决定-2.pdf")
+			rec := r(s, 2)
+			res, err := s.filer.File(context.Background(), path, archive.Record{Project: rec.Project, Type: rec.Type,
+				Title: rec.Title, DocNumber: rec.DocNumber, Issuer: rec.Issuer, Date: rec.Date})
+			if err != nil || res.Status != ingest.AlreadyFiled || res.Record.ID != rec.ID {
+				s.t.Fatalf("filed again: %v %s %s %v %v; want already filed as %s %s", res.Status, res.Record.ID, res.Record.ArchivalCode, res.Reasons, err, rec.ID, rec.ArchivalCode)
+			}
+			return nil
+		}},
 		{name: "number claim: deleted", do: func(s *suite) []want {
 			s.raw.Remove(s.t, claimOf(r(s, 2)))
 			return []want{{ClaimMissing, claimOf(r(s, 2))}}
