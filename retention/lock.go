@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // LockOptions configure Lock.
@@ -243,6 +244,42 @@ func (e *Executor) extend(ctx context.Context, id string, s archive.Schedule, re
 	return Extension{}, fmt.Errorf("retention: extend %s: other extensions kept coming first", id)
 }
 
+// outcome is what lock did to one object.
+type outcome struct {
+	extended, held, missing bool
+	err                     error
+}
+
+// lockOne extends the lock of the object under key, or sets its legal hold, as
+// w needs at now (with dryRun, only says so).
+func (e *Executor) lockOne(ctx context.Context, key string, w want, now time.Time, dryRun bool) outcome {
+	r, err := e.st.Retention(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return outcome{missing: true}
+	}
+	if err != nil {
+		return outcome{err: err}
+	}
+	var out outcome
+	if to, ok := e.rules.Renewal(r.Until, w.until, now); ok {
+		out.extended = true
+		if !dryRun {
+			if err := e.st.ExtendRetention(ctx, key, to); err != nil {
+				return outcome{err: err}
+			}
+		}
+	}
+	if w.hold && !r.LegalHold {
+		out.held = true
+		if !dryRun {
+			if err := e.st.SetLegalHold(ctx, key, true); err != nil {
+				return outcome{err: err}
+			}
+		}
+	}
+	return out
+}
+
 // apply looks at every object and extends or holds what needs it, on parallel
 // workers.
 func (e *Executor) apply(ctx context.Context, order []string, wants map[string]want, now time.Time, o LockOptions, rep *LockReport) error {
@@ -250,68 +287,22 @@ func (e *Executor) apply(ctx context.Context, order []string, wants map[string]w
 	if workers <= 0 {
 		workers = 16
 	}
-	type outcome struct {
-		extended, held, missing bool
-		err                     error
-	}
 	results := make([]outcome, len(order))
-	next := make(chan int)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
-	for range min(workers, max(len(order), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] = func() outcome {
-					key, w := order[i], wants[order[i]]
-					r, err := e.st.Retention(ctx, key)
-					if errors.Is(err, blob.ErrNotFound) {
-						return outcome{missing: true}
-					}
-					if err != nil {
-						return outcome{err: err}
-					}
-					var out outcome
-					if to, ok := e.rules.Renewal(r.Until, w.until, now); ok {
-						out.extended = true
-						if !o.DryRun {
-							if err := e.st.ExtendRetention(ctx, key, to); err != nil {
-								return outcome{err: err}
-							}
-						}
-					}
-					if w.hold && !r.LegalHold {
-						out.held = true
-						if !o.DryRun {
-							if err := e.st.SetLegalHold(ctx, key, true); err != nil {
-								return outcome{err: err}
-							}
-						}
-					}
-					return out
-				}()
-				if o.Progress != nil {
-					mu.Lock()
-					done++
-					o.Progress(done, len(order))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
-	for i := range order {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	// Each object's error is kept in its outcome, so that one failure does not
+	// stop the others: the report names them all.
+	err := parallel.For(ctx, len(order), workers, func(ctx context.Context, i int) error {
+		results[i] = e.lockOne(ctx, order[i], wants[order[i]], now, o.DryRun)
+		if o.Progress != nil {
+			mu.Lock()
+			done++
+			o.Progress(done, len(order))
+			mu.Unlock()
 		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("retention: lock: %w (what is done stays done; run it again)", err)
 	}
 	var errs []error
