@@ -385,6 +385,15 @@ func (nb *numberer) claimFor(ctx context.Context, cl *class, filing string, adop
 		cl.mu.Lock()
 		item, ok := cl.byID[filing]
 		cl.mu.Unlock()
+		if !ok {
+			// Claims complete out of order: the filing's may be below the last
+			// one listed, or listed without reading whose it is. Read every
+			// claim of the class whose owner is not known (a take-over is rare).
+			var err error
+			if item, ok, err = nb.findClaim(ctx, cl, filing); err != nil {
+				return 0, err
+			}
+		}
 		if ok && !cl.wasRefused(filing, item) {
 			return item, nil
 		}
@@ -415,6 +424,38 @@ func (nb *numberer) claimFor(ctx context.Context, cl *class, filing string, adop
 		}
 	}
 	return 0, fmt.Errorf("ingest: archival code: filing %s lost every number it tried to other filings, %d times", filing, maxClaims)
+}
+
+// findClaim lists the claims of the class and reads those whose owner is not
+// known, until it finds one holding filing.
+func (nb *numberer) findClaim(ctx context.Context, cl *class, filing string) (int, bool, error) {
+	keys, items, err := nb.list(ctx, cl.prefix, "")
+	if err != nil {
+		return 0, false, err
+	}
+	cl.mu.Lock()
+	known := map[int]bool{}
+	for _, item := range cl.byID {
+		known[item] = true
+	}
+	cl.mu.Unlock()
+	for i, item := range items {
+		if known[item] {
+			continue
+		}
+		owner, err := nb.read(ctx, keys[i])
+		if err != nil {
+			return 0, false, err
+		}
+		cl.mu.Lock()
+		cl.markTaken(item)
+		cl.own(owner, item)
+		cl.mu.Unlock()
+		if owner == filing {
+			return item, true, nil
+		}
+	}
+	return 0, false, nil
 }
 
 // decide creates the filing's result, the number claimed for it (item), or reads
