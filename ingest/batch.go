@@ -64,7 +64,7 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 	results := make([]Result, len(rows))
 	var mu sync.Mutex
 	done := func(i int, res Result) {
-		if res.Status == Failed && ctx.Err() != nil {
+		if res.Status == StatusError && ctx.Err() != nil {
 			return // stopped, not decided: the next run files it
 		}
 		res.Path = rows[i].File
@@ -140,7 +140,7 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 				i, row := t.row, rows[t.row]
 				if len(row.Problems) > 0 {
 					sched.release(t)
-					done(i, Result{Status: RejectedDoc, Reasons: row.Problems})
+					done(i, Result{Status: StatusRejected, Reasons: row.Problems})
 					continue
 				}
 				path, _ := ResolveIn(dir, row.File)
@@ -166,11 +166,11 @@ func (f *Filer) Batch(ctx context.Context, dir string, rows []Row, workers int, 
 			continue // not started: ctx was cancelled
 		}
 		switch r.Status {
-		case Filed:
+		case StatusFiled:
 			s.Filed++
-		case AlreadyFiled:
+		case StatusAlreadyFiled:
 			s.Already++
-		case RejectedDoc:
+		case StatusRejected:
 			s.Rejected++
 		default:
 			s.Errors++

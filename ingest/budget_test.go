@@ -197,7 +197,7 @@ func TestOverBudgetIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != RejectedDoc || len(res.Reasons) != 1 || !strings.Contains(res.Reasons[0], "memory budget") {
+	if res.Status != StatusRejected || len(res.Reasons) != 1 || !strings.Contains(res.Reasons[0], "memory budget") {
 		t.Fatalf("status %s reasons %q, want rejected for the memory budget", res.Status, res.Reasons)
 	}
 	st.List(context.Background(), "", "", func(info blob.Info) error {

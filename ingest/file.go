@@ -34,10 +34,10 @@ type Status string
 
 // The statuses.
 const (
-	Filed        Status = "filed"
-	AlreadyFiled Status = "already_filed"
-	RejectedDoc  Status = "rejected"
-	Failed       Status = "error" // an operational error: nothing was decided
+	StatusFiled        Status = "filed"
+	StatusAlreadyFiled Status = "already_filed"
+	StatusRejected     Status = "rejected"
+	StatusError        Status = "error" // an operational error: nothing was decided
 )
 
 // Result is what happened to one document.
@@ -149,13 +149,13 @@ func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.F
 		return prepared{}, changed(res), nil
 	}
 	if errors.Is(err, ErrOutside) || errors.Is(err, ErrOverBudget) {
-		res.Status, res.Reasons = RejectedDoc, []string{err.Error()}
+		res.Status, res.Reasons = StatusRejected, []string{err.Error()}
 		return prepared{}, res, nil
 	}
 	if errors.Is(err, ErrNotRegular) {
 		// A named pipe would block the read for ever, a device stream without
 		// end: the document is refused, by what the open handle is.
-		res.Status, res.Reasons = RejectedDoc, []string{notRegularReason(err)}
+		res.Status, res.Reasons = StatusRejected, []string{notRegularReason(err)}
 		return prepared{}, res, nil
 	}
 	if err != nil {
@@ -214,7 +214,7 @@ func (f *Filer) prepareWith(ctx context.Context, path string, open func() (*os.F
 	}
 	res.Report = rep
 	if rep.Rejected() {
-		res.Status = RejectedDoc
+		res.Status = StatusRejected
 		for _, it := range rep.Failures() {
 			res.Reasons = append(res.Reasons, it.Property.Label()+": "+it.Reason)
 		}
@@ -318,7 +318,7 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 		stored, err := f.a.CreateRecord(ctx, r)
 		switch {
 		case errors.Is(err, archive.ErrRecordExists):
-			res.Status, res.Record, res.Report = AlreadyFiled, stored, rp
+			res.Status, res.Record, res.Report = StatusAlreadyFiled, stored, rp
 			if len(stored.Report) > 0 {
 				var prev Report
 				if json.Unmarshal(stored.Report, &prev) == nil {
@@ -336,13 +336,13 @@ func (f *Filer) commit(ctx context.Context, p prepared) (Result, error) {
 		case errors.Is(err, archive.ErrInvalid):
 			// Check ran the same validator; reaching this means the archive knows a
 			// rule ingest does not. Report it as a rejection all the same.
-			res.Status, res.Report = RejectedDoc, rp
+			res.Status, res.Report = StatusRejected, rp
 			res.Reasons = append(res.Reasons, err.Error())
 			return res, nil
 		case err != nil:
 			return f.failed(res, err)
 		}
-		res.Status, res.Record, res.Report = Filed, stored, rp
+		res.Status, res.Record, res.Report = StatusFiled, stored, rp
 		return res, nil
 	}
 }
@@ -352,7 +352,7 @@ func rejectAtCommit(res Result, rep *Report, en string, args ...any) Result {
 	rep = rep.clone()
 	rep.add(Integrity, "archival_code", Fail, "档号已被占用", en, args...)
 	rep.Verdict = Rejected
-	res.Status, res.Report = RejectedDoc, rep
+	res.Status, res.Report = StatusRejected, rep
 	for _, it := range rep.Failures() {
 		res.Reasons = append(res.Reasons, it.Property.Label()+": "+it.Reason)
 	}
@@ -370,13 +370,13 @@ func notRegularReason(err error) string {
 
 // changed rejects a document whose file changed while it was being filed.
 func changed(res Result) Result {
-	res.Status = RejectedDoc
+	res.Status = StatusRejected
 	res.Reasons = []string{ErrFileChanged.Error()}
 	return res
 }
 
 func (f *Filer) failed(res Result, err error) (Result, error) {
-	res.Status = Failed
+	res.Status = StatusError
 	res.Reasons = []string{err.Error()}
 	return res, fmt.Errorf("ingest: %s: %w", res.Path, err)
 }

@@ -48,32 +48,32 @@ func TestFixtureVerdicts(t *testing.T) {
 		want    Status
 		checks  []string // "property/check/outcome" that must appear
 	}{
-		{"signed", Filed, []string{"authenticity/signature/pass", "security/active_content/pass"}},
-		{"tampered", RejectedDoc, []string{"authenticity/signature/fail"}},
-		{"broken_cms", RejectedDoc, []string{"authenticity/signature/fail"}},
-		{"incremental", Filed, []string{"authenticity/signature/pass", "authenticity/signature_coverage/warn"}},
-		{"unsigned", Filed, []string{"authenticity/signature/warn"}},
-		{"untrusted", Filed, []string{"authenticity/signature/warn"}},
-		{"encrypted", RejectedDoc, []string{"usability/encryption/fail"}},
-		{"encrypted_pw", RejectedDoc, []string{"usability/encryption/fail"}},
-		{"javascript", RejectedDoc, []string{"security/active_content/fail", "authenticity/signature/pass"}},
-		{"launch", RejectedDoc, []string{"security/active_content/fail"}},
-		{"attachment", Filed, []string{"security/active_content/warn"}},
-		{"truncated", RejectedDoc, []string{"integrity/content/fail", "usability/opens/fail"}},
+		{"signed", StatusFiled, []string{"authenticity/signature/pass", "security/active_content/pass"}},
+		{"tampered", StatusRejected, []string{"authenticity/signature/fail"}},
+		{"broken_cms", StatusRejected, []string{"authenticity/signature/fail"}},
+		{"incremental", StatusFiled, []string{"authenticity/signature/pass", "authenticity/signature_coverage/warn"}},
+		{"unsigned", StatusFiled, []string{"authenticity/signature/warn"}},
+		{"untrusted", StatusFiled, []string{"authenticity/signature/warn"}},
+		{"encrypted", StatusRejected, []string{"usability/encryption/fail"}},
+		{"encrypted_pw", StatusRejected, []string{"usability/encryption/fail"}},
+		{"javascript", StatusRejected, []string{"security/active_content/fail", "authenticity/signature/pass"}},
+		{"launch", StatusRejected, []string{"security/active_content/fail"}},
+		{"attachment", StatusFiled, []string{"security/active_content/warn"}},
+		{"truncated", StatusRejected, []string{"integrity/content/fail", "usability/opens/fail"}},
 		// Files that are not whole fail the integrity check, whatever the parsers
 		// make of them (pdfcpu rebuilds a cut file; the signature scan finds no
 		// signature in it, and would call it unsigned).
-		{"cut_two_thirds", RejectedDoc, []string{"integrity/content/fail"}},
-		{"cut_after_signature", RejectedDoc, []string{"integrity/content/fail"}},
-		{"no_eof", RejectedDoc, []string{"integrity/content/fail"}},
-		{"byte_range_past_end", RejectedDoc, []string{"integrity/content/fail", "authenticity/signature/fail"}},
-		{"appended_junk", RejectedDoc, []string{"integrity/content/fail"}},
-		{"empty", RejectedDoc, []string{"integrity/content/fail", "usability/format/fail"}},
-		{"not_pdf", RejectedDoc, []string{"usability/format/fail"}},
-		{"thousands", Filed, []string{"usability/opens/pass", "authenticity/signature/pass"}},
-		{"chinese_name", AlreadyFiled, []string{"authenticity/signature/pass"}},
-		{"spaces_name", Filed, []string{"authenticity/signature/pass"}},
-		{"signed_after_expiry", Filed, []string{"authenticity/signature/warn"}},
+		{"cut_two_thirds", StatusRejected, []string{"integrity/content/fail"}},
+		{"cut_after_signature", StatusRejected, []string{"integrity/content/fail"}},
+		{"no_eof", StatusRejected, []string{"integrity/content/fail"}},
+		{"byte_range_past_end", StatusRejected, []string{"integrity/content/fail", "authenticity/signature/fail"}},
+		{"appended_junk", StatusRejected, []string{"integrity/content/fail"}},
+		{"empty", StatusRejected, []string{"integrity/content/fail", "usability/format/fail"}},
+		{"not_pdf", StatusRejected, []string{"usability/format/fail"}},
+		{"thousands", StatusFiled, []string{"usability/opens/pass", "authenticity/signature/pass"}},
+		{"chinese_name", StatusAlreadyFiled, []string{"authenticity/signature/pass"}},
+		{"spaces_name", StatusFiled, []string{"authenticity/signature/pass"}},
+		{"signed_after_expiry", StatusFiled, []string{"authenticity/signature/warn"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {
@@ -98,13 +98,13 @@ func TestFixtureVerdicts(t *testing.T) {
 					t.Errorf("report lacks %s: %+v", c, res.Report.Items)
 				}
 			}
-			if tc.want == RejectedDoc && len(res.Reasons) == 0 {
+			if tc.want == StatusRejected && len(res.Reasons) == 0 {
 				t.Error("rejected without a reason")
 			}
 			if why := incompleteWhy[tc.fixture]; why != "" && !strings.Contains(strings.Join(res.Reasons, "\n"), why) {
 				t.Errorf("reasons %q lack %q", res.Reasons, why)
 			}
-			if tc.want == Filed && (res.Record.ID == "" || len(res.Record.Report) == 0) {
+			if tc.want == StatusFiled && (res.Record.ID == "" || len(res.Record.Report) == 0) {
 				t.Errorf("filed record %+v lacks id or report", res.Record)
 			}
 		})
@@ -132,7 +132,7 @@ func TestRejectionStoresNothingAndSaysEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != RejectedDoc || len(res.Reasons) < 3 {
+	if res.Status != StatusRejected || len(res.Reasons) < 3 {
 		t.Fatalf("status %s, reasons %q: want a rejection with at least three reasons", res.Status, res.Reasons)
 	}
 	all := strings.Join(res.Reasons, "\n")
@@ -159,7 +159,7 @@ func TestPolicyPerType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != RejectedDoc {
+	if res.Status != StatusRejected {
 		t.Fatalf("status %s, want rejected", res.Status)
 	}
 }
@@ -177,7 +177,7 @@ func TestNumberingNoGaps(t *testing.T) {
 		for _, name := range files {
 			wg.Go(func() {
 				res, err := f.File(context.Background(), fx.files[name], decisionMeta())
-				if err != nil || (res.Status != Filed && res.Status != AlreadyFiled) {
+				if err != nil || (res.Status != StatusFiled && res.Status != StatusAlreadyFiled) {
 					t.Errorf("%s: %v %s %q", name, err, res.Status, res.Reasons)
 					return
 				}

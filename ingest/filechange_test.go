@@ -25,7 +25,7 @@ func TestFileChangedBeforeCommit(t *testing.T) {
 		change func(t *testing.T, path string)
 		want   Status
 	}{
-		{"unchanged", func(*testing.T, string) {}, Filed},
+		{"unchanged", func(*testing.T, string) {}, StatusFiled},
 		{"replaced", func(t *testing.T, path string) {
 			other := filepath.Join(filepath.Dir(path), "other.pdf")
 			if err := os.WriteFile(other, tampered, 0o644); err != nil {
@@ -34,7 +34,7 @@ func TestFileChangedBeforeCommit(t *testing.T) {
 			if err := os.Rename(other, path); err != nil {
 				t.Fatal(err)
 			}
-		}, RejectedDoc},
+		}, StatusRejected},
 		{"rewritten in place", func(t *testing.T, path string) {
 			fi, err := os.Stat(path)
 			if err != nil {
@@ -49,7 +49,7 @@ func TestFileChangedBeforeCommit(t *testing.T) {
 			if err := os.Chtimes(path, later, later); err != nil {
 				t.Fatal(err)
 			}
-		}, RejectedDoc},
+		}, StatusRejected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, _, _ := newTestFiler(t, nil)
@@ -66,7 +66,7 @@ func TestFileChangedBeforeCommit(t *testing.T) {
 			if err != nil || res.Status != tc.want {
 				t.Fatalf("commit: %v, status %s %q, want %s", err, res.Status, res.Reasons, tc.want)
 			}
-			if tc.want == RejectedDoc && (len(res.Reasons) != 1 || res.Reasons[0] != ErrFileChanged.Error()) {
+			if tc.want == StatusRejected && (len(res.Reasons) != 1 || res.Reasons[0] != ErrFileChanged.Error()) {
 				t.Errorf("reasons %q, want %q", res.Reasons, ErrFileChanged)
 			}
 		})
@@ -94,7 +94,7 @@ func TestFileChangedDuringInspection(t *testing.T) {
 	}
 	defer func() { testHookInspectRead = nil }()
 	res, err := f.File(context.Background(), path, decisionMeta())
-	if err != nil || res.Status != RejectedDoc || len(res.Reasons) != 1 || res.Reasons[0] != ErrFileChanged.Error() {
+	if err != nil || res.Status != StatusRejected || len(res.Reasons) != 1 || res.Reasons[0] != ErrFileChanged.Error() {
 		t.Fatalf("%v, status %s %q, want rejected: %s", err, res.Status, res.Reasons, ErrFileChanged)
 	}
 }

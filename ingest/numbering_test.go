@@ -80,7 +80,7 @@ func TestNumberingDeletedClaim(t *testing.T) {
 	f, a, st := newTestFiler(t, num)
 	fx := getFixtures(t)
 	first, err := f.File(ctx, fx.files["signed"], decisionMeta())
-	if err != nil || first.Status != Filed || !strings.HasSuffix(first.Record.ArchivalCode, "-0001") {
+	if err != nil || first.Status != StatusFiled || !strings.HasSuffix(first.Record.ArchivalCode, "-0001") {
 		t.Fatalf("first: %v %s %s", err, first.Status, first.Record.ArchivalCode)
 	}
 	claim := "ingest/numbers/Z109/WS/2026/Y/CQ01/0001"
@@ -92,7 +92,7 @@ func TestNumberingDeletedClaim(t *testing.T) {
 	other := decisionMeta()
 	other.Title, other.DocNumber = "关于东天街片区房屋征收补偿方案的公告", "长征补〔2026〕13号"
 	second, err := again.File(ctx, fx.files["unsigned"], other)
-	if err != nil || second.Status != Filed {
+	if err != nil || second.Status != StatusFiled {
 		t.Fatalf("second: %v %s %q", err, second.Status, second.Reasons)
 	}
 	if second.Record.ArchivalCode == first.Record.ArchivalCode || !strings.HasSuffix(second.Record.ArchivalCode, "-0002") {
@@ -102,7 +102,7 @@ func TestNumberingDeletedClaim(t *testing.T) {
 		t.Fatalf("%s is carried by %s, %v", first.Record.ArchivalCode, holder, err)
 	}
 	// The first document filed again is still the one record it was.
-	if res, err := again.File(ctx, fx.files["signed"], decisionMeta()); err != nil || res.Status != AlreadyFiled || res.Record.ID != first.Record.ID {
+	if res, err := again.File(ctx, fx.files["signed"], decisionMeta()); err != nil || res.Status != StatusAlreadyFiled || res.Record.ID != first.Record.ID {
 		t.Fatalf("re-run of the first: %v %s %s", err, res.Status, res.Record.ID)
 	}
 }
@@ -120,13 +120,13 @@ func TestManualCodeInUse(t *testing.T) {
 			meta := decisionMeta()
 			meta.ArchivalCode = code
 			first, err := f.File(ctx, fx.files["signed"], meta)
-			if err != nil || first.Status != Filed || first.Record.ArchivalCode != code {
+			if err != nil || first.Status != StatusFiled || first.Record.ArchivalCode != code {
 				t.Fatalf("first: %v %s %q", err, first.Status, first.Reasons)
 			}
 			other := decisionMeta()
 			other.Title, other.DocNumber, other.ArchivalCode = "关于东天街片区房屋征收补偿方案的公告", "长征补〔2026〕13号", code
 			res, err := f.File(ctx, fx.files["unsigned"], other)
-			if err != nil || res.Status != RejectedDoc || len(res.Reasons) != 1 || !strings.Contains(res.Reasons[0], "档号已被占用") ||
+			if err != nil || res.Status != StatusRejected || len(res.Reasons) != 1 || !strings.Contains(res.Reasons[0], "档号已被占用") ||
 				!strings.Contains(res.Reasons[0], code) {
 				t.Fatalf("second document with %s: %v %s %q", code, err, res.Status, res.Reasons)
 			}
@@ -141,10 +141,10 @@ func TestManualCodeInUse(t *testing.T) {
 				}
 			}
 			fresh := NewFiler(a, st, Options{Inspector: f.in, Numbering: num, Now: f.now})
-			if res, err := fresh.File(ctx, fx.files["unsigned"], other); err != nil || res.Status != RejectedDoc || !strings.Contains(strings.Join(res.Reasons, " "), first.Record.ID) {
+			if res, err := fresh.File(ctx, fx.files["unsigned"], other); err != nil || res.Status != StatusRejected || !strings.Contains(strings.Join(res.Reasons, " "), first.Record.ID) {
 				t.Fatalf("without the claim: %v %s %q", err, res.Status, res.Reasons)
 			}
-			if res, err := fresh.File(ctx, fx.files["signed"], meta); err != nil || res.Status != AlreadyFiled || res.Record.ID != first.Record.ID {
+			if res, err := fresh.File(ctx, fx.files["signed"], meta); err != nil || res.Status != StatusAlreadyFiled || res.Record.ID != first.Record.ID {
 				t.Fatalf("the same document and code again: %v %s", err, res.Status)
 			}
 			n := 0
@@ -164,18 +164,18 @@ func TestManualCodeBesideNumbering(t *testing.T) {
 	fx := getFixtures(t)
 	manual := decisionMeta()
 	manual.ArchivalCode = "Z109-WS·2026-Y-CQ01-0001"
-	if res, err := f.File(ctx, fx.files["signed"], manual); err != nil || res.Status != Filed {
+	if res, err := f.File(ctx, fx.files["signed"], manual); err != nil || res.Status != StatusFiled {
 		t.Fatalf("manual: %v %s %q", err, res.Status, res.Reasons)
 	}
 	other := decisionMeta()
 	other.Title, other.DocNumber = "关于东天街片区房屋征收补偿方案的公告", "长征补〔2026〕13号"
 	res, err := f.File(ctx, fx.files["unsigned"], other)
-	if err != nil || res.Status != Filed || !strings.HasSuffix(res.Record.ArchivalCode, "-0002") {
+	if err != nil || res.Status != StatusFiled || !strings.HasSuffix(res.Record.ArchivalCode, "-0002") {
 		t.Fatalf("assigned beside a manual code: %v %s %s", err, res.Status, res.Record.ArchivalCode)
 	}
 	third := decisionMeta()
 	third.Title, third.DocNumber, third.ArchivalCode = "第三份", "长征补〔2026〕14号", res.Record.ArchivalCode
-	if res, err := f.File(ctx, fx.files["untrusted"], third); err != nil || res.Status != RejectedDoc {
+	if res, err := f.File(ctx, fx.files["untrusted"], third); err != nil || res.Status != StatusRejected {
 		t.Fatalf("an assigned code given to another document: %v %s", err, res.Status)
 	}
 }

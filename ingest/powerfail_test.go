@@ -203,7 +203,7 @@ func cutRun(t *testing.T, under blob.Store, key ledger.Key, roots *TrustRoots, d
 func summarize(s Summary, problems bool) string {
 	out := fmt.Sprintf("%d filed, %d already filed, %d rejected, %d errors", s.Filed, s.Already, s.Rejected, s.Errors)
 	for _, r := range s.Results {
-		if problems && (r.Status == RejectedDoc || r.Status == Failed) {
+		if problems && (r.Status == StatusRejected || r.Status == StatusError) {
 			return out + fmt.Sprintf(" (first: %s: %s)", r.Path, strings.Join(r.Reasons, "; "))
 		}
 	}

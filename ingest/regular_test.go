@@ -55,7 +55,7 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 
 	within(t, fifo, func() {
 		res, err := f.File(context.Background(), fifo, decisionMeta())
-		if err != nil || res.Status != RejectedDoc || !strings.Contains(strings.Join(res.Reasons, " "), "named pipe") {
+		if err != nil || res.Status != StatusRejected || !strings.Contains(strings.Join(res.Reasons, " "), "named pipe") {
 			t.Errorf("File(fifo) = %s %q, %v: want rejected as a named pipe", res.Status, res.Reasons, err)
 		}
 		if _, err := f.in.Inspect(context.Background(), fifo); !errors.Is(err, ErrNotRegular) {
@@ -76,9 +76,9 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 		want := map[string]string{"x.pdf": "named pipe", "s.pdf": "socket"}
 		for _, r := range sum.Results {
 			switch w := want[r.Path]; {
-			case w == "" && r.Status != Filed:
+			case w == "" && r.Status != StatusFiled:
 				t.Errorf("%s: %s %q, want filed", r.Path, r.Status, r.Reasons)
-			case w != "" && (r.Status != RejectedDoc || !strings.Contains(strings.Join(r.Reasons, " "), w)):
+			case w != "" && (r.Status != StatusRejected || !strings.Contains(strings.Join(r.Reasons, " "), w)):
 				t.Errorf("%s: %s %q, want rejected as a %s", r.Path, r.Status, r.Reasons, w)
 			}
 		}

@@ -60,7 +60,7 @@ func TestBatchSymlinkOutside(t *testing.T) {
 	f, _, _ := newTestFiler(t, nil)
 	sum := f.Batch(context.Background(), dir, rows, 1, nil)
 	for _, r := range sum.Results {
-		if r.Status != RejectedDoc || !strings.Contains(strings.Join(r.Reasons, "\n"), "leaves the batch folder") {
+		if r.Status != StatusRejected || !strings.Contains(strings.Join(r.Reasons, "\n"), "leaves the batch folder") {
 			t.Errorf("%s: %s %q, want rejected as leaving the batch folder", r.Path, r.Status, r.Reasons)
 		}
 	}

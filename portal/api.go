@@ -235,7 +235,7 @@ func (s *Server) apiIngest(c echo.Context) error {
 		return err
 	}
 	if len(problems) > 0 {
-		return apiJSON(c, http.StatusUnprocessableEntity, apiIngestOut{Result: ingest.Result{Status: ingest.RejectedDoc, Reasons: problems}, Problems: problems})
+		return apiJSON(c, http.StatusUnprocessableEntity, apiIngestOut{Result: ingest.Result{Status: ingest.StatusRejected, Reasons: problems}, Problems: problems})
 	}
 	if f, ok := u.file("file"); ok {
 		res.Path = f.name // never the server's temporary path
@@ -243,9 +243,9 @@ func (s *Server) apiIngest(c echo.Context) error {
 	out := apiIngestOut{Result: *res}
 	status := http.StatusCreated
 	switch res.Status {
-	case ingest.AlreadyFiled:
+	case ingest.StatusAlreadyFiled:
 		status = http.StatusOK
-	case ingest.RejectedDoc:
+	case ingest.StatusRejected:
 		return apiJSON(c, http.StatusUnprocessableEntity, out)
 	}
 	if p := strings.ToLower(u.fields["publish"]); p == "1" || p == "true" {

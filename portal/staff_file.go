@@ -282,17 +282,17 @@ func (s *Server) staffFile(c echo.Context) error {
 	}
 	d.Problems, d.Result = problems, res
 	status := http.StatusOK
-	if len(problems) > 0 || res != nil && res.Status == ingest.RejectedDoc {
+	if len(problems) > 0 || res != nil && res.Status == ingest.StatusRejected {
 		status = http.StatusUnprocessableEntity
 	}
-	if res != nil && res.Status == ingest.Filed && u.fields["publish"] != "" {
+	if res != nil && res.Status == ingest.StatusFiled && u.fields["publish"] != "" {
 		if err := s.publishFiled(ctx, me, res); err != nil {
 			d.Problems = append(d.Problems, err.Error())
 		} else {
 			d.Published = true
 		}
 	}
-	if res != nil && (res.Status == ingest.Filed || res.Status == ingest.AlreadyFiled) {
+	if res != nil && (res.Status == ingest.StatusFiled || res.Status == ingest.StatusAlreadyFiled) {
 		// Filed: the form is for the next document (of the same project).
 		d.Values = map[string]string{"project": u.fields["project"]}
 	}
@@ -325,7 +325,7 @@ func (s *Server) fileOne(ctx context.Context, u *upload, me staff.Account, edit 
 		return nil, nil, fmt.Errorf("portal: no filer: %w", ErrForbidden)
 	}
 	res, err := s.opts.Staff.Filer.File(ctx, f.path, meta)
-	if err != nil && res.Status != ingest.Failed {
+	if err != nil && res.Status != ingest.StatusError {
 		return nil, nil, err
 	}
 	if err != nil {
@@ -373,7 +373,7 @@ func (s *Server) staffBatch(c echo.Context) error {
 	}
 	if sum != nil && d.Publish {
 		for i := range sum.Results {
-			if sum.Results[i].Status == ingest.Filed {
+			if sum.Results[i].Status == ingest.StatusFiled {
 				if err := s.publishFiled(ctx, me, &sum.Results[i]); err != nil {
 					d.Problems = append(d.Problems, err.Error())
 				}

@@ -37,9 +37,9 @@ func staffFuncs() template.FuncMap {
 		},
 		"statusClass": func(st ingest.Status) string {
 			switch st {
-			case ingest.Filed, ingest.AlreadyFiled:
+			case ingest.StatusFiled, ingest.StatusAlreadyFiled:
 				return "st-published"
-			case ingest.RejectedDoc:
+			case ingest.StatusRejected:
 				return "st-overdue"
 			}
 			return "st-running"

@@ -105,7 +105,7 @@ func (s *suite) file(i int, code string) archive.Record {
 	res, err := s.filer.File(context.Background(), path, archive.Record{Project: "CQ-2024-01", Type: "decision",
 		Title: fmt.Sprintf("关于东天街片区房屋征收的决定（第%d号）", i), DocNumber: fmt.Sprintf("长征补〔2024〕%d号", i+1),
 		Issuer: "长春市南关区人民政府", Date: archive.D(2024, time.March, 15), ArchivalCode: code})
-	if err != nil || res.Status != ingest.Filed {
+	if err != nil || res.Status != ingest.StatusFiled {
 		s.t.Fatalf("filing %d: %v %v %v", i, res.Status, res.Reasons, err)
 	}
 	s.bodies = append(s.bodies, body)
@@ -557,7 +557,7 @@ func faults() []fault {
 			rec := r(s, 2)
 			res, err := s.filer.File(context.Background(), path, archive.Record{Project: rec.Project, Type: rec.Type,
 				Title: rec.Title, DocNumber: rec.DocNumber, Issuer: rec.Issuer, Date: rec.Date})
-			if err != nil || res.Status != ingest.AlreadyFiled || res.Record.ID != rec.ID {
+			if err != nil || res.Status != ingest.StatusAlreadyFiled || res.Record.ID != rec.ID {
 				s.t.Fatalf("filed again: %v %s %s %v %v; want already filed as %s %s", res.Status, res.Record.ID, res.Record.ArchivalCode, res.Reasons, err, rec.ID, rec.ArchivalCode)
 			}
 			return nil

@@ -108,9 +108,9 @@ func TestFaultsConcurrentFilers(t *testing.T) {
 								switch {
 								case fctx.Err() != nil:
 									// stopped: whatever it left is finished by the next round
-								case err != nil || (res.Status != ingest.Filed && res.Status != ingest.AlreadyFiled):
+								case err != nil || (res.Status != ingest.StatusFiled && res.Status != ingest.StatusAlreadyFiled):
 									failed = append(failed, fmt.Sprintf("round %d, filer %d, document %d: %v %v %v", round, f, i, res.Status, res.Reasons, err))
-								case res.Status == ingest.Filed:
+								case res.Status == ingest.StatusFiled:
 									filed[i]++
 								}
 								mu.Unlock()

@@ -372,9 +372,9 @@ func demoFileAll(ctx context.Context, e env, a *archive.Archive, st blob.Store, 
 			return err
 		}
 		switch res.Status {
-		case ingest.Filed:
+		case ingest.StatusFiled:
 			filed++
-		case ingest.AlreadyFiled:
+		case ingest.StatusAlreadyFiled:
 			already++
 		default:
 			return fmt.Errorf("demo: %s (%s) was %s: %s", d.Title, d.Type, res.Status, strings.Join(res.Reasons, "; "))

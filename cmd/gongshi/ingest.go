@@ -178,7 +178,7 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 		} else {
 			printResult(e.stdout, res)
 		}
-		if res.Status == ingest.RejectedDoc {
+		if res.Status == ingest.StatusRejected {
 			return &exitError{code: exitNo, err: errSilent}
 		}
 		if fl.publish {
@@ -243,11 +243,11 @@ func (fl *ingestFlags) batchDone(ctx context.Context, e env, cfg *config, sum in
 // statusLabel names a filing's outcome for people, Chinese first.
 func statusLabel(s ingest.Status) string {
 	switch s {
-	case ingest.Filed:
+	case ingest.StatusFiled:
 		return "已归档 filed"
-	case ingest.AlreadyFiled:
+	case ingest.StatusAlreadyFiled:
 		return "此前已归档 already filed"
-	case ingest.RejectedDoc:
+	case ingest.StatusRejected:
 		return "拒收 rejected"
 	}
 	return "出错 error"
@@ -273,7 +273,7 @@ func printResult(w io.Writer, res ingest.Result) {
 			}
 		}
 	}
-	if res.Status == ingest.RejectedDoc {
+	if res.Status == ingest.StatusRejected {
 		fmt.Fprintf(w, "拒收原因 reasons for the rejection (nothing was stored):\n")
 		for _, r := range res.Reasons {
 			fmt.Fprintf(w, "  - %s\n", termsafe.Escape(r))
@@ -291,7 +291,7 @@ func printSummary(w io.Writer, s ingest.Summary, reportPath string) {
 		fmt.Fprintf(w, "  出错 errors:                %d\n", s.Errors)
 	}
 	for _, r := range s.Results {
-		if r.Status == ingest.RejectedDoc || r.Status == ingest.Failed {
+		if r.Status == ingest.StatusRejected || r.Status == ingest.StatusError {
 			fmt.Fprintf(w, "%s: %s\n", statusLabel(r.Status), termsafe.Escape(r.Path))
 			for _, why := range r.Reasons {
 				fmt.Fprintf(w, "  - %s\n", termsafe.Escape(why))

@@ -161,7 +161,7 @@ func printPublications(w io.Writer, results []publicationResult, to archive.Publ
 func publishFiled(ctx context.Context, e env, asJSON bool, a *archive.Archive, results []ingest.Result) error {
 	var ids []string
 	for _, r := range results {
-		if r.Record.ID != "" && (r.Status == ingest.Filed || r.Status == ingest.AlreadyFiled) {
+		if r.Record.ID != "" && (r.Status == ingest.StatusFiled || r.Status == ingest.StatusAlreadyFiled) {
 			ids = append(ids, r.Record.ID)
 		}
 	}

@@ -184,7 +184,7 @@ func (c *apiClient) file(ctx context.Context, path, name string, fields map[stri
 		return remoteResult{}, err
 	}
 	res.Path = path
-	if res.Status == ingest.RejectedDoc && len(res.Reasons) == 0 {
+	if res.Status == ingest.StatusRejected && len(res.Reasons) == 0 {
 		res.Reasons = res.Problems
 	}
 	return res, nil

@@ -43,7 +43,7 @@ func runRemoteIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, t
 		} else {
 			printResult(e.stdout, res.Result)
 		}
-		if res.Status == ingest.RejectedDoc {
+		if res.Status == ingest.StatusRejected {
 			return &exitError{code: exitNo, err: errSilent}
 		}
 		return remotePublished(e, fl, []remoteResult{res})
@@ -64,22 +64,22 @@ func runRemoteIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, t
 		path, perr := ingest.ResolveIn(target, row.File)
 		switch {
 		case len(row.Problems) > 0 || perr != nil:
-			res.Path, res.Status, res.Reasons = row.File, ingest.RejectedDoc, row.Problems
+			res.Path, res.Status, res.Reasons = row.File, ingest.StatusRejected, row.Problems
 			if perr != nil && len(row.Problems) == 0 {
 				res.Reasons = []string{perr.Error()}
 			}
 		default:
 			if res, err = c.file(ctx, path, row.Meta.FileName, metaFields(row.Meta), fl.publish); err != nil {
-				res = remoteResult{Result: ingest.Result{Path: path, Status: ingest.Failed, Reasons: []string{err.Error()}}}
+				res = remoteResult{Result: ingest.Result{Path: path, Status: ingest.StatusError, Reasons: []string{err.Error()}}}
 			}
 		}
 		switch res.Status {
-		case ingest.Filed:
+		case ingest.StatusFiled:
 			sum.Filed++
 			sum.Bytes += res.Record.Content.Size
-		case ingest.AlreadyFiled:
+		case ingest.StatusAlreadyFiled:
 			sum.Already++
-		case ingest.RejectedDoc:
+		case ingest.StatusRejected:
 			sum.Rejected++
 		default:
 			sum.Errors++
