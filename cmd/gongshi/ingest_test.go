@@ -307,15 +307,25 @@ func interruptedBatch(t *testing.T, c *cli, args []string, n int, sig syscall.Si
 	}
 	// The rest, so that the child never blocks writing it, and when it says
 	// that it stopped.
+	// Wait closes the pipe as soon as the child has exited, which can drop its
+	// last lines unread (os/exec: "incorrect to call Wait before all reads from
+	// the pipe have completed"), so read to the end first: the end of its
+	// stderr is the child's exit.
 	stoppedAt := make(chan time.Time, 1)
+	read := make(chan struct{})
 	go func() {
+		defer close(read)
 		for sc.Scan() {
 			if strings.HasPrefix(sc.Text(), "gongshi: stopped with ") {
-				stoppedAt <- time.Now()
+				select {
+				case stoppedAt <- time.Now():
+				default:
+				}
 			}
 		}
-		close(stoppedAt)
 	}()
+	<-read
+	close(stoppedAt)
 	err = first.Wait()
 	took := time.Since(sent)
 	at, said := <-stoppedAt
