@@ -1,5 +1,3 @@
-// Command gongshi is the single binary of Gongshi: the archive, the ingest
-// pipeline, the verifier and (later) the portal. See README.md for the commands.
 package main
 
 import (
