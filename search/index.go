@@ -214,7 +214,13 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 			ix.mu.Unlock()
 			return ix, nil
 		}
-		opts.Log.Warn("search index unusable, rebuilding it", "dir", opts.Dir, "err", err)
+		if built {
+			opts.Log.Warn("search index unusable, rebuilding it", "dir", opts.Dir, "err", err)
+		} else {
+			// A data directory that never had an index is not damage: say so
+			// plainly, since the first start of a demo or a server shows it.
+			opts.Log.Info("building the search index for the first time", "dir", opts.Dir)
+		}
 		if _, err := rebuild(ctx, opts); err != nil {
 			lock.Close()
 			return nil, err
