@@ -25,34 +25,45 @@ func (fl *calendarFlags) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&fl.clockRules, "clock-rules", "", "clock rules file (JSON, docs/clocks.md) overriding the built-in rules")
 }
 
-// procedure is the project timelines' procedure with the deployment's
-// calendar and rules; nil (the built-in ones) when neither is given.
-func (fl *calendarFlags) procedure(cat *archive.Catalogue) (*procedure.Procedure, error) {
-	if fl.holidays == "" && fl.clockRules == "" {
-		return nil, nil
-	}
+// clocks are the calendar and clock rules of a deployment: the built-in ones
+// with the flags' files over them. A command builds them once and gives the
+// same to every clock it keeps (the projects' procedure, the households'
+// objection clocks, the requests' answers), so that no two clocks of one
+// server count on different calendars.
+type clocks struct {
+	cal   *calendar.Calendar
+	rules *calendar.Rules
+}
+
+// clocks reads the flags' files (the built-in data when neither is given).
+func (fl *calendarFlags) clocks() (clocks, error) {
 	cal := calendar.Default()
 	if fl.holidays != "" {
 		fi, err := os.Stat(fl.holidays)
 		if err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("--holidays %s: want a folder of year files (%v)", fl.holidays, err)
+			return clocks{}, fmt.Errorf("--holidays %s: want a folder of year files (%v)", fl.holidays, err)
 		}
 		if cal, err = calendar.Load(os.DirFS(fl.holidays)); err != nil {
-			return nil, fmt.Errorf("--holidays %s: %w", fl.holidays, err)
+			return clocks{}, fmt.Errorf("--holidays %s: %w", fl.holidays, err)
 		}
 	}
 	rules := calendar.DefaultRules()
 	if fl.clockRules != "" {
 		f, err := safefile.Open(fl.clockRules)
 		if err != nil {
-			return nil, fmt.Errorf("--clock-rules: %w", err)
+			return clocks{}, fmt.Errorf("--clock-rules: %w", err)
 		}
 		defer f.Close()
 		if rules, err = calendar.LoadRules(f); err != nil {
-			return nil, fmt.Errorf("--clock-rules %s: %w", fl.clockRules, err)
+			return clocks{}, fmt.Errorf("--clock-rules %s: %w", fl.clockRules, err)
 		}
 	}
-	p, err := procedure.New(cat, cal, rules, procedure.DefaultConfig())
+	return clocks{cal: cal, rules: rules}, nil
+}
+
+// procedure is the project timelines' procedure on these clocks.
+func (c clocks) procedure(cat *archive.Catalogue) (*procedure.Procedure, error) {
+	p, err := procedure.New(cat, c.cal, c.rules, procedure.DefaultConfig())
 	if err != nil {
 		return nil, fmt.Errorf("--holidays, --clock-rules: %w", err)
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
-	"github.com/gongshi-archive/gongshi/calendar"
 	"github.com/gongshi-archive/gongshi/ingest"
 	"github.com/gongshi-archive/gongshi/ingest/pdftest"
 	"github.com/gongshi-archive/gongshi/internal/synth"
@@ -537,14 +536,13 @@ func demoSynthRecord(ctx context.Context, a *archive.Archive, clk *demoClock, it
 // public sees it: the steps done, and every entry late or overdue against its
 // clock.
 func demoTimelines(ctx context.Context, out io.Writer, a *archive.Archive, fl *demoFlags, now time.Time) error {
-	pr, err := fl.calendarFlags.procedure(a.Catalogue())
+	clk, err := fl.calendarFlags.clocks()
 	if err != nil {
 		return err
 	}
-	if pr == nil {
-		if pr, err = procedure.New(a.Catalogue(), calendar.Default(), calendar.DefaultRules(), procedure.DefaultConfig()); err != nil {
-			return err
-		}
+	pr, err := clk.procedure(a.Catalogue())
+	if err != nil {
+		return err
 	}
 	byProject := map[string][]procedure.Record{}
 	codes := demoCodes()

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/gongshi-archive/gongshi/archive"
-	"github.com/gongshi-archive/gongshi/calendar"
 	"github.com/gongshi-archive/gongshi/households"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
 	"github.com/gongshi-archive/gongshi/portal"
@@ -66,18 +65,19 @@ type householdServices struct {
 // portal's options for them: the residents' pages, the tables, disclosure on
 // request. hasher hashes the query codes (bounded memory and concurrency),
 // backoff slows wrong codes down, trail records staff reads of personal data.
-// cal and rules may be nil (the built-in ones).
-func (c *config) householdOptions(e env, a *archive.Archive, cal *calendar.Calendar, rules *calendar.Rules,
+// Both count on clk, the deployment's calendar and rules (the same as the
+// projects' timelines).
+func (c *config) householdOptions(e env, a *archive.Archive, clk clocks,
 	hasher households.Hasher, backoff portal.Backoff, trail portal.Trail) (*portal.HouseholdOptions, householdServices, error) {
 	key, err := c.householdSessionKey()
 	if err != nil {
 		return nil, householdServices{}, err
 	}
-	hs, err := households.New(a, households.Options{Now: e.now, Calendar: cal, Rules: rules, Hasher: hasher})
+	hs, err := households.New(a, households.Options{Now: e.now, Calendar: clk.cal, Rules: clk.rules, Hasher: hasher})
 	if err != nil {
 		return nil, householdServices{}, err
 	}
-	rs, err := requests.New(a, requests.Options{Now: e.now, Calendar: cal, Rules: rules})
+	rs, err := requests.New(a, requests.Options{Now: e.now, Calendar: clk.cal, Rules: clk.rules})
 	if err != nil {
 		return nil, householdServices{}, err
 	}

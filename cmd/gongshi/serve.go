@@ -78,7 +78,13 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	proc, err := fl.calendarFlags.procedure(a.Catalogue())
+	// One calendar and one set of clock rules for every clock of the server:
+	// the timelines, the households' objection clocks, the requests' answers.
+	clk, err := fl.calendarFlags.clocks()
+	if err != nil {
+		return err
+	}
+	proc, err := clk.procedure(a.Catalogue())
 	if err != nil {
 		return err
 	}
@@ -94,7 +100,7 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	}
 	// The residents' pages, the tables and disclosure on request
 	// (households_serve.go).
-	hhOpts, _, err := cfg.householdOptions(e, a, nil, nil, codeHasher(), staff.NewLimiter(), staffTrail{svc})
+	hhOpts, _, err := cfg.householdOptions(e, a, clk, codeHasher(), staff.NewLimiter(), staffTrail{svc})
 	if err != nil {
 		return err
 	}
