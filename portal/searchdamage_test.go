@@ -7,49 +7,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/search"
+	"github.com/gongshi-archive/gongshi/search/searchtest"
 )
 
-// heldSource holds a rebuild back (its read of the whole ledger) while held.
+// heldSource holds a rebuild back (its read of the whole ledger) while its gate
+// is held.
 type heldSource struct {
 	search.Source
-	mu   sync.Mutex
-	gate chan struct{}
+	searchtest.Gate
 }
 
 func (s *heldSource) Changes(ctx context.Context, from, to int64, fn func(search.Change) error) error {
-	s.mu.Lock()
-	gate := s.gate
-	s.mu.Unlock()
-	if from == 0 && gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := s.Wait(ctx, from); err != nil {
+		return err
 	}
 	return s.Source.Changes(ctx, from, to, fn)
-}
-
-func (s *heldSource) hold() {
-	s.mu.Lock()
-	s.gate = make(chan struct{})
-	s.mu.Unlock()
-}
-
-func (s *heldSource) release() {
-	s.mu.Lock()
-	if s.gate != nil {
-		close(s.gate)
-		s.gate = nil
-	}
-	s.mu.Unlock()
 }
 
 // A search index found damaged while serving: the search page answers 503 with
@@ -58,7 +36,7 @@ func (s *heldSource) release() {
 func TestSearchIndexDamaged(t *testing.T) {
 	dir := t.TempDir()
 	src := &heldSource{}
-	defer src.release()
+	defer src.Release()
 	var ix *search.Index
 	f := newFixture(t, func(o *Options) {
 		a, l := o.Archive.(*archive.Archive), o.Ledger.(*ledger.Log)
@@ -84,7 +62,7 @@ func TestSearchIndexDamaged(t *testing.T) {
 	}
 	// A segment file is cut short under the running index; the next rebuild is
 	// held back, so the pages are seen while it runs.
-	src.hold()
+	src.Hold()
 	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err == nil && filepath.Ext(p) == ".zap" {
 			os.Truncate(p, fi.Size()/3)
@@ -118,7 +96,7 @@ func TestSearchIndexDamaged(t *testing.T) {
 	if !strings.Contains(f.log.String(), "search index damaged") {
 		t.Errorf("the damage is not in the log:\n%s", f.log.String())
 	}
-	src.release()
+	src.Release()
 	for deadline := time.Now().Add(time.Minute); ix.Status().Rebuilding; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("still rebuilding: %+v", ix.Status())

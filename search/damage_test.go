@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/search/searchtest"
 )
 
 // Damage to the index's files, done to real segment files: bytes flipped, files
@@ -85,41 +85,18 @@ func sameAnswers(t *testing.T, what string, got, want map[string]string) {
 	}
 }
 
-// gatedSource holds back a rebuild (its reading of the whole ledger) until the
-// gate opens, so that a test sees the index while it rebuilds.
+// gatedSource holds back a rebuild (its reading of the whole ledger) while its
+// gate is held, so that a test sees the index while it rebuilds.
 type gatedSource struct {
 	Source
-	mu   sync.Mutex
-	gate chan struct{}
+	searchtest.Gate
 }
 
 func (s *gatedSource) Changes(ctx context.Context, from, to int64, fn func(Change) error) error {
-	s.mu.Lock()
-	gate := s.gate
-	s.mu.Unlock()
-	if from == 0 && gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := s.Wait(ctx, from); err != nil {
+		return err
 	}
 	return s.Source.Changes(ctx, from, to, fn)
-}
-
-func (s *gatedSource) hold() {
-	s.mu.Lock()
-	s.gate = make(chan struct{})
-	s.mu.Unlock()
-}
-
-func (s *gatedSource) release() {
-	s.mu.Lock()
-	if s.gate != nil {
-		close(s.gate)
-		s.gate = nil
-	}
-	s.mu.Unlock()
 }
 
 // segmentFiles lists the .zap files of generation gen.
@@ -286,8 +263,8 @@ func TestDamageAtOpenInBackground(t *testing.T) {
 				for _, p := range segmentFiles(t, opts.Dir, gen) {
 					d.do(t, p)
 				}
-				src.hold()
-				defer src.release()
+				src.Hold()
+				defer src.Release()
 				ix, err = Open(ctx, opts)
 				if err != nil {
 					t.Fatalf("open after damage: %v", err)
@@ -315,7 +292,7 @@ func TestDamageAtOpenInBackground(t *testing.T) {
 						t.Errorf("the error shows internals: %v", err)
 					}
 				}
-				src.release()
+				src.Release()
 				waitRebuilt(t, ix)
 				got, err := answers(t, ix)
 				if err != nil {
@@ -363,8 +340,8 @@ func TestDamageWhileServing(t *testing.T) {
 			}
 			defer ix.Close()
 			gen := ix.Status().Generation
-			src.hold()
-			defer src.release()
+			src.Hold()
+			defer src.Release()
 			for _, p := range segmentFiles(t, opts.Dir, gen) {
 				d.do(t, p)
 			}
@@ -390,7 +367,7 @@ func TestDamageWhileServing(t *testing.T) {
 			if st := ix.Status(); !st.Rebuilding || st.Generation != "" || !strings.Contains(st.Damage, "damaged") {
 				t.Errorf("status while rebuilding: %+v", st)
 			}
-			src.release()
+			src.Release()
 			waitRebuilt(t, ix)
 			if got, err = answers(t, ix); err != nil {
 				t.Fatal(err)
@@ -444,8 +421,8 @@ func TestDamageWhileServingWithPrevious(t *testing.T) {
 	if readPrevious(opts.Dir) != first {
 		t.Fatalf("previous %q, want %s", readPrevious(opts.Dir), first)
 	}
-	src.hold()
-	defer src.release()
+	src.Hold()
+	defer src.Release()
 	for _, p := range segmentFiles(t, opts.Dir, gen) {
 		os.Truncate(p, 100)
 	}
@@ -465,7 +442,7 @@ func TestDamageWhileServingWithPrevious(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameAnswers(t, "from the previous generation", got, want)
-	src.release()
+	src.Release()
 	waitRebuilt(t, ix)
 	if got, err = answers(t, ix); err != nil {
 		t.Fatal(err)
