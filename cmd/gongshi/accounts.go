@@ -44,17 +44,14 @@ once, that its holder must change at the first login (or read one from stdin wit
 	return c
 }
 
-// openStaff opens the archive and its staff service.
-func (c *config) openStaff(ctx context.Context, e env) (*staff.Service, func(), error) {
+// withStaff calls fn with the staff service over the archive (withService);
+// the settings of the service (--argon2) are checked before anything is opened.
+func (c *config) withStaff(ctx context.Context, e env, fn func(*staff.Service) error) error {
 	so, err := c.staffOptions(e)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	a, st, done, err := c.openArchiveStore(ctx, e)
-	if err != nil {
-		return nil, nil, err
-	}
-	return staff.New(a, st, so), done, nil
+	return withService(ctx, c, e, func(o *opened) (*staff.Service, error) { return staff.New(o.a, o.st, so), nil }, fn)
 }
 
 // accountByLogin is the account with login; an unknown login is exit 1 with a
@@ -178,23 +175,20 @@ func newAccountsCreateCmd(e env, cfg *config) *cobra.Command {
 				}
 				must = false
 			}
-			svc, done, err := cfg.openStaff(cmd.Context(), e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			a, err := svc.CreateAccount(cmd.Context(), staff.NewAccount{Login: login, Name: name, Roles: rs, Password: pw, MustChange: must}, archive.ActorCLI)
-			if errors.Is(err, staff.ErrLoginTaken) {
-				return &exitError{code: exitNo, err: fmt.Errorf("login %q is taken: choose another", staff.NormalizeLogin(login))}
-			}
-			if err != nil {
-				return err
-			}
-			j := accountOut(a, e.now())
-			if must {
-				j.Password = pw
-			}
-			return printAccount(e, j, asJSON, "created account")
+			return cfg.withStaff(cmd.Context(), e, func(svc *staff.Service) error {
+				a, err := svc.CreateAccount(cmd.Context(), staff.NewAccount{Login: login, Name: name, Roles: rs, Password: pw, MustChange: must}, archive.ActorCLI)
+				if errors.Is(err, staff.ErrLoginTaken) {
+					return &exitError{code: exitNo, err: fmt.Errorf("login %q is taken: choose another", staff.NormalizeLogin(login))}
+				}
+				if err != nil {
+					return err
+				}
+				j := accountOut(a, e.now())
+				if must {
+					j.Password = pw
+				}
+				return printAccount(e, j, asJSON, "created account")
+			})
 		},
 	}
 	f := c.Flags()
@@ -215,33 +209,30 @@ func newAccountsListCmd(e env, cfg *config) *cobra.Command {
 		Short: "List the accounts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := cfg.openStaff(cmd.Context(), e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			list, err := svc.Accounts(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := make([]accountJSON, 0, len(list))
-			for _, a := range list {
-				out = append(out, accountOut(a, e.now()))
-			}
-			if asJSON {
-				return writeJSON(e.stdout, out)
-			}
-			rows := [][]string{{"登录名 LOGIN", "姓名 NAME", "角色 ROLES", "状态 STATE", "ID"}}
-			for _, j := range out {
-				state := "active"
-				if j.Disabled {
-					state = "disabled"
-				} else if j.MustChange {
-					state = "must change password"
+			return cfg.withStaff(cmd.Context(), e, func(svc *staff.Service) error {
+				list, err := svc.Accounts(cmd.Context())
+				if err != nil {
+					return err
 				}
-				rows = append(rows, []string{j.Login, j.Name, rolesText(j.Roles), state, j.ID})
-			}
-			return writeTable(e.stdout, rows)
+				out := make([]accountJSON, 0, len(list))
+				for _, a := range list {
+					out = append(out, accountOut(a, e.now()))
+				}
+				if asJSON {
+					return writeJSON(e.stdout, out)
+				}
+				rows := [][]string{{"登录名 LOGIN", "姓名 NAME", "角色 ROLES", "状态 STATE", "ID"}}
+				for _, j := range out {
+					state := "active"
+					if j.Disabled {
+						state = "disabled"
+					} else if j.MustChange {
+						state = "must change password"
+					}
+					rows = append(rows, []string{j.Login, j.Name, rolesText(j.Roles), state, j.ID})
+				}
+				return writeTable(e.stdout, rows)
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
@@ -282,31 +273,28 @@ func newAccountsChangeCmd(e env, cfg *config, what string) *cobra.Command {
 					return err
 				}
 			}
-			svc, done, err := cfg.openStaff(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			a, err := accountByLogin(ctx, svc, args[0])
-			if err != nil {
-				return err
-			}
-			var pw string
-			switch what {
-			case "disable", "enable":
-				a, err = svc.SetDisabled(ctx, a.ID, what == "disable", archive.ActorCLI, reason)
-			case "reset":
-				pw = staff.TemporaryPassword()
-				a, err = svc.SetPassword(ctx, a.ID, pw, true, archive.ActorCLI, reason)
-			case "roles":
-				a, err = svc.SetRoles(ctx, a.ID, rs, archive.ActorCLI, reason)
-			}
-			if err != nil {
-				return err
-			}
-			j := accountOut(a, e.now())
-			j.Password = pw
-			return printAccount(e, j, asJSON, what+":")
+			return cfg.withStaff(ctx, e, func(svc *staff.Service) error {
+				a, err := accountByLogin(ctx, svc, args[0])
+				if err != nil {
+					return err
+				}
+				var pw string
+				switch what {
+				case "disable", "enable":
+					a, err = svc.SetDisabled(ctx, a.ID, what == "disable", archive.ActorCLI, reason)
+				case "reset":
+					pw = staff.TemporaryPassword()
+					a, err = svc.SetPassword(ctx, a.ID, pw, true, archive.ActorCLI, reason)
+				case "roles":
+					a, err = svc.SetRoles(ctx, a.ID, rs, archive.ActorCLI, reason)
+				}
+				if err != nil {
+					return err
+				}
+				j := accountOut(a, e.now())
+				j.Password = pw
+				return printAccount(e, j, asJSON, what+":")
+			})
 		},
 	}
 	f := c.Flags()
@@ -336,22 +324,19 @@ func newAccountsTokenCmd(e env, cfg *config) *cobra.Command {
 			if days < 0 || days > 3660 {
 				return fmt.Errorf("--days %d: 0 (never expires) to 3660", days)
 			}
-			svc, done, err := cfg.openStaff(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			a, err := accountByLogin(ctx, svc, args[0])
-			if err != nil {
-				return err
-			}
-			tok, a, err := svc.IssueToken(ctx, a.ID, name, time.Duration(days)*24*time.Hour, archive.ActorCLI)
-			if err != nil {
-				return err
-			}
-			j := accountOut(a, e.now())
-			j.Token = tok
-			return printAccount(e, j, asJSON, "token made for")
+			return cfg.withStaff(ctx, e, func(svc *staff.Service) error {
+				a, err := accountByLogin(ctx, svc, args[0])
+				if err != nil {
+					return err
+				}
+				tok, a, err := svc.IssueToken(ctx, a.ID, name, time.Duration(days)*24*time.Hour, archive.ActorCLI)
+				if err != nil {
+					return err
+				}
+				j := accountOut(a, e.now())
+				j.Token = tok
+				return printAccount(e, j, asJSON, "token made for")
+			})
 		},
 	}
 	f := c.Flags()
@@ -372,23 +357,20 @@ func newAccountsRevokeCmd(e env, cfg *config) *cobra.Command {
 			if strings.TrimSpace(reason) == "" {
 				return errors.New("--reason: say why")
 			}
-			svc, done, err := cfg.openStaff(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			a, err := svc.AccountByLogin(ctx, args[0])
-			if err == nil {
-				_, err = svc.RevokeToken(ctx, a.ID, args[1], archive.ActorCLI, reason)
-			}
-			if errors.Is(err, archive.ErrNotFound) {
-				return &exitError{code: exitNo, err: fmt.Errorf("no account %q or no token %q of it", args[0], args[1])}
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "revoked token %s of %s\n", termsafe.Escape(args[1]), termsafe.Escape(a.Login))
-			return nil
+			return cfg.withStaff(ctx, e, func(svc *staff.Service) error {
+				a, err := svc.AccountByLogin(ctx, args[0])
+				if err == nil {
+					_, err = svc.RevokeToken(ctx, a.ID, args[1], archive.ActorCLI, reason)
+				}
+				if errors.Is(err, archive.ErrNotFound) {
+					return &exitError{code: exitNo, err: fmt.Errorf("no account %q or no token %q of it", args[0], args[1])}
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "revoked token %s of %s\n", termsafe.Escape(args[1]), termsafe.Escape(a.Login))
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&reason, "reason", "", "why")

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/blob/fs"
 	"github.com/gongshi-archive/gongshi/archive/blob/s3"
@@ -165,43 +164,6 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// openArchive opens the configured store and the archive over it; the returned
-// function closes the store.
-func (c *config) openArchive(ctx context.Context, e env) (*archive.Archive, func(), error) {
-	return openOn(ctx, c, func(st blob.Store) (*archive.Archive, error) {
-		a, _, err := c.archiveOn(ctx, st, e)
-		return a, err
-	})
-}
-
-// openArchiveStore is openArchive that also returns the store.
-func (c *config) openArchiveStore(ctx context.Context, e env) (*archive.Archive, blob.Store, func(), error) {
-	type both struct {
-		a  *archive.Archive
-		st blob.Store
-	}
-	v, done, err := openOn(ctx, c, func(st blob.Store) (both, error) {
-		a, _, err := c.archiveOn(ctx, st, e)
-		return both{a, st}, err
-	})
-	return v.a, v.st, done, err
-}
-
-// openOn opens the store and what open makes of it; the func closes the store.
-func openOn[T any](ctx context.Context, c *config, open func(blob.Store) (T, error)) (T, func(), error) {
-	var zero T
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return zero, nil, err
-	}
-	v, err := open(st)
-	if err != nil {
-		st.Close()
-		return zero, nil, err
-	}
-	return v, func() { st.Close() }, nil
 }
 
 // where names the archive's location for people.

@@ -38,19 +38,17 @@ func newHouseholdsCmd(e env, cfg *config) *cobra.Command {
 	return c
 }
 
-// householdsOn opens the archive and the households service over it. The
-// service has no hasher: the commands here issue no codes.
-func householdsOn(ctx context.Context, e env, cfg *config) (*households.Service, func(), error) {
-	a, closeFn, err := cfg.openArchive(ctx, e)
-	if err != nil {
-		return nil, nil, err
+// withHouseholds calls fn with the households service over the archive
+// (withService). Without a hasher the service issues no codes.
+func (c *config) withHouseholds(ctx context.Context, e env, hasher households.Hasher, fn func(*households.Service) error) error {
+	return withService(ctx, c, e, householdsOn(e, hasher), fn)
+}
+
+// householdsOn builds the households service over an opened archive.
+func householdsOn(e env, hasher households.Hasher) func(*opened) (*households.Service, error) {
+	return func(o *opened) (*households.Service, error) {
+		return households.New(o.a, households.Options{Now: e.now, Hasher: hasher})
 	}
-	hs, err := households.New(a, households.Options{Now: e.now})
-	if err != nil {
-		closeFn()
-		return nil, nil, err
-	}
-	return hs, closeFn, nil
 }
 
 // policyFlags are the column declarations of a register or a table.
@@ -166,24 +164,21 @@ Exit codes: 0 stored, 2 refused or error.`,
 			if err != nil {
 				return err
 			}
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			reg, err := hs.ImportRegister(cmd.Context(), args[0], data,
-				households.ImportOptions{Name: filepath.Base(args[1]), Encoding: enc, Policy: pf.policy()}, archive.ActorCLI, reason)
-			if errors.Is(err, archive.ErrNotFound) {
-				return fmt.Errorf("no project %s (项目不存在): create it first with 'gongshi project create'", args[0])
-			}
-			if err != nil {
-				return explainHouseholds(err)
-			}
-			if asJSON {
-				return writeJSON(e.stdout, summaryOf(reg))
-			}
-			fmt.Fprintf(e.stdout, "stored version %d of the register of %s: %d households (已导入登记)\n", reg.Version, reg.Project, len(reg.Households))
-			return printRegister(e, reg)
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				reg, err := hs.ImportRegister(cmd.Context(), args[0], data,
+					households.ImportOptions{Name: filepath.Base(args[1]), Encoding: enc, Policy: pf.policy()}, archive.ActorCLI, reason)
+				if errors.Is(err, archive.ErrNotFound) {
+					return fmt.Errorf("no project %s (项目不存在): create it first with 'gongshi project create'", args[0])
+				}
+				if err != nil {
+					return explainHouseholds(err)
+				}
+				if asJSON {
+					return writeJSON(e.stdout, summaryOf(reg))
+				}
+				fmt.Fprintf(e.stdout, "stored version %d of the register of %s: %d households (已导入登记)\n", reg.Version, reg.Project, len(reg.Households))
+				return printRegister(e, reg)
+			})
 		},
 	}
 	pf.add(c)
@@ -224,20 +219,17 @@ Exit codes: 0 stored, 2 refused or error.`,
 				}
 				values[strings.TrimSpace(col)] = v
 			}
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			reg, err := hs.CorrectHousehold(cmd.Context(), args[0], args[1], values, archive.ActorCLI, reason)
-			if err != nil {
-				return explainHouseholds(err)
-			}
-			if asJSON {
-				return writeJSON(e.stdout, summaryOf(reg))
-			}
-			fmt.Fprintf(e.stdout, "stored version %d of the register of %s: household %s corrected (已更正)\n", reg.Version, reg.Project, args[1])
-			return nil
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				reg, err := hs.CorrectHousehold(cmd.Context(), args[0], args[1], values, archive.ActorCLI, reason)
+				if err != nil {
+					return explainHouseholds(err)
+				}
+				if asJSON {
+					return writeJSON(e.stdout, summaryOf(reg))
+				}
+				fmt.Fprintf(e.stdout, "stored version %d of the register of %s: household %s corrected (已更正)\n", reg.Version, reg.Project, args[1])
+				return nil
+			})
 		},
 	}
 	c.Flags().StringArrayVar(&sets, "set", nil, "COLUMN=VALUE: the new value of a column; repeatable")
@@ -253,42 +245,39 @@ func newHouseholdsShowCmd(e env, cfg *config) *cobra.Command {
 		Short: "Show a register's versions and column policy (no personal values)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			hist, err := hs.RegisterHistory(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if len(hist) == 0 {
-				return &exitError{code: exitNo, err: fmt.Errorf("%s has no household register (无登记): import one with 'gongshi households import'", args[0])}
-			}
-			if asJSON {
-				out := make([]registerSummary, len(hist))
-				for i, r := range hist {
-					out[i] = summaryOf(r)
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				hist, err := hs.RegisterHistory(cmd.Context(), args[0])
+				if err != nil {
+					return err
 				}
-				return writeJSON(e.stdout, out)
-			}
-			latest := hist[len(hist)-1]
-			if err := printRegister(e, latest); err != nil {
-				return err
-			}
-			if len(hist) > 1 {
-				fmt.Fprintln(e.stdout, "\n历史 History")
-				rows := [][]string{{"版本 VERSION", "时间 TIME", "户数 HOUSEHOLDS", "原因 REASON"}}
-				for _, r := range hist {
-					reason := ""
-					if r.Supersedes != nil {
-						reason = r.Supersedes.Reason
+				if len(hist) == 0 {
+					return &exitError{code: exitNo, err: fmt.Errorf("%s has no household register (无登记): import one with 'gongshi households import'", args[0])}
+				}
+				if asJSON {
+					out := make([]registerSummary, len(hist))
+					for i, r := range hist {
+						out[i] = summaryOf(r)
 					}
-					rows = append(rows, []string{strconv.Itoa(r.Version), r.At.In(chinaTime).Format("2006-01-02 15:04"), strconv.Itoa(len(r.Households)), reason})
+					return writeJSON(e.stdout, out)
 				}
-				return writeTable(e.stdout, rows)
-			}
-			return nil
+				latest := hist[len(hist)-1]
+				if err := printRegister(e, latest); err != nil {
+					return err
+				}
+				if len(hist) > 1 {
+					fmt.Fprintln(e.stdout, "\n历史 History")
+					rows := [][]string{{"版本 VERSION", "时间 TIME", "户数 HOUSEHOLDS", "原因 REASON"}}
+					for _, r := range hist {
+						reason := ""
+						if r.Supersedes != nil {
+							reason = r.Supersedes.Reason
+						}
+						rows = append(rows, []string{strconv.Itoa(r.Version), r.At.In(chinaTime).Format("2006-01-02 15:04"), strconv.Itoa(len(r.Households)), reason})
+					}
+					return writeTable(e.stdout, rows)
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print every version's summary as JSON")
@@ -375,25 +364,22 @@ Exit codes: 0 attached, 2 refused or error.`,
 			if err != nil {
 				return err
 			}
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			t, err := hs.AttachTable(cmd.Context(), args[0], data, o, archive.ActorCLI, reason)
-			switch {
-			case errors.Is(err, archive.ErrNotFound):
-				return fmt.Errorf("no record %s (档案不存在): see 'gongshi search --as archivist'", args[0])
-			case errors.Is(err, archive.ErrNoTable):
-				return fmt.Errorf("%w (this document type has no per-household table: survey_result, appraisal_preliminary and household_compensation have)", err)
-			case err != nil:
-				return explainHouseholds(err)
-			}
-			if asJSON {
-				return writeJSON(e.stdout, tableSummaryOf(t))
-			}
-			fmt.Fprintf(e.stdout, "attached version %d of the table of %s: %d households (已附分户表)\n", t.Version, t.Record, t.Rows)
-			return printTable(e, t)
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				t, err := hs.AttachTable(cmd.Context(), args[0], data, o, archive.ActorCLI, reason)
+				switch {
+				case errors.Is(err, archive.ErrNotFound):
+					return fmt.Errorf("no record %s (档案不存在): see 'gongshi search --as archivist'", args[0])
+				case errors.Is(err, archive.ErrNoTable):
+					return fmt.Errorf("%w (this document type has no per-household table: survey_result, appraisal_preliminary and household_compensation have)", err)
+				case err != nil:
+					return explainHouseholds(err)
+				}
+				if asJSON {
+					return writeJSON(e.stdout, tableSummaryOf(t))
+				}
+				fmt.Fprintf(e.stdout, "attached version %d of the table of %s: %d households (已附分户表)\n", t.Version, t.Record, t.Rows)
+				return printTable(e, t)
+			})
 		},
 	}
 	pf.add(c)
@@ -425,45 +411,42 @@ Exit codes: 0 both hold, 1 the original or the view does not match, 2 error.`,
 			if version < 0 {
 				return errors.New("--version must be 1 or more (0: the latest)")
 			}
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			chk, err := hs.CheckTable(cmd.Context(), args[0], version)
-			if errors.Is(err, archive.ErrNotFound) {
-				return &exitError{code: exitNo, err: fmt.Errorf("record %s has no table (version %d) (无分户表)", args[0], version)}
-			}
-			if err != nil {
-				return err
-			}
-			ok := chk.ContentOK && chk.MaskedOK
-			if asJSON {
-				if err := writeJSON(e.stdout, struct {
-					Table     tableSummary  `json:"table"`
-					ContentOK bool          `json:"content_ok"`
-					MaskedOK  bool          `json:"masked_ok"`
-					Got       *archive.Hash `json:"masked_sha256_derived,omitempty"`
-				}{tableSummaryOf(chk.Table), chk.ContentOK, chk.MaskedOK, hashOrNil(chk)}); err != nil {
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				chk, err := hs.CheckTable(cmd.Context(), args[0], version)
+				if errors.Is(err, archive.ErrNotFound) {
+					return &exitError{code: exitNo, err: fmt.Errorf("record %s has no table (version %d) (无分户表)", args[0], version)}
+				}
+				if err != nil {
 					return err
 				}
-			} else {
-				if err := printTable(e, chk.Table); err != nil {
-					return err
+				ok := chk.ContentOK && chk.MaskedOK
+				if asJSON {
+					if err := writeJSON(e.stdout, struct {
+						Table     tableSummary  `json:"table"`
+						ContentOK bool          `json:"content_ok"`
+						MaskedOK  bool          `json:"masked_ok"`
+						Got       *archive.Hash `json:"masked_sha256_derived,omitempty"`
+					}{tableSummaryOf(chk.Table), chk.ContentOK, chk.MaskedOK, hashOrNil(chk)}); err != nil {
+						return err
+					}
+				} else {
+					if err := printTable(e, chk.Table); err != nil {
+						return err
+					}
+					switch {
+					case !chk.ContentOK:
+						fmt.Fprintln(e.stdout, "FAIL: the stored CSV does not have the digests its version recorded (原件与登记的摘要不符)")
+					case !chk.MaskedOK:
+						fmt.Fprintf(e.stdout, "FAIL: the masked view derived again has sha256 %s, not the recorded one (脱敏视图与原件不符)\n", chk.Got)
+					default:
+						fmt.Fprintln(e.stdout, "OK: the sealed CSV is whole and the masked view derived from it is the one recorded (原件完整，脱敏视图一致)")
+					}
 				}
-				switch {
-				case !chk.ContentOK:
-					fmt.Fprintln(e.stdout, "FAIL: the stored CSV does not have the digests its version recorded (原件与登记的摘要不符)")
-				case !chk.MaskedOK:
-					fmt.Fprintf(e.stdout, "FAIL: the masked view derived again has sha256 %s, not the recorded one (脱敏视图与原件不符)\n", chk.Got)
-				default:
-					fmt.Fprintln(e.stdout, "OK: the sealed CSV is whole and the masked view derived from it is the one recorded (原件完整，脱敏视图一致)")
+				if !ok {
+					return &exitError{code: exitNo, err: errSilent}
 				}
-			}
-			if !ok {
-				return &exitError{code: exitNo, err: errSilent}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	c.Flags().IntVar(&version, "version", 0, "the table version to check (default: the latest)")
@@ -504,24 +487,21 @@ Exit codes: 0 recorded, 2 refused or error.`,
 			if err != nil {
 				return fmt.Errorf("DAY: %w", err)
 			}
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			o, err := hs.RecordStep(cmd.Context(), args[0], args[1], households.Step{Kind: households.StepKind(args[2]), Day: day, Record: args[4]}, archive.ActorCLI, reason)
-			if err != nil {
-				return explainHouseholds(err)
-			}
-			if asJSON {
-				return writeJSON(e.stdout, o)
-			}
-			fmt.Fprintf(e.stdout, "recorded %s on %s for %s household %s (version %d) (已记录)\n", args[2], day, o.Project, o.Household, o.Version)
-			cv, err := hs.Clock(cmd.Context(), args[0], args[1])
-			if err != nil {
-				return err
-			}
-			return writeTable(e.stdout, clockRows(cv, false))
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				o, err := hs.RecordStep(cmd.Context(), args[0], args[1], households.Step{Kind: households.StepKind(args[2]), Day: day, Record: args[4]}, archive.ActorCLI, reason)
+				if err != nil {
+					return explainHouseholds(err)
+				}
+				if asJSON {
+					return writeJSON(e.stdout, o)
+				}
+				fmt.Fprintf(e.stdout, "recorded %s on %s for %s household %s (version %d) (已记录)\n", args[2], day, o.Project, o.Household, o.Version)
+				cv, err := hs.Clock(cmd.Context(), args[0], args[1])
+				if err != nil {
+					return err
+				}
+				return writeTable(e.stdout, clockRows(cv, false))
+			})
 		},
 	}
 	c.Flags().StringVar(&reason, "reason", "", "why, when the step corrects an earlier one")
@@ -568,63 +548,46 @@ has a stage running or a late one, across all projects.
 Exit codes: 0 none late or overdue, 1 some late or overdue, 2 error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			cvs, err := hs.OpenClocks(cmd.Context())
-			if err != nil {
-				return err
-			}
-			late := 0
-			for _, cv := range cvs {
-				late += len(cv.Late())
-			}
-			if asJSON {
-				if cvs == nil {
-					cvs = []households.ClockView{}
-				}
-				if err := writeJSON(e.stdout, cvs); err != nil {
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				cvs, err := hs.OpenClocks(cmd.Context())
+				if err != nil {
 					return err
 				}
-			} else if len(cvs) == 0 {
-				fmt.Fprintln(e.stdout, "no open or late clock (没有进行中或逾期的期限)")
-			} else {
-				var rows [][]string
-				for i, cv := range cvs {
-					r := clockRows(cv, true)
-					if i > 0 {
-						r = r[1:]
+				late := 0
+				for _, cv := range cvs {
+					late += len(cv.Late())
+				}
+				if asJSON {
+					if cvs == nil {
+						cvs = []households.ClockView{}
 					}
-					rows = append(rows, r...)
+					if err := writeJSON(e.stdout, cvs); err != nil {
+						return err
+					}
+				} else if len(cvs) == 0 {
+					fmt.Fprintln(e.stdout, "no open or late clock (没有进行中或逾期的期限)")
+				} else {
+					var rows [][]string
+					for i, cv := range cvs {
+						r := clockRows(cv, true)
+						if i > 0 {
+							r = r[1:]
+						}
+						rows = append(rows, r...)
+					}
+					if err := writeTable(e.stdout, rows); err != nil {
+						return err
+					}
 				}
-				if err := writeTable(e.stdout, rows); err != nil {
-					return err
+				if late > 0 {
+					return &exitError{code: exitNo, err: fmt.Errorf("%d stage(s) late or overdue (逾期)", late)}
 				}
-			}
-			if late > 0 {
-				return &exitError{code: exitNo, err: fmt.Errorf("%d stage(s) late or overdue (逾期)", late)}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the clocks as JSON")
 	return c
-}
-
-// codesOn opens the households service with the query codes' hasher.
-func codesOn(ctx context.Context, e env, cfg *config) (*households.Service, func(), error) {
-	a, closeFn, err := cfg.openArchive(ctx, e)
-	if err != nil {
-		return nil, nil, err
-	}
-	hs, err := households.New(a, households.Options{Now: e.now, Hasher: codeHasher()})
-	if err != nil {
-		closeFn()
-		return nil, nil, err
-	}
-	return hs, closeFn, nil
 }
 
 // issuedCode is one line of issue-codes' output file.
@@ -670,56 +633,53 @@ Exit codes: 0 issued, 2 refused or error (nothing issued for the household named
 				return err
 			}
 			ctx := cmd.Context()
-			hs, closeFn, err := codesOn(ctx, e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			if all {
-				reg, err := hs.Register(ctx, project)
-				if err != nil {
-					return err
-				}
-				for _, h := range reg.Households {
-					cur, err := hs.CodeOf(ctx, project, h.Number)
-					if err == nil && cur.Status == households.CodeIssued {
-						continue
-					}
-					if err != nil && !errors.Is(err, archive.ErrNotFound) {
+			return cfg.withHouseholds(ctx, e, codeHasher(), func(hs *households.Service) error {
+				if all {
+					reg, err := hs.Register(ctx, project)
+					if err != nil {
 						return err
 					}
-					hhs = append(hhs, h.Number)
-				}
-			}
-			var issued []issuedCode
-			var failed []string
-			for _, hh := range hhs {
-				code, c, err := hs.IssueCode(ctx, project, hh, archive.ActorCLI, reason)
-				if err != nil {
-					failed = append(failed, fmt.Sprintf("%s: %v", hh, err))
-					continue
-				}
-				issued = append(issued, issuedCode{Project: project, Household: hh, Code: households.FormatCode(code), Version: c.Version})
-			}
-			if len(issued) > 0 {
-				err := writePrivate("--out", out, force, func(w io.Writer) error {
-					cw := csv.NewWriter(w)
-					cw.Write([]string{"项目 project", "户号 household", "查询码 code", "版本 version"})
-					for _, ic := range issued {
-						cw.Write([]string{ic.Project, ic.Household, ic.Code, strconv.Itoa(ic.Version)})
+					for _, h := range reg.Households {
+						cur, err := hs.CodeOf(ctx, project, h.Number)
+						if err == nil && cur.Status == households.CodeIssued {
+							continue
+						}
+						if err != nil && !errors.Is(err, archive.ErrNotFound) {
+							return err
+						}
+						hhs = append(hhs, h.Number)
 					}
-					cw.Flush()
-					return cw.Error()
-				})
-				if err != nil {
-					return fmt.Errorf("%d code(s) were issued but could not be written (issue them again with --reason): %w", len(issued), err)
 				}
-			}
-			fmt.Fprintf(e.stdout, "issued %d code(s) for %s, written to %s (已发放查询码)\n", len(issued), project, out)
-			if len(failed) > 0 {
-				return &linesError{head: fmt.Sprintf("%d household(s) got no code:", len(failed)), lines: failed}
-			}
-			return nil
+				var issued []issuedCode
+				var failed []string
+				for _, hh := range hhs {
+					code, c, err := hs.IssueCode(ctx, project, hh, archive.ActorCLI, reason)
+					if err != nil {
+						failed = append(failed, fmt.Sprintf("%s: %v", hh, err))
+						continue
+					}
+					issued = append(issued, issuedCode{Project: project, Household: hh, Code: households.FormatCode(code), Version: c.Version})
+				}
+				if len(issued) > 0 {
+					err := writePrivate("--out", out, force, func(w io.Writer) error {
+						cw := csv.NewWriter(w)
+						cw.Write([]string{"项目 project", "户号 household", "查询码 code", "版本 version"})
+						for _, ic := range issued {
+							cw.Write([]string{ic.Project, ic.Household, ic.Code, strconv.Itoa(ic.Version)})
+						}
+						cw.Flush()
+						return cw.Error()
+					})
+					if err != nil {
+						return fmt.Errorf("%d code(s) were issued but could not be written (issue them again with --reason): %w", len(issued), err)
+					}
+				}
+				fmt.Fprintf(e.stdout, "issued %d code(s) for %s, written to %s (已发放查询码)\n", len(issued), project, out)
+				if len(failed) > 0 {
+					return &linesError{head: fmt.Sprintf("%d household(s) got no code:", len(failed)), lines: failed}
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&all, "all", false, "every household of the register that has no code yet")
@@ -739,23 +699,20 @@ func newHouseholdsRevokeCodeCmd(e env, cfg *config) *cobra.Command {
 			if strings.TrimSpace(reason) == "" {
 				return errors.New("--reason is required: say why the code is revoked")
 			}
-			hs, closeFn, err := householdsOn(cmd.Context(), e, cfg)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			c, err := hs.RevokeCode(cmd.Context(), args[0], args[1], archive.ActorCLI, reason)
-			switch {
-			case errors.Is(err, archive.ErrNotFound):
-				return &exitError{code: exitNo, err: fmt.Errorf("%s household %s has no code", args[0], args[1])}
-			case errors.Is(err, archive.ErrUnchanged):
-				fmt.Fprintf(e.stdout, "the code of %s household %s was revoked already (version %d)\n", args[0], args[1], c.Version)
+			return cfg.withHouseholds(cmd.Context(), e, nil, func(hs *households.Service) error {
+				c, err := hs.RevokeCode(cmd.Context(), args[0], args[1], archive.ActorCLI, reason)
+				switch {
+				case errors.Is(err, archive.ErrNotFound):
+					return &exitError{code: exitNo, err: fmt.Errorf("%s household %s has no code", args[0], args[1])}
+				case errors.Is(err, archive.ErrUnchanged):
+					fmt.Fprintf(e.stdout, "the code of %s household %s was revoked already (version %d)\n", args[0], args[1], c.Version)
+					return nil
+				case err != nil:
+					return err
+				}
+				fmt.Fprintf(e.stdout, "revoked the code of %s household %s (version %d) (查询码已作废)\n", args[0], args[1], c.Version)
 				return nil
-			case err != nil:
-				return err
-			}
-			fmt.Fprintf(e.stdout, "revoked the code of %s household %s (version %d) (查询码已作废)\n", args[0], args[1], c.Version)
-			return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&reason, "reason", "", "why (required)")

@@ -40,7 +40,8 @@ func TestHouseholdsCodes(t *testing.T) {
 		t.Fatalf("codes file rows: %v %v", rows, err)
 	}
 	cfg := c.config(t)
-	hs, closeFn, err := codesOn(t.Context(), env{now: func() time.Time { return c.now }}, cfg)
+	e := env{now: func() time.Time { return c.now }}
+	hs, closeFn, err := openService(t.Context(), cfg, e, householdsOn(e, codeHasher()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gongshi-archive/gongshi/archive"
-	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
 	"github.com/gongshi-archive/gongshi/retention"
 )
@@ -44,36 +42,22 @@ due, another approves it; each record then keeps a tombstone, and a destruction 
 
 // retentionSession is an open archive with its retention executor.
 type retentionSession struct {
-	st blob.Store
-	a  *archive.Archive
+	*opened
 	ex *retention.Executor
-}
-
-func (c *config) openRetention(ctx context.Context, e env) (*retentionSession, func(), error) {
-	return openOn(ctx, c, func(st blob.Store) (*retentionSession, error) {
-		a, _, err := c.archiveOn(ctx, st, e)
-		if err != nil {
-			return nil, err
-		}
-		rules, err := c.retentionRules(a.Catalogue())
-		if err != nil {
-			return nil, err
-		}
-		ex := retention.New(retention.Options{Archive: a, Store: st, Rules: rules, Now: e.now})
-		return &retentionSession{st: st, a: a, ex: ex}, nil
-	})
 }
 
 // retentionRun is a command's RunE that opens the archive with its retention
 // executor for fn and closes it after.
 func (c *config) retentionRun(e env, fn func(cmd *cobra.Command, args []string, rs *retentionSession) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		rs, closeFn, err := c.openRetention(cmd.Context(), e)
-		if err != nil {
-			return err
-		}
-		defer closeFn()
-		return fn(cmd, args, rs)
+		return withService(cmd.Context(), c, e, func(o *opened) (*retentionSession, error) {
+			rules, err := c.retentionRules(o.a.Catalogue())
+			if err != nil {
+				return nil, err
+			}
+			ex := retention.New(retention.Options{Archive: o.a, Store: o.st, Rules: rules, Now: e.now})
+			return &retentionSession{opened: o, ex: ex}, nil
+		}, func(rs *retentionSession) error { return fn(cmd, args, rs) })
 	}
 }
 

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+
+	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/archive/ledger"
+)
+
+// Opening the archive. A command that reads or files records opens the
+// configured store and the archive over it, with the ledger as its journal,
+// and closes the store when it ends; one that works through a service (staff
+// accounts, households, retention, requests) builds it over that archive.
+// These are the one way to do it:
+//
+//	o, err := cfg.open(ctx, e)              // o.st, o.a, o.l
+//	if err != nil {
+//		return err
+//	}
+//	defer o.close()
+//
+//	// a service, after the command has checked its arguments:
+//	return withService(ctx, cfg, e, func(o *opened) (*requests.Service, error) {
+//		return requests.New(o.a, requests.Options{Now: e.now})
+//	}, func(rs *requests.Service) error {
+//		...
+//	})
+
+// opened is the configured store, the archive over it and the archive's
+// ledger.
+type opened struct {
+	st blob.Store
+	a  *archive.Archive
+	l  *ledger.Log
+}
+
+// close closes the store.
+func (o *opened) close() { o.st.Close() }
+
+// open opens the configured store (openStore: its errors say what to fix) and
+// the archive over it with the ledger as its journal (archiveOn), so that every
+// version stored is appended to the ledger with the actor "cli". The caller
+// closes it.
+func (c *config) open(ctx context.Context, e env) (*opened, error) {
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, l, err := c.archiveOn(ctx, st, e)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &opened{st: st, a: a, l: l}, nil
+}
+
+// openService opens the archive (open) and what build makes over it; the func
+// returned closes the store. On an error nothing is left open.
+func openService[T any](ctx context.Context, c *config, e env, build func(*opened) (T, error)) (T, func(), error) {
+	var zero T
+	o, err := c.open(ctx, e)
+	if err != nil {
+		return zero, nil, err
+	}
+	v, err := build(o)
+	if err != nil {
+		o.close()
+		return zero, nil, err
+	}
+	return v, o.close, nil
+}
+
+// withService opens what build makes over the archive (openService), calls fn
+// with it and closes the store after, whatever fn returns. A command calls it
+// once it has checked its arguments and flags, so that a wrong one is said
+// before anything is opened.
+func withService[T any](ctx context.Context, c *config, e env, build func(*opened) (T, error), fn func(T) error) error {
+	v, done, err := openService(ctx, c, e, build)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(v)
+}
+
+// openArchive opens the archive alone; the func closes the store.
+func (c *config) openArchive(ctx context.Context, e env) (*archive.Archive, func(), error) {
+	return openService(ctx, c, e, func(o *opened) (*archive.Archive, error) { return o.a, nil })
+}
