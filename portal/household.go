@@ -87,6 +87,7 @@ type Requests interface {
 	Open(ctx context.Context, id, secret string) (requests.Ticket, error)
 	Get(ctx context.Context, id string) (requests.Ticket, error)
 	List(ctx context.Context) ([]requests.Ticket, error)
+	History(ctx context.Context, id string) ([]requests.Ticket, error)
 	Status(t requests.Ticket) calendar.Status
 	CorrectionStatus(t requests.Ticket) calendar.Status
 	AskCorrection(ctx context.Context, id string, day archive.Date, note string, actor archive.Actor) (requests.Ticket, error)

@@ -93,6 +93,7 @@ func (s *Server) staffRoutes(e *echo.Echo) {
 		s.staffRecordRoutes(in)
 		s.staffAccountRoutes(in)
 		s.staffInspectRoutes(in)
+		s.staffRequestRoutes(in) // staff_requests.go
 	}
 }
 

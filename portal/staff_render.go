@@ -67,6 +67,10 @@ func staffFuncs() template.FuncMap {
 		"tokenList": func(lang Lang, l map[string]string, ts []tokenView, csrf, revokeURL string) tokenListView {
 			return tokenListView{Lang: lang, L: l, Tokens: ts, CSRF: csrf, RevokeURL: revokeURL}
 		},
+		"short": short, // staff_requests.go
+		"srClock": func(lang Lang, l map[string]string, r ticketRow) srClockView {
+			return srClockView{Lang: lang, L: l, Row: r}
+		}, // staff_requests.go
 		"ternary": func(c bool, a, b string) string {
 			if c {
 				return a
