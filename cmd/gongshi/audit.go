@@ -103,15 +103,12 @@ func runAudit(ctx context.Context, e env, cfg *config, fl *auditFlags) error {
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
-	st, err := cfg.openStore(ctx)
+	o, err := cfg.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	a, l, err := cfg.archiveOn(ctx, st, e)
-	if err != nil {
-		return err
-	}
+	defer o.close()
+	st, a, l := o.st, o.a, o.l
 	p := newAuditProgress(e)
 	rep, err := audit.Run(ctx, audit.Options{Store: st, Archive: a, Ledger: l, Workers: workers, Sample: sample,
 		StatePath: filepath.Join(cfg.data, "state", "audit.json"), Restart: fl.restart, Now: e.now, Progress: p.update,

@@ -72,15 +72,12 @@ but not who made it). Exit 1 when the bag is not valid.`,
 			if len(args) != 1 || out == "" {
 				return errors.New("give the project and --out DIR (or --check DIR)")
 			}
-			st, err := cfg.openStore(ctx)
+			o, err := cfg.open(ctx, e)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			a, l, err := cfg.archiveOn(ctx, st, e)
-			if err != nil {
-				return err
-			}
+			defer o.close()
+			st, a, l := o.st, o.a, o.l
 			k, err := cfg.ledgerKey(ctx, st)
 			if err != nil {
 				return err

@@ -146,16 +146,13 @@ func runIngest(ctx context.Context, e env, cfg *config, fl *ingestFlags, target 
 	if err != nil {
 		return err
 	}
-	st, err := cfg.openStore(ctx)
+	// The archive with its ledger (open), so that every record filed is appended to the ledger.
+	o, err := cfg.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	// Through archiveOn, so that every record filed is appended to the ledger.
-	a, _, err := cfg.archiveOn(ctx, st, e)
-	if err != nil {
-		return err
-	}
+	defer o.close()
+	st, a := o.st, o.a
 	// The process is this command's: a batch keeps the Go runtime's soft memory
 	// limit at what its files are expected to need (ingest.Options).
 	opts.SetMemoryLimit = func(n int64) { debug.SetMemoryLimit(n) }

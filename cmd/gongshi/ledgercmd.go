@@ -53,15 +53,12 @@ an entry is what 'gongshi audit' reports.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := cfg.openStore(ctx)
+			o, err := cfg.open(ctx, e)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			a, l, err := cfg.archiveOn(ctx, st, e)
-			if err != nil {
-				return err
-			}
+			defer o.close()
+			a, l := o.a, o.l
 			rep, err := backfill(ctx, a.ProjectStore(), l, dryRun)
 			if err != nil {
 				return err

@@ -252,29 +252,24 @@ func openIndex(ctx context.Context, e env, cfg *config, command string) (*search
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := cfg.openStore(ctx)
+	o, err := cfg.open(ctx, e)
 	if err != nil {
-		return nil, nil, err
-	}
-	a, l, err := cfg.archiveOn(ctx, st, e)
-	if err != nil {
-		st.Close()
 		return nil, nil, err
 	}
 	p := newRebuildProgress(e, "building the search index")
-	ix, err := search.Open(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),
+	ix, err := search.Open(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(o.a, o.l, nil),
 		Now: e.now, Holder: search.LockInfo{Command: command}, Progress: p.update, Synonyms: syn})
 	p.finish()
 	if err != nil {
-		st.Close()
+		o.close()
 		return nil, nil, err
 	}
 	if err := ix.CatchUp(ctx); err != nil {
 		ix.Close()
-		st.Close()
+		o.close()
 		return nil, nil, fmt.Errorf("bringing the search index up to date: %w", err)
 	}
-	return ix, func() { ix.Close(); st.Close() }, nil
+	return ix, func() { ix.Close(); o.close() }, nil
 }
 
 func printSearchResult(e env, res search.Result) {
@@ -398,15 +393,12 @@ clears what was left. Only one reindex runs at a time.`,
 }
 
 func runReindex(ctx context.Context, e env, cfg *config, fl *reindexFlags) error {
-	st, err := cfg.openStore(ctx)
+	o, err := cfg.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	a, l, err := cfg.archiveOn(ctx, st, e)
-	if err != nil {
-		return err
-	}
+	defer o.close()
+	a, l := o.a, o.l
 	p := newRebuildProgress(e, "reindex")
 	defer debug.SetGCPercent(debug.SetGCPercent(search.RebuildGCPercent))
 	rep, err := search.Reindex(ctx, search.Options{Dir: cfg.indexDir(), Source: search.ArchiveSource(a, l, nil),

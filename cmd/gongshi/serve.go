@@ -65,15 +65,12 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	st, err := cfg.openStore(ctx)
+	o, err := cfg.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	a, l, err := cfg.archiveOn(ctx, st, e)
-	if err != nil {
-		return err
-	}
+	defer o.close()
+	st, a, l := o.st, o.a, o.l
 	k, err := cfg.ledgerKey(ctx, st)
 	if err != nil {
 		return err
