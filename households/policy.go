@@ -22,6 +22,9 @@ type Policy struct {
 	// kind follows from the column (the head of household's name, the address),
 	// else partial.
 	Masked []string
+	// Private are columns declared private: a table's column that the
+	// register would otherwise lend its public or masked policy to.
+	Private []string
 }
 
 // ParsePolicyList splits a list of column names as a person types it
@@ -158,6 +161,13 @@ func declare(header []string, key string, p Policy, inherit map[string]archive.T
 			ps = append(ps, Problem{Column: name, Message: "declared both public and masked"})
 		}
 		named[name] = decl{policy: archive.ColumnMasked, mask: k}
+	}
+	for _, c := range p.Private {
+		name := strings.TrimSpace(c)
+		if _, both := named[name]; both {
+			ps = append(ps, Problem{Column: name, Message: "declared private and also public or masked"})
+		}
+		named[name] = decl{policy: archive.ColumnPrivate}
 	}
 	for name := range named {
 		if !slices.Contains(header, name) {

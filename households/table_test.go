@@ -219,3 +219,31 @@ func TestAggregates(t *testing.T) {
 		t.Fatalf("two households: %+v", ag)
 	}
 }
+
+// A table's column declared private stays private even when the register's
+// column of the same name is public or masked; declaring one column both ways
+// is a problem.
+func TestAttachTablePrivate(t *testing.T) {
+	f := newFixture(t)
+	f.register()
+	rec := f.appraisal()
+	tab, err := f.s.AttachTable(f.ctx, rec.ID, []byte(appraisalCSV), TableOptions{
+		Policy: Policy{Public: []string{"评估总价（元）"}, Private: []string{"户主", "建筑面积"}}}, archive.ActorCLI, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := map[string]archive.ColumnPolicy{}
+	for _, c := range tab.Columns {
+		pol[c.Name] = c.Policy
+	}
+	if pol["户主"] != "private" || pol["建筑面积"] != "private" || pol["房屋坐落"] != "masked" || pol["评估总价（元）"] != "public" {
+		t.Fatalf("policy %v", pol)
+	}
+	rec2 := f.appraisal()
+	_, err = f.s.AttachTable(f.ctx, rec2.ID, []byte(appraisalCSV), TableOptions{
+		Policy: Policy{Public: []string{"户主"}, Private: []string{"户主"}}}, archive.ActorCLI, "")
+	var ie *ImportError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Error(), "declared private and also public or masked") {
+		t.Fatalf("both ways: %v", err)
+	}
+}

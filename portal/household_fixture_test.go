@@ -142,17 +142,7 @@ func newHHFixture(t *testing.T) *hhFixture {
 	f.srv.opts.Index = f.idx
 	f.project(hhProject, "东天街片区旧城区改建项目", "长春市", "南关区")
 	f.project("JL-2026-003", "站前片区棚户区改造项目", "吉林市", "船营区")
-	if _, err := f.hs.ImportRegister(f.ctx, hhProject, []byte(hhRegister), households.ImportOptions{Name: "r.csv",
-		Policy: households.Policy{Public: []string{"建筑面积", "产权性质"}, Masked: []string{"户主", "房屋坐落"}}}, archive.ActorCLI, ""); err != nil {
-		t.Fatal(err)
-	}
-	for _, hh := range []string{"0001", "0002", "0003"} {
-		code, _, err := f.hs.IssueCode(f.ctx, hhProject, hh, archive.ActorCLI, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.codes[hh] = code
-	}
+	f.codes = seedHouseholds(t, f.hs)
 	return f
 }
 

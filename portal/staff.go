@@ -94,6 +94,7 @@ func (s *Server) staffRoutes(e *echo.Echo) {
 		s.staffAccountRoutes(in)
 		s.staffInspectRoutes(in)
 		s.staffRequestRoutes(in) // staff_requests.go
+		s.staffHHTableRoutes(in) // staff_hhtable.go, staff_clocks.go
 	}
 }
 

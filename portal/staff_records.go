@@ -113,6 +113,7 @@ type staffRecordData struct {
 	Problems     []string
 	Values       map[string]string
 	Classes      []archive.Disclosure
+	Table        *staffTableSection // staff_hhtable.go: the record's per-household table
 }
 
 type versionView struct {
@@ -184,7 +185,7 @@ func (s *Server) staffRecordData(ctx context.Context, rq *request, me staff.Acco
 }
 
 func (s *Server) staffRecordPage(ctx context.Context, rq *request, me staff.Account) (*page, error) {
-	d, err := s.staffRecordData(ctx, rq, me, rq.param("id"), "records")
+	d, err := s.recordTableData(ctx, rq, me, rq.param("id")) // staff_hhtable.go: with the record's table
 	if err != nil {
 		return nil, err
 	}
