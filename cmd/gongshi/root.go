@@ -135,6 +135,7 @@ Exit codes: 0 success, 1 the check said no, 2 usage or operational error.`,
 		newLedgerCmd(e, cfg),
 		newRetentionCmd(e, cfg),
 		newHouseholdsCmd(e, cfg),
+		newRequestsCmd(e, cfg),
 		newExportCmd(e, cfg),
 		newAccountsCmd(e, cfg),
 	)
