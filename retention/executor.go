@@ -102,14 +102,9 @@ type survey struct {
 
 func (e *Executor) survey(ctx context.Context) (*survey, error) {
 	sv := &survey{kept: map[string][]archive.Schedule{}, closed: map[string]archive.Date{}, tables: map[string][]string{}, now: e.now()}
-	tables := e.a.TableStore()
-	if err := tables.Walk(ctx, "", func(v archive.VersionInfo) error {
-		t, err := tables.Get(ctx, v.ID, v.Version)
-		if err != nil {
-			return err
-		}
-		if k := archive.ContentKey(t.Content.SHA256); !slices.Contains(sv.tables[v.ID], k) {
-			sv.tables[v.ID] = append(sv.tables[v.ID], k)
+	if err := eachVersion(ctx, e.a.TableStore(), func(t archive.Table) error {
+		if k := archive.ContentKey(t.Content.SHA256); !slices.Contains(sv.tables[t.Record], k) {
+			sv.tables[t.Record] = append(sv.tables[t.Record], k)
 		}
 		return nil
 	}); err != nil {
@@ -121,12 +116,8 @@ func (e *Executor) survey(ctx context.Context) (*survey, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("retention: holds: %w", err)
 	}
-	if err := e.exts.Walk(ctx, "", func(v archive.VersionInfo) error {
-		x, err := e.exts.Get(ctx, v.ID, v.Version)
-		if err != nil {
-			return err
-		}
-		sv.kept[v.ID] = append(sv.kept[v.ID], x.Schedule)
+	if err := eachVersion(ctx, e.exts, func(x Extension) error {
+		sv.kept[x.Record] = append(sv.kept[x.Record], x.Schedule)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("retention: extensions: %w", err)

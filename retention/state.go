@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -32,6 +33,18 @@ func encode(v any) ([]byte, error) { return archive.EncodeCanonical(v) }
 
 // decode reads a version strictly (archive.DecodeStrict checks its schema).
 func decode(b []byte, v any) error { return archive.DecodeStrict(b, v) }
+
+// eachVersion calls fn with every stored version of vs (every version of every
+// subject, in key order), and stops at the first error of a read or of fn.
+func eachVersion[T any](ctx context.Context, vs *archive.Versions[T], fn func(T) error) error {
+	return vs.Walk(ctx, "", func(v archive.VersionInfo) error {
+		x, err := vs.Get(ctx, v.ID, v.Version)
+		if err != nil {
+			return err
+		}
+		return fn(x)
+	})
+}
 
 // ---- holds ----
 
