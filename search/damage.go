@@ -214,6 +214,7 @@ func (ix *Index) damaged(g *generation, cause error) {
 	markDamaged(g.dir, cause)
 	ix.gen.Store(nil)
 	ix.nextDue.Store(0)
+	ix.version.Add(1)
 	ix.setStatus(func(s *Status) { s.Damage = cause.Error() })
 	go g.close() // waits for the searches that hold it
 	ix.recoverInBackground()

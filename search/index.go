@@ -104,6 +104,8 @@ type Index struct {
 	closed  atomic.Bool
 	status  atomic.Pointer[Status]
 	nextDue atomic.Int64 // unix ms of the earliest scheduled re-evaluation, 0 none
+	// version counts the changes to what searches answer (see Version).
+	version atomic.Uint64
 
 	// The recovery from damage (damage.go): at most one runs, in the background.
 	recovering bool // guarded by mu
@@ -147,6 +149,12 @@ type Status struct {
 	// ErrUnavailable.
 	Rebuilding bool
 	Damage     string
+	// Version is what Version returned last, or less (Status does not
+	// re-decide anything); NextChange the earliest moment at which a record's
+	// visibility changes by the clock (a window opening or closing), zero if
+	// none is scheduled.
+	Version    uint64
+	NextChange time.Time
 }
 
 func (o *Options) fill() error {
@@ -504,10 +512,8 @@ func (ix *Index) Search(ctx context.Context, req Request) (Result, error) {
 		return Result{}, ErrClosed
 	}
 	now := ix.opts.Now()
-	if due := ix.nextDue.Load(); due != 0 && now.UnixMilli() >= due {
-		if err := ix.refresh(ctx, now); err != nil {
-			return Result{}, err
-		}
+	if err := ix.settle(ctx, now); err != nil {
+		return Result{}, err
 	}
 	g, err := ix.hold()
 	if err != nil {
@@ -530,6 +536,33 @@ func (ix *Index) Search(ctx context.Context, req Request) (Result, error) {
 		return Result{}, ix.suspect(g, err)
 	}
 	return res, nil
+}
+
+// settle re-decides the visibility of the records whose moment has come by now.
+func (ix *Index) settle(ctx context.Context, now time.Time) error {
+	if due := ix.nextDue.Load(); due != 0 && now.UnixMilli() >= due {
+		return ix.refresh(ctx, now)
+	}
+	return nil
+}
+
+// Version names the state searches answer from now. It first re-decides what
+// the clock has changed (as Search does: a window that opened or closed), then
+// returns a number that changes with every change of what any search may
+// answer — ledger entries applied, a record's visibility re-decided at its
+// moment, a generation swapped in or taken out of service — and with nothing
+// else. The ledger position alone does not say it: windows open and close by
+// the clock, with no entry. An answer computed after Version returned v may be
+// kept and served as long as Version returns v; a search that began after a
+// change sees it.
+func (ix *Index) Version(ctx context.Context) (uint64, error) {
+	if ix.closed.Load() {
+		return 0, ErrClosed
+	}
+	if err := ix.settle(ctx, ix.opts.Now()); err != nil {
+		return 0, err
+	}
+	return ix.version.Load(), nil
 }
 
 // hold returns the live generation, held for reading; ErrUnavailable while there
@@ -576,6 +609,11 @@ func (ix *Index) setStatus(change func(*Status)) {
 		s.Docs = n
 	}
 	s.Lag = max(s.LedgerSize-s.Applied, 0)
+	s.Version = ix.version.Load()
+	s.NextChange = time.Time{}
+	if ms := ix.nextDue.Load(); ms != 0 {
+		s.NextChange = time.UnixMilli(ms)
+	}
 	ix.status.Store(&s)
 }
 
@@ -842,7 +880,11 @@ func (ix *Index) apply(ctx context.Context, g *generation, ids []string, hints m
 	return nil
 }
 
+// updateDue notes when g's next visibility change is due, after every change of
+// what searches answer (entries applied, a refresh, a generation made live):
+// it moves the Version, once the change is searchable.
 func (ix *Index) updateDue(g *generation) {
+	defer ix.version.Add(1)
 	var next int64
 	for _, t := range g.sched {
 		if ms := t.UnixMilli(); next == 0 || ms < next {

@@ -156,6 +156,77 @@ func TestWindowClosesByItself(t *testing.T) {
 	}
 }
 
+// Version moves with every change of what a search may answer, the clock's
+// included, and with nothing else: a cache of answers keyed by it is never
+// stale. The fixture's preliminary results are shown to the project's
+// households from 2024-05-01 to 05-08 (fixtureNow is inside), with no ledger
+// entry at either end.
+func TestVersion(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	clk := &clock{now: fixtureNow}
+	ix := openFixture(t, f, clk)
+	version := func() uint64 {
+		t.Helper()
+		v, err := ix.Version(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v0 := version()
+	if got := search(t, ix, "初步评估", hh12).Total; got != 1 {
+		t.Fatalf("in the window household 12 finds %d", got)
+	}
+	if n, err := ix.Poll(ctx); err != nil || n != 0 {
+		t.Fatalf("poll: %d, %v", n, err)
+	}
+	if v := version(); v != v0 {
+		t.Errorf("nothing changed but the version moved: %d -> %d", v0, v)
+	}
+	st := ix.Status()
+	if want := time.Date(2024, 5, 8, 0, 0, 0, 0, time.UTC); !st.NextChange.Equal(want) {
+		t.Errorf("next change %v, want the window's end %v", st.NextChange, want)
+	}
+	// The last second of the window: nothing due yet.
+	clk.Set(time.Date(2024, 5, 7, 23, 59, 59, 0, time.UTC))
+	if v := version(); v != v0 {
+		t.Errorf("before the window's end the version moved")
+	}
+	// The window ends: Version re-decides without a search, and moves.
+	clk.Set(time.Date(2024, 5, 8, 0, 0, 0, 0, time.UTC))
+	v1 := version()
+	if v1 == v0 {
+		t.Fatal("the window closed but the version did not move")
+	}
+	if got := search(t, ix, "初步评估", hh12).Total; got != 0 {
+		t.Errorf("after the window household 12 finds %d", got)
+	}
+	if v := version(); v != v1 {
+		t.Errorf("a search after the change moved the version again")
+	}
+	// An entry (a publication) moves it too, once applied.
+	d, _ := f.src.Doc(ctx, f.ids["draft"], Hint{})
+	d.State = published
+	f.src.put(d)
+	if v := version(); v != v1 {
+		t.Errorf("the version moved before the poll applied the entry")
+	}
+	if n, err := ix.Poll(ctx); err != nil || n != 1 {
+		t.Fatalf("poll: %d, %v", n, err)
+	}
+	if v := version(); v == v1 {
+		t.Error("an entry was applied but the version did not move")
+	}
+	if st := ix.Status(); st.Version != version() {
+		t.Errorf("status version %d, Version %d", st.Version, version())
+	}
+	ix.Close()
+	if _, err := ix.Version(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("Version of a closed index: %v", err)
+	}
+}
+
 // One process at a time: a second Open is ErrBusy and says who holds the index
 // and where it serves.
 func TestBusy(t *testing.T) {
