@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,7 +25,7 @@ func (s *Server) routes(e *echo.Echo) {
 	s.page(e, "/", s.homePage, cached)
 	s.page(e, "/projects/:code", s.projectPage, cached)
 	s.page(e, "/records/:id", s.recordPage, cached)
-	s.page(e, "/search", s.searchPage, uncached)
+	s.queryPage(e, "/search", s.searchPage, canonicalSearch)
 	e.GET("/feeds/all.atom", s.feedAll)
 	e.GET("/sitemap.xml", s.sitemap)
 	e.GET("/feeds/projects/:file", s.feedProject)
@@ -68,6 +69,62 @@ const (
 	cached   = true
 	uncached = false
 )
+
+// queryPage registers fn at route like page, for a page that reads its query
+// string. canon gives the canonical form of a query: the parameters the page
+// reads, each spelt one way, so that one key holds each distinct page. For the
+// public, over an index with a version (see cache.go), the page comes from the
+// search cache under that key; the page is built from the canonical query too,
+// so that nothing a key leaves out reaches the page.
+func (s *Server) queryPage(e *echo.Echo, route string, fn pageFunc, canon func(url.Values) url.Values) {
+	h := func(c echo.Context) error { return s.serveQueryPage(c, fn, canon) }
+	for _, r := range []string{route, enPrefix + route} {
+		e.GET(r, h)
+		e.HEAD(r, h)
+	}
+}
+
+func (s *Server) serveQueryPage(c echo.Context, fn pageFunc, canon func(url.Values) url.Values) error {
+	rq := s.requestOf(c)
+	if _, ok := s.opts.Index.(versioned); !ok || !rq.Viewer.IsPublic() {
+		return s.servePage(c, fn, uncached)
+	}
+	rq.query = canon(rq.query)
+	rq.Query = rq.query.Encode()
+	key := string(rq.Lang) + " " + rq.Path + "?" + rq.Query
+	return s.serveCachedIn(c, s.searchCache, key, "text/html; charset=utf-8", func(ctx context.Context) ([]byte, error) {
+		p, err := fn(ctx, rq)
+		if err != nil {
+			return nil, err
+		}
+		if p.status != 0 && p.status != http.StatusOK {
+			return nil, fmt.Errorf("portal: a query page with status %d", p.status) // none has one
+		}
+		return s.renderPage(ctx, p, rq.requestInfo)
+	})
+}
+
+// versioned is an Index that names the state its answers come from, the
+// clock's changes included (SearchIndex; see search.Index.Version).
+type versioned interface {
+	Version(ctx context.Context) (uint64, error)
+}
+
+// generation is the state public pages are rendered from now.
+func (s *Server) generation(ctx context.Context) (generation, error) {
+	g := generation{day: s.today()}
+	if v, ok := s.opts.Index.(versioned); ok {
+		// The version first: a position read after it is at least as new, so
+		// a page is never kept under a state older than the one it shows.
+		ver, err := v.Version(ctx)
+		if err != nil {
+			return generation{}, err
+		}
+		g.ver = ver
+	}
+	g.pos = s.opts.Index.Position()
+	return g, nil
+}
 
 // pageFunc builds a page. It sees the request only through rq, so that page
 // code does not depend on the router.
@@ -180,11 +237,18 @@ var errPageStatus = errors.New("page with a status of its own")
 // serveCached answers with the public form of key in the current generation,
 // rendering it with render when it is not cached (see cache.go).
 func (s *Server) serveCached(c echo.Context, key, ctype string, render func(context.Context) ([]byte, error)) error {
-	gen := generation{pos: s.opts.Index.Position(), day: s.today()}
+	return s.serveCachedIn(c, s.cache, key, ctype, render)
+}
+
+func (s *Server) serveCachedIn(c echo.Context, cache *pageCache, key, ctype string, render func(context.Context) ([]byte, error)) error {
+	gen, err := s.generation(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	// The render runs under no request's context: other requests may be
 	// waiting for it, and one visitor leaving must not fail them.
 	rctx := context.WithoutCancel(c.Request().Context())
-	p, hit := s.cache.get(gen, key, func() ([]byte, error) { return render(rctx) })
+	p, hit := cache.get(gen, key, func() ([]byte, error) { return render(rctx) })
 	if hit {
 		s.metrics.cache.WithLabelValues("hit").Inc()
 	} else {

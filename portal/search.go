@@ -4,14 +4,16 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gongshi-archive/gongshi/archive"
 )
 
 // The search page (/search?q=…): words, filters by project, type, step, city and
-// year, facets to narrow down, pages of 20. It reads the query string, so it is
-// never cached; the index answers it.
+// year, facets to narrow down, pages of 20. It reads the query string: the
+// public's pages are cached per distinct canonical query (canonicalSearch) in
+// the index's version (routes.go queryPage); the index answers the rest.
 
 type searchData struct {
 	Cat      *archive.Catalogue
@@ -47,6 +49,32 @@ const (
 	maxQueryRunes  = 200
 	maxOffset      = 10000
 )
+
+// searchParams are the query parameters the search page reads.
+var searchParams = [...]string{"q", "project", "type", "step", "city", "year", "sort", "page"}
+
+// canonicalSearch is the search page's query in one spelling: only the
+// parameters it reads, the first value of each (the one it reads), trimmed,
+// empty ones and the first page left out, the words' runs of spaces (a
+// full-width one too) made one space — what the index does with them too.
+func canonicalSearch(v url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range searchParams {
+		x := strings.TrimSpace(v.Get(k))
+		switch k {
+		case "q":
+			x = strings.Join(strings.Fields(x), " ")
+		case "page":
+			if x == "1" {
+				x = ""
+			}
+		}
+		if x != "" {
+			out.Set(k, x)
+		}
+	}
+	return out
+}
 
 func (s *Server) searchPage(ctx context.Context, rq *request) (*page, error) {
 	q := Query{

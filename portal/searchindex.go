@@ -120,5 +120,9 @@ func (x *SearchIndex) Access(ctx context.Context, v Viewer, r archive.Record) (a
 	return v.AccessTo(archive.Visibility(r, st, x.now())), nil
 }
 
+// Version is the search index's version (search.Index.Version): it moves with
+// every change of what a search answers, the clock's included.
+func (x *SearchIndex) Version(ctx context.Context) (uint64, error) { return x.ix.Version(ctx) }
+
 // Position implements Index: the ledger entries the index has applied.
 func (x *SearchIndex) Position() int64 { return x.ix.Status().Applied }

@@ -81,8 +81,10 @@ type Server struct {
 	static  *staticFiles
 	metrics *metrics
 	cache   *pageCache
-	hh      *householdState // household.go; nil without Options.Households
-	staff   *staffState     // staff.go
+	// searchCache holds the public's search pages (cache.go).
+	searchCache *pageCache
+	hh          *householdState // household.go; nil without Options.Households
+	staff       *staffState     // staff.go
 	// procedure makes the project pages' timelines.
 	procedure *procedure.Procedure
 }
@@ -126,7 +128,8 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, tmpl: tmpl, static: static,
-		cache: newPageCache(), staff: &staffState{}}
+		cache: newPageCache(maxPageEntries, maxPageBytes), searchCache: newPageCache(maxSearchEntries, maxSearchBytes),
+		staff: &staffState{}}
 	if s.hh, err = newHouseholdState(opts.Households); err != nil {
 		return nil, err
 	}
