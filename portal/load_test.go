@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -196,21 +197,33 @@ type loadRow struct {
 	statusCodes       map[string]int
 }
 
-func TestLoad(t *testing.T) {
+// loadSetup is the load test's archive, index and server.
+type loadSetup struct {
+	ma         *memArchive
+	six        *search.Index
+	srv        *Server
+	led        *memLedger
+	now        time.Time
+	states     map[string]archive.RecordState
+	stateMu    *sync.RWMutex
+	someRecord archive.Record
+	bigProject string
+	projects   []archive.Project
+	records    int
+}
+
+// newLoadSetup makes GONGSHI_LOAD_RECORDS synthetic records (100,000 by
+// default), the search index over them and the server. The index is built in
+// a temporary directory, or kept in GONGSHI_LOAD_INDEX (a directory) to be
+// reopened by the next run over the same records.
+func newLoadSetup(t testing.TB) *loadSetup {
 	if os.Getenv("GONGSHI_LOAD") != "1" {
 		t.Skip("the load test runs with GONGSHI_LOAD=1 (see docs/benchmarks.md)")
-	}
-	seconds := 10
-	if s := os.Getenv("GONGSHI_LOAD_SECONDS"); s != "" {
-		fmt.Sscan(s, &seconds)
 	}
 	records := 100000
 	if s := os.Getenv("GONGSHI_LOAD_RECORDS"); s != "" {
 		fmt.Sscan(s, &records) // a smaller archive, to see that the test works
 	}
-	up, _ := exec.Command("uptime").Output()
-	t.Logf("before: %s", strings.TrimSpace(string(up)))
-
 	// The archive.
 	start := time.Now()
 	ma := newMemArchive()
@@ -244,12 +257,16 @@ func TestLoad(t *testing.T) {
 	// The index gongshi serve runs: the search package's, built here from the
 	// memory archive (a rebuild, as at a first start).
 	built := time.Now()
-	six, err := search.Open(context.Background(), search.Options{Dir: t.TempDir(), Now: clock, Catalogue: ma.cat,
+	dir := os.Getenv("GONGSHI_LOAD_INDEX")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	six, err := search.Open(context.Background(), search.Options{Dir: dir, Now: clock, Catalogue: ma.cat,
 		Source: loadSource{ma, func(id string) archive.RecordState { st, _ := stateOf(context.Background(), id); return st }}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer six.Close()
+	t.Cleanup(func() { six.Close() })
 	if err := six.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -271,6 +288,20 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &loadSetup{ma: ma, six: six, srv: srv, led: led, now: now, states: states, stateMu: &stateMu,
+		someRecord: someRecord, bigProject: bigProject, projects: projects, records: records}
+}
+
+func TestLoad(t *testing.T) {
+	seconds := 10
+	if s := os.Getenv("GONGSHI_LOAD_SECONDS"); s != "" {
+		fmt.Sscan(s, &seconds)
+	}
+	up, _ := exec.Command("uptime").Output()
+	t.Logf("before: %s", strings.TrimSpace(string(up)))
+	ls := newLoadSetup(t)
+	ma, six, srv, led, now, states, stateMu := ls.ma, ls.six, ls.srv, ls.led, ls.now, ls.states, ls.stateMu
+	someRecord, bigProject, projects := ls.someRecord, ls.bigProject, ls.projects
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 
@@ -297,6 +328,8 @@ func TestLoad(t *testing.T) {
 		body := b
 		srv.e.GET("/bench/memory/"+name, func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, body) })
 	}
+	// The search page per request, without the cache.
+	srv.e.GET("/bench/search", func(c echo.Context) error { return srv.servePage(c, srv.searchPage, uncached) })
 	// The render per request, for the record: what the cache saves.
 	srv.e.GET("/bench/render/:id", func(c echo.Context) error {
 		return srv.servePage(c, srv.recordPage, uncached)
@@ -358,12 +391,42 @@ func TestLoad(t *testing.T) {
 	rows = append(rows, attack("home, gzip", []vegeta.Target{get("/", "Accept-Encoding", "gzip")}, nil))
 	// Search: a mix of words people type, each query different from the last.
 	var searchTargets []vegeta.Target
-	for _, q := range []string{"补偿方案", "征收决定", "评估", "长春", "吉林", "棚户区改造", "审计", "公告", "安置", "奖励"} {
-		for _, extra := range []string{"", "&sort=newest", "&page=2", "&type=decision", "&year=2025"} {
-			searchTargets = append(searchTargets, get("/search?q="+q+extra))
-		}
+	for _, q := range loadQueries() {
+		searchTargets = append(searchTargets, get("/search?"+q))
 	}
-	rows = append(rows, attack("search (50 queries)", searchTargets, nil))
+	// Its ceiling: the first query's page from memory.
+	resp, err := client.Get(searchTargets[0].URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	searchBytes, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	srv.e.GET("/bench/memory/search", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, searchBytes) })
+	searchCeil := attack("memory search", []vegeta.Target{get("/bench/memory/search")}, nil)
+	withCeiling := func(r loadRow) loadRow {
+		r.ceilingName, r.ceilRate, r.ceilP99, r.ratio = searchCeil.name, searchCeil.rate, searchCeil.p99, r.rate/searchCeil.rate
+		return r
+	}
+	rows = append(rows, withCeiling(attack("search (50 queries)", searchTargets, nil)))
+	// The same 50, rendered per request (no cache): what a query costs the
+	// first time it is asked in a generation.
+	var uncachedTargets []vegeta.Target
+	for _, q := range loadQueries() {
+		uncachedTargets = append(uncachedTargets, get("/bench/search?"+q))
+	}
+	rows = append(rows, withCeiling(attack("search (50 queries), rendered per request", uncachedTargets, nil)))
+	// Many distinct queries, each asked once or a few times in the run: the
+	// cache holds them (4,096), but every one is rendered once.
+	var manyTargets []vegeta.Target
+	distinct := map[string]bool{}
+	for _, q := range manyQueries(2000) {
+		distinct[q] = true
+		manyTargets = append(manyTargets, get("/search?"+q))
+	}
+	if len(distinct) != 2000 {
+		t.Fatalf("%d distinct queries, want 2,000", len(distinct))
+	}
+	rows = append(rows, withCeiling(attack("search (2,000 distinct queries)", manyTargets, nil)))
 
 	// No stale page under load: while clients read the home page, a record is
 	// published; every answer that began after the index had it shows it.
@@ -426,6 +489,71 @@ func TestLoad(t *testing.T) {
 		}
 	}
 	t.Log(b.String())
+}
+
+// loadQueries are the load test's 50 searches: broad words people type (each
+// matching much of the archive), each also sorted, paged and filtered.
+func loadQueries() []string {
+	var out []string
+	for _, q := range []string{"补偿方案", "征收决定", "评估", "长春", "吉林", "棚户区改造", "审计", "公告", "安置", "奖励"} {
+		for _, extra := range []string{"", "&sort=newest", "&page=2", "&type=decision", "&year=2025"} {
+			out = append(out, "q="+url.QueryEscape(q)+extra)
+		}
+	}
+	return out
+}
+
+// manyQueries are n distinct searches (n ≤ 2,000): words from broad to rare,
+// each with a filter, an order or a page of its own.
+func manyQueries(n int) []string {
+	words := []string{"补偿方案", "征收决定", "评估", "长春", "吉林", "棚户区改造", "审计", "公告", "安置", "奖励",
+		"房屋", "征收", "补偿", "四平", "延吉", "通化", "白山", "松原", "白城", "辽源",
+		"南关区", "朝阳区", "船营区", "丰满区", "九台区", "调查登记", "风险评估", "听证", "补助", "搬迁",
+		"产权调换", "货币补偿", "公示", "通知", "意见", "协议", "结果", "方案", "决定", "征收范围"}
+	extras := []string{"", "&sort=newest", "&sort=date", "&page=2", "&page=3", "&page=4"}
+	for y := 2017; y <= 2026; y++ {
+		extras = append(extras, fmt.Sprintf("&year=%d", y), fmt.Sprintf("&year=%d&sort=newest", y))
+	}
+	for _, ty := range []string{"decision", "plan_draft", "subsidy_policy", "survey_result", "audit_result",
+		"risk_assessment", "policy", "survey_notice", "appraiser_selection", "resettlement_housing"} {
+		extras = append(extras, "&type="+ty)
+	}
+	for _, c := range []string{"长春市", "吉林市", "四平市", "辽源市", "通化市", "白山市", "松原市", "白城市"} {
+		extras = append(extras, "&city="+url.QueryEscape(c))
+	}
+	for _, st := range []string{"preparation", "plan", "decision", "appraisal", "compensation", "supervision"} {
+		extras = append(extras, "&step="+st)
+	}
+	var out []string
+	for _, e := range extras {
+		for _, w := range words {
+			if len(out) == n {
+				return out
+			}
+			out = append(out, "q="+url.QueryEscape(w)+e)
+		}
+	}
+	return out
+}
+
+// BenchmarkSearchPage renders the public search page of the load test's 50
+// queries per request, without the cache: what each distinct query costs the
+// server (the index's answer, the page's data, the template). With the load
+// test's setup (GONGSHI_LOAD=1; GONGSHI_LOAD_INDEX keeps the index between
+// runs):
+//
+//	GONGSHI_LOAD=1 GONGSHI_LOAD_INDEX=/tmp/load-index go test -run '^$' -bench SearchPage -cpuprofile cpu.out ./portal
+func BenchmarkSearchPage(b *testing.B) {
+	ls := newLoadSetup(b)
+	ls.srv.e.GET("/bench/search", func(c echo.Context) error { return ls.srv.servePage(c, ls.srv.searchPage, uncached) })
+	qs := loadQueries()
+	for i := 0; b.Loop(); i++ {
+		w := httptest.NewRecorder()
+		ls.srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/bench/search?"+qs[i%len(qs)], nil))
+		if w.Code != http.StatusOK {
+			b.Fatalf("%s: %d", qs[i%len(qs)], w.Code)
+		}
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
