@@ -313,3 +313,35 @@ func (s *Service) CodeCurrent(ctx context.Context, project, hh string, n int) (b
 	}
 	return cur.Version == n && cur.Status == CodeIssued, nil
 }
+
+// Codes returns the latest version of the code of every household of project
+// that was ever issued one, by household number: one listing of the project's
+// codes, then a read of each latest version (no hash is checked).
+func (s *Service) Codes(ctx context.Context, project string) (map[string]Code, error) {
+	if err := archive.ValidateProjectCode(project); err != nil {
+		return nil, fmt.Errorf("households: codes of %q: %w", project, err)
+	}
+	latest := map[string]int{}
+	var ids []string
+	err := s.codes.WalkIDs(ctx, archive.HouseholdKey(project, ""), func(v archive.VersionInfo) error {
+		if _, ok := latest[v.ID]; !ok {
+			ids = append(ids, v.ID)
+		}
+		latest[v.ID] = max(latest[v.ID], v.Version)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("households: codes of %s: %w", project, err)
+	}
+	out := make(map[string]Code, len(ids))
+	for _, id := range ids {
+		c, err := s.codes.Get(ctx, id, latest[id])
+		if err != nil {
+			return nil, err
+		}
+		if c.Project == project {
+			out[c.Household] = c
+		}
+	}
+	return out, nil
+}

@@ -61,6 +61,8 @@ type HouseholdOptions struct {
 type Households interface {
 	Register(ctx context.Context, project string) (households.Register, error)
 	Registers(ctx context.Context) ([]households.Register, error)
+	RegisterHistory(ctx context.Context, project string) ([]households.Register, error)
+	Codes(ctx context.Context, project string) (map[string]households.Code, error)
 	ImportRegister(ctx context.Context, project string, data []byte, o households.ImportOptions, actor archive.Actor, reason string) (households.Register, error)
 	CorrectHousehold(ctx context.Context, project, hh string, values map[string]string, actor archive.Actor, reason string) (households.Register, error)
 	CheckCode(ctx context.Context, project, hh, code string) (households.Code, error)
@@ -124,6 +126,7 @@ type householdState struct {
 	mu      sync.Mutex
 	current map[string]currentEntry
 	fonts   *noticeFonts
+	pending pendingImports // staff_households.go: registers waiting for their columns
 }
 
 type currentEntry struct {

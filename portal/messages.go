@@ -387,7 +387,7 @@ func messages() map[Lang]map[string]string {
 			"fixity_of_original":       "The fingerprints here and the receipt above belong to the original. The public copy you download is another file; its fingerprints and receipt are on its own page:",
 		},
 	}
-	for _, more := range []map[Lang]map[string]string{householdMessages(), staffMessages(), requestStaffMessages(), staffHHMessages()} { // household_messages.go, staff_messages.go, staff_request_messages.go, staff_hh_messages.go
+	for _, more := range []map[Lang]map[string]string{householdMessages(), staffMessages(), requestStaffMessages(), staffHHMessages(), staffHouseholdMessages()} { // household_messages.go, staff_messages.go, staff_request_messages.go, staff_hh_messages.go, staff_households_messages.go
 		for lang, m2 := range more {
 			maps.Copy(m[lang], m2)
 		}

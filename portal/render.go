@@ -184,8 +184,9 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 			return listData{Lang: lang, Cat: cat, Rows: rows, Empty: empty}
 		},
 	}
-	maps.Copy(funcs, householdFuncs()) // household_render.go
-	maps.Copy(funcs, staffFuncs())     // staff_render.go
+	maps.Copy(funcs, householdFuncs())      // household_render.go
+	maps.Copy(funcs, staffFuncs())          // staff_render.go
+	maps.Copy(funcs, staffHouseholdFuncs()) // staff_households_messages.go
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.tmpl", "templates/partials.tmpl", "templates/staff_partials.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("portal: templates: %w", err)

@@ -135,6 +135,7 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.hh != nil {
 		s.hh.fonts = newNoticeFonts(opts.Households.NoticeFonts)
+		s.checkNoticeFonts() // staff_household_notice.go
 		s.opts.Authenticators = append(s.opts.Authenticators, householdAuth{s})
 	}
 	s.procedure = opts.Procedure

@@ -95,6 +95,7 @@ func (s *Server) staffRoutes(e *echo.Echo) {
 		s.staffInspectRoutes(in)
 		s.staffRequestRoutes(in) // staff_requests.go
 		s.staffHHTableRoutes(in) // staff_hhtable.go, staff_clocks.go
+		s.staffHouseholdRoutes(in) // staff_households.go
 	}
 }
 

@@ -38,6 +38,7 @@ type StaffFiler interface {
 var staffUploadRoutes = map[string]bool{
 	"/staff/file": true, "/staff/batch": true, "/api/v1/records": true,
 	"/staff/records/:id/table": true, // staff_hhtable.go
+	"/staff/households/:project/import": true, // staff_households.go, which bounds the file itself
 }
 
 // isStaffUpload reports whether the request's route is a staff upload.
