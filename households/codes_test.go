@@ -132,3 +132,48 @@ func TestNormalizeCode(t *testing.T) {
 		}
 	}
 }
+
+func TestCodesOfProject(t *testing.T) {
+	f := newFixture(t)
+	f.register()
+	// A project whose code begins with the other's: its codes are its own.
+	other := project + "0"
+	if _, err := f.a.CreateProject(f.ctx, archive.Project{Code: other, Name: "另一个项目", City: "长春市", District: "南关区",
+		Department: "长春市房屋征收经办中心", Category: archive.CategoryOldCityRenewal}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ImportRegister(f.ctx, other, []byte(registerCSV), ImportOptions{Name: "r.csv"}, archive.ActorCLI, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.s.Codes(f.ctx, project); err != nil || len(got) != 0 {
+		t.Fatalf("before any code: %v %v", got, err)
+	}
+	for _, hh := range []string{"0001", "0002"} {
+		if _, _, err := f.s.IssueCode(f.ctx, project, hh, archive.ActorCLI, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := f.s.IssueCode(f.ctx, other, "0001", archive.ActorCLI, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.IssueCode(f.ctx, project, "0001", archive.ActorCLI, "遗失"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.RevokeCode(f.ctx, project, "0002", archive.ActorCLI, "作废"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.Codes(f.ctx, project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["0001"].Version != 2 || got["0001"].Status != CodeIssued ||
+		got["0002"].Version != 2 || got["0002"].Status != CodeRevoked || got["0001"].Project != project {
+		t.Fatalf("codes of %s: %+v", project, got)
+	}
+	if o, err := f.s.Codes(f.ctx, other); err != nil || len(o) != 1 || o["0001"].Version != 1 {
+		t.Fatalf("codes of %s: %+v %v", other, o, err)
+	}
+	if _, err := f.s.Codes(f.ctx, "../x"); err == nil {
+		t.Fatal("a malformed project code was listed")
+	}
+}

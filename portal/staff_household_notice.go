@@ -83,7 +83,6 @@ type staffNoticeData struct {
 func (s *Server) renderNotices(c echo.Context, rq *request, me staff.Account, p archive.Project, reg households.Register,
 	issued map[string]string, order []string) error {
 	d := staffNoticeData{staffCommon: s.common(rq, me, "households"), Project: p, Notices: s.notices(p, reg, issued, order)}
-	d.Done = "done_hh_issued"
 	if s.hh.fonts.load() != nil {
 		d.NoFonts = true
 	} else {

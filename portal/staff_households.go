@@ -533,6 +533,7 @@ func (s *Server) staffRegisterImport(c echo.Context) error {
 
 type hhValue struct {
 	Column archive.TableColumn
+	Key    bool // the household number: not corrected here
 	Value  string
 	Shown  string // what residents of the project see of it
 }
@@ -579,7 +580,7 @@ func (s *Server) householdData(ctx context.Context, rq *request, me staff.Accoun
 		case archive.ColumnMasked:
 			shown = households.MaskValue(col.Mask, v)
 		}
-		d.Values = append(d.Values, hhValue{Column: col, Value: v, Shown: shown})
+		d.Values = append(d.Values, hhValue{Column: col, Key: col.Name == reg.Roles[households.RoleNumber], Value: v, Shown: shown})
 	}
 	c, err := hs.CodeOf(ctx, p.Code, hh)
 	switch {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/households"
+	"github.com/gongshi-archive/gongshi/internal/testenv"
 	"github.com/gongshi-archive/gongshi/requests"
 	"github.com/gongshi-archive/gongshi/staff"
 )
@@ -301,7 +303,7 @@ func testNoticeFonts(t *testing.T) *NoticeFonts {
 	n := DefaultNoticeFonts()
 	for _, p := range []string{n.CJK, n.Latin} {
 		if _, err := os.Stat(p); err != nil {
-			if os.Getenv("CI") == "true" {
+			if testenv.CI() {
 				t.Fatalf("CI=true and no font %s (apt-get install fonts-droid-fallback fonts-dejavu-core)", p)
 			}
 			t.Skipf("no font %s (apt-get install fonts-droid-fallback fonts-dejavu-core)", p)
@@ -352,6 +354,9 @@ func TestStaffQueryCodes(t *testing.T) {
 	pdf := []byte(mustStatus(t, pw, http.StatusOK, "notice PDF"))
 	if pw.Header().Get("Content-Type") != "application/pdf" || pw.Header().Get("Cache-Control") != "private, no-store" {
 		t.Fatalf("PDF headers %v", pw.Header())
+	}
+	if dir := os.Getenv("GONGSHI_TEST_ARTIFACTS"); dir != "" {
+		os.WriteFile(filepath.Join(dir, "staff-hh-notice.pdf"), pdf, 0o644) // to look at
 	}
 	ctx, err := api.ReadContext(bytes.NewReader(pdf), nil)
 	if err != nil {
