@@ -84,9 +84,14 @@ type notice struct {
 	Issued  archive.Date
 }
 
-// notices makes the notices of freshly issued codes.
-func (s *Server) notices(p archive.Project, reg households.Register, issued map[string]string, order []string) []notice {
+// notices makes the notices of freshly issued codes. site is the portal's
+// address as residents reach it: Options.BaseURL, else the address the staff
+// member used.
+func (s *Server) notices(site string, p archive.Project, reg households.Register, issued map[string]string, order []string) []notice {
 	addr := s.opts.BaseURL
+	if addr == "" {
+		addr = site
+	}
 	if addr == "" {
 		addr = "（本网站）"
 	}

@@ -82,7 +82,7 @@ type staffNoticeData struct {
 // renderNotices answers with the printable notices of the codes just issued.
 func (s *Server) renderNotices(c echo.Context, rq *request, me staff.Account, p archive.Project, reg households.Register,
 	issued map[string]string, order []string) error {
-	d := staffNoticeData{staffCommon: s.common(rq, me, "households"), Project: p, Notices: s.notices(p, reg, issued, order)}
+	d := staffNoticeData{staffCommon: s.common(rq, me, "households"), Project: p, Notices: s.notices(siteOf(c), p, reg, issued, order)}
 	if s.hh.fonts.load() != nil {
 		d.NoFonts = true
 	} else {
@@ -109,7 +109,7 @@ func (s *Server) staffNoticePDF(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pdf, err := s.noticePDF(s.notices(p, reg, n.Codes, n.Order))
+	pdf, err := s.noticePDF(s.notices(siteOf(c), p, reg, n.Codes, n.Order))
 	if errors.Is(err, ErrNoFonts) {
 		return &userError{status: http.StatusServiceUnavailable, msg: "staff_hh_no_fonts", err: err}
 	}
@@ -121,6 +121,15 @@ func (s *Server) staffNoticePDF(c echo.Context) error {
 	h.Set("Content-Disposition", `attachment; filename="notice-`+p.Code+`.pdf"`)
 	h.Set("Content-Length", strconv.Itoa(len(pdf)))
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+// siteOf is the portal's address as the request reached it.
+func siteOf(c echo.Context) string {
+	host := c.Request().Host
+	if host == "" || strings.ContainsAny(host, "/\\ <>\"'") {
+		return ""
+	}
+	return c.Scheme() + "://" + host
 }
 
 // checkNoticeFonts says at start when the PDF notices cannot be made: the

@@ -193,7 +193,7 @@ func TestStaffRegisterImport(t *testing.T) {
 	}
 	// The household's page shows its values, and says so in the trail.
 	b := mustStatus(t, c.get("/staff/households/"+hhProject+"/0001"), http.StatusOK, "household page")
-	if !strings.Contains(b, "张甲CANARYHEADA") || !strings.Contains(b, "张*") {
+	if !strings.Contains(b, "张甲CANARYHEADA") || !strings.Contains(b, "张*") || !strings.Contains(b, `href="/staff/households/`+hhProject+`/0001/clock"`) {
 		t.Fatalf("household page lacks the values:\n%s", b)
 	}
 	if tr := f.trail("household_read"); len(tr) != 1 || tr[0].Subject != "household "+hhProject+"/0001" || tr[0].Detail != "" {
@@ -460,4 +460,21 @@ func utf16be(s string) []byte {
 		b = append(b, byte(u>>8), byte(u))
 	}
 	return b
+}
+
+// A household whose number is spelled like one of the pages' actions (import,
+// codes) still has its page: the router prefers the action only for its method.
+func TestStaffHouseholdNamedLikeAnAction(t *testing.T) {
+	f := newHHStaffFixture(t, nil)
+	c := f.client()
+	c.login("archivist")
+	reg := "户号,户主,房屋坐落,建筑面积,产权性质\nimport,张甲,东天街1号,86.5,私有\ncodes,李乙,东天街2号,70,私有\n"
+	if _, body, code := c.importRegister("r.csv", []byte(reg), hhDecl, ""); code != http.StatusSeeOther {
+		t.Fatalf("import: %d\n%s", code, body)
+	}
+	for hh, head := range map[string]string{"import": "张甲", "codes": "李乙"} {
+		if b := mustStatus(t, c.get("/staff/households/"+hhProject+"/"+hh), http.StatusOK, hh); !strings.Contains(b, head) {
+			t.Errorf("household %s: not its page", hh)
+		}
+	}
 }
