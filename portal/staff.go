@@ -93,8 +93,8 @@ func (s *Server) staffRoutes(e *echo.Echo) {
 		s.staffRecordRoutes(in)
 		s.staffAccountRoutes(in)
 		s.staffInspectRoutes(in)
-		s.staffRequestRoutes(in) // staff_requests.go
-		s.staffHHTableRoutes(in) // staff_hhtable.go, staff_clocks.go
+		s.staffRequestRoutes(in)   // staff_requests.go
+		s.staffHHTableRoutes(in)   // staff_hhtable.go, staff_clocks.go
 		s.staffHouseholdRoutes(in) // staff_households.go
 	}
 }

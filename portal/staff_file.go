@@ -37,7 +37,7 @@ type StaffFiler interface {
 // The staff routes that take files, with the staff upload limit.
 var staffUploadRoutes = map[string]bool{
 	"/staff/file": true, "/staff/batch": true, "/api/v1/records": true,
-	"/staff/records/:id/table": true, // staff_hhtable.go
+	"/staff/records/:id/table":          true, // staff_hhtable.go
 	"/staff/households/:project/import": true, // staff_households.go, which bounds the file itself
 }
 
