@@ -963,17 +963,7 @@ func (l *Log) Repair(ctx context.Context, f Finding) (string, error) {
 // EntriesFrom calls fn with every entry of the batches that start at index from
 // or later, in order: what was appended after a Check that ended there.
 func (l *Log) EntriesFrom(ctx context.Context, from int64, fn func(index int64, entry []byte) error) error {
-	after := ""
-	if from > 0 {
-		after = batchKey(from - 1)
-	}
-	var starts []int64
-	err := l.store.List(ctx, batchPrefix, after, func(info blob.Info) error {
-		if n, ok := parseIndexKey(info.Key, batchPrefix); ok && n >= from {
-			starts = append(starts, n)
-		}
-		return nil
-	})
+	starts, err := l.batchStarts(ctx, from)
 	if err != nil {
 		return fmt.Errorf("ledger: entries from %d: %w", from, err)
 	}

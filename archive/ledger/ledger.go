@@ -916,17 +916,7 @@ func (l *Log) entries(ctx context.Context, fn func(loc Located, entry []byte) er
 // entriesFrom is entries from the batch that starts at index from (a batch's
 // start, or the log's size) on.
 func (l *Log) entriesFrom(ctx context.Context, from int64, fn func(loc Located, entry []byte) error) error {
-	after := ""
-	if from > 0 {
-		after = batchKey(from - 1)
-	}
-	var starts []int64
-	err := l.store.List(ctx, batchPrefix, after, func(info blob.Info) error {
-		if n, ok := parseIndexKey(info.Key, batchPrefix); ok && n >= from {
-			starts = append(starts, n)
-		}
-		return nil
-	})
+	starts, err := l.batchStarts(ctx, from)
 	if err != nil {
 		return fmt.Errorf("ledger: entries: %w", err)
 	}
@@ -961,6 +951,23 @@ func (l *Log) entriesFrom(ctx context.Context, from int64, fn func(loc Located, 
 		}
 	}
 	return nil
+}
+
+// batchStarts lists the first indexes of the stored batches that start at
+// index from or later, in order.
+func (l *Log) batchStarts(ctx context.Context, from int64) ([]int64, error) {
+	after := ""
+	if from > 0 {
+		after = batchKey(from - 1)
+	}
+	var starts []int64
+	err := l.store.List(ctx, batchPrefix, after, func(info blob.Info) error {
+		if n, ok := parseIndexKey(info.Key, batchPrefix); ok && n >= from {
+			starts = append(starts, n)
+		}
+		return nil
+	})
+	return starts, err
 }
 
 // RootOf computes the root of the tree of the first n of entries, as tlog does,
