@@ -66,15 +66,7 @@ func (l *Log) RecordDamage(ctx context.Context, at time.Time, findings []Finding
 	} else if n != nil && n.Damaged && slices.Equal(n.Objects, objs[:min(len(objs), noticeObjects)]) {
 		return n.Key, nil
 	}
-	key, err := l.putNotice(ctx, at, true, objs)
-	if err == nil {
-		// This Log stops at once; others when they next look (recheckDamage).
-		l.mu.Lock()
-		l.loaded = false
-		l.ready.Store(nil)
-		l.mu.Unlock()
-	}
-	return key, err
+	return l.putNotice(ctx, at, true, objs)
 }
 
 // RecordWhole stores a notice that the log is whole again, when the latest notice
@@ -84,14 +76,7 @@ func (l *Log) RecordWhole(ctx context.Context, at time.Time) (string, error) {
 	if err != nil || n == nil || !n.Damaged {
 		return "", err
 	}
-	key, err := l.putNotice(ctx, at, false, nil)
-	if err == nil {
-		l.mu.Lock()
-		l.loaded = false
-		l.ready.Store(nil)
-		l.mu.Unlock()
-	}
-	return key, err
+	return l.putNotice(ctx, at, false, nil)
 }
 
 func (l *Log) putNotice(ctx context.Context, at time.Time, damaged bool, objs []string) (string, error) {
@@ -137,6 +122,13 @@ func (l *Log) putNotice(ctx context.Context, at time.Time, damaged bool, objs []
 		if err != nil {
 			return "", fmt.Errorf("ledger: damage notice: %w", err)
 		}
+		// The notice decides whether appends go on: this Log looks again
+		// at once (a damaged one stops), others when they next look
+		// (recheckDamage).
+		l.mu.Lock()
+		l.loaded = false
+		l.ready.Store(nil)
+		l.mu.Unlock()
 		return key, nil
 	}
 	return "", fmt.Errorf("ledger: damage notice: %w", ErrConflict)
