@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/archive/ledger"
+	"github.com/gongshi-archive/gongshi/verify"
 )
 
 // Opening the archive. A command that reads or files records opens the
@@ -82,6 +85,20 @@ func withService[T any](ctx context.Context, c *config, e env, build func(*opene
 	}
 	defer done()
 	return fn(v)
+}
+
+// openVerifier opens the configured store and a verifier over it that knows
+// only key: verify reads the ledger as its checkpoints say and checks them with
+// the key it was given, not with whatever key is at hand (so not through open,
+// whose ledger is the archive's own). The func closes the store.
+func (c *config) openVerifier(ctx context.Context, e env, key note.Verifier) (*verify.Verifier, func(), error) {
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := verify.New(archive.New(st, archive.Options{Now: e.now}),
+		ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key}}), key, verify.Options{Now: e.now})
+	return v, func() { st.Close() }, nil
 }
 
 // openArchive opens the archive alone; the func closes the store.

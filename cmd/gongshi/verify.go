@@ -15,7 +15,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/gongshi-archive/gongshi/archive"
-	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/archive/ledger/proof"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
 	"github.com/gongshi-archive/gongshi/internal/termsafe"
@@ -157,15 +156,11 @@ func runVerify(ctx context.Context, e env, cfg *config, fl *verifyFlags, key not
 		// the record was disposed of since.
 		addDisposals(ctx, e, cfg, key, res)
 	} else {
-		st, err := cfg.openStore(ctx)
+		v, done, err := cfg.openVerifier(ctx, e, key)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		// Only the verifier: verify reads the ledger as its checkpoints say, and
-		// checks them with the key it was given, not with whatever key is at hand.
-		v := verify.New(archive.New(st, archive.Options{Now: e.now}),
-			ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key}}), key, verify.Options{Now: e.now})
+		defer done()
 		if res, err = v.File(ctx, sum); err != nil {
 			return err
 		}
@@ -211,13 +206,11 @@ func addDisposals(ctx context.Context, e env, cfg *config, key note.Verifier, re
 			return
 		}
 	}
-	st, err := cfg.openStore(ctx)
+	v, done, err := cfg.openVerifier(ctx, e, key)
 	if err != nil {
 		return
 	}
-	defer st.Close()
-	v := verify.New(archive.New(st, archive.Options{Now: e.now}),
-		ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key}}), key, verify.Options{Now: e.now})
+	defer done()
 	v.AddDisposals(ctx, res)
 }
 
@@ -339,13 +332,11 @@ func runConsistency(ctx context.Context, e env, cfg *config, fl *verifyFlags, ke
 	if err != nil {
 		return fmt.Errorf("--consistency %s: %w", termsafe.Escape(fl.consistency), err)
 	}
-	st, err := cfg.openStore(ctx)
+	v, done, err := cfg.openVerifier(ctx, e, key)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	v := verify.New(archive.New(st, archive.Options{Now: e.now}),
-		ledger.New(st, ledger.Options{Key: ledger.Key{Verifier: key}}), key, verify.Options{Now: e.now})
+	defer done()
 	rep, err := v.Consistency(ctx, saved)
 	if err != nil {
 		return fmt.Errorf("--consistency %s: %w", termsafe.Escape(fl.consistency), err)
