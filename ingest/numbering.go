@@ -13,6 +13,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/ctxio"
 	"github.com/gongshi-archive/gongshi/internal/holder"
 )
 
@@ -67,9 +68,13 @@ func (n Numbering) Valid() error {
 // its record is a filing in flight or interrupted, whose re-run takes it; and
 // numbers never claimed below the highest are holes (a number handed out in a
 // process that crashed before its claim) that the next writer of the class hands
-// out first. A turn taken over from a writer that was alive but slower than
-// bindingTTL may leave that writer's claim spare (the result is the other's): a
-// gap the audit lists, never a second number.
+// out first. A writer more than half through its turn asks before each claim
+// whether its turn was taken over (lost), and then claims nothing; a writer
+// taking over the turn of one that may still run waits a moment
+// (takeoverGrace) before it looks for that one's claim. A writer alive but
+// slower than bindingTTL that stalled between that question and its claim
+// leaves its claim spare (the result is the other's): a gap the audit lists,
+// never a second number.
 //
 // Before, the number was claimed first and nothing decided the filing's
 // identity: two writers filing one document at once took two numbers, and the
@@ -139,6 +144,10 @@ const (
 	// maxClaims bounds the numbers one generation tries: each lost to another
 	// filing's claim.
 	maxClaims = 2000
+	// takeoverGrace bounds how long a writer taking over the turn of a writer
+	// that may still be running waits before it looks for that writer's claim
+	// (a quarter of the turn, at most this).
+	takeoverGrace = 2 * time.Second
 )
 
 func newNumberer(store blob.Store, n Numbering) *numberer {
@@ -253,6 +262,9 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 	// archive has not refused it (refusals are rare damage; see reject).
 	k := 1
 	resultKey := func() string { return fmt.Sprintf("%s%s.n%d", bindings, filing, k) }
+	// alive: the turn this writer last waited on expired while its writer may
+	// still be running (not known to have ended).
+	alive := false
 	for g := 1; g <= maxGenerations; g++ {
 		// The result is read before each turn, for a new filing too: a power
 		// failure can keep a result and lose the binding of its turn, and a
@@ -274,7 +286,7 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 		}
 		key := fmt.Sprintf("%s%s.%03d", bindings, filing, g)
 		next := fmt.Sprintf("%s%s.%03d", bindings, filing, g+1)
-		expires := nb.now().Add(nb.ttl)
+		start, expires := time.Now(), nb.now().Add(nb.ttl)
 		text := fmt.Sprintf("gongshi filing binding\n%sexpires %s\n", nb.me.Lines(), expires.UTC().Format(time.RFC3339Nano))
 		// Deferred, as the claim: made durable before the code is handed out.
 		_, err := nb.store.Put(ctx, key, strings.NewReader(text),
@@ -285,7 +297,7 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 			// A turn of this writer's own (from an attempt whose number the
 			// archive refused) is still its turn.
 			if theirs, err = nb.read(ctx, key); err == nil && strings.Contains(theirs, "\nholder "+nb.holder+"\n") {
-				err = nil
+				err, expires = nil, bindingExpires(theirs)
 			} else if err == nil {
 				err = blob.ErrExists
 			}
@@ -296,7 +308,18 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 			if nb.beforeClaim != nil {
 				nb.beforeClaim(filing)
 			}
-			item, err = nb.claimFor(ctx, cl, filing, g > 1 || k > 1)
+			if alive {
+				// Taken over from a writer that may be running still: a claim
+				// it sent just before it could see this turn lands within a
+				// moment, and is adopted below rather than left spare.
+				if err := ctxio.Sleep(ctx, min(nb.ttl/4, takeoverGrace)); err != nil {
+					return 0, err
+				}
+			}
+			item, err = nb.claimFor(ctx, cl, filing, g > 1 || k > 1, turn{start: start, expires: expires, next: next})
+			if errors.Is(err, errTurnLost) {
+				continue // the next generation's writer numbers it: wait for its result
+			}
 			if err == nil {
 				claimed := item
 				if item, err = nb.decide(ctx, resultKey(), item); err == nil && item == claimed {
@@ -307,6 +330,7 @@ func (nb *numberer) settle(ctx context.Context, cl *class, filing string) (int, 
 			// Another writer's turn: wait for the filing's result, or take
 			// over when its turn expires (item 0).
 			item, err = nb.await(ctx, theirs, next, resultKey())
+			alive = !holder.Parse(theirs).Gone()
 		default:
 			err = fmt.Errorf("ingest: archival code: binding %s: %w", key, err)
 		}
@@ -373,11 +397,46 @@ func (nb *numberer) contested(code, filing string) bool {
 	return ok && item == ac.Item
 }
 
+// turn is this writer's turn at a filing: when it expires, and the binding of
+// the generation after it, which a writer that takes the turn over creates.
+type turn struct {
+	start   time.Time // when this writer began it (monotonic)
+	expires time.Time // as its binding says
+	next    string
+}
+
+// errTurnLost: this writer's turn expired and another writer took it over
+// before this one claimed a number.
+var errTurnLost = errors.New("the filing's turn was taken over")
+
+// lost reports whether another writer has taken the turn over. A writer slower
+// than its turn (starved of CPU, paused) that claimed a number anyway would
+// leave a spare claim, a gap in the class, beside the number the other writer
+// gave the filing; so once half its turn has gone (a margin for clocks that
+// disagree) it asks before each claim. A turn that goes as it should (claims
+// take milliseconds) never asks.
+func (nb *numberer) lost(ctx context.Context, t turn) (bool, error) {
+	half := nb.ttl / 2
+	if t.next == "" || time.Since(t.start) < half && nb.now().Before(t.expires.Add(-half)) {
+		return false, nil
+	}
+	_, err := nb.store.Stat(ctx, t.next)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, blob.ErrNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("ingest: archival code: %s: %w", t.next, err)
+	}
+}
+
 // claimFor claims the lowest number believed free for filing and returns it. A
 // writer that takes a generation over (adopt) first reads the claims made since
 // the class was read: one of them may be the filing's, made by the writer whose
-// turn expired.
-func (nb *numberer) claimFor(ctx context.Context, cl *class, filing string, adopt bool) (int, error) {
+// turn expired. A writer whose turn was taken over before it claimed gets
+// errTurnLost (see lost).
+func (nb *numberer) claimFor(ctx context.Context, cl *class, filing string, adopt bool, t turn) (int, error) {
 	if adopt {
 		if err := nb.catchUp(ctx, cl, true); err != nil {
 			return 0, err
@@ -399,6 +458,12 @@ func (nb *numberer) claimFor(ctx context.Context, cl *class, filing string, adop
 		}
 	}
 	for range maxClaims {
+		if lost, err := nb.lost(ctx, t); err != nil || lost {
+			if err == nil {
+				err = errTurnLost
+			}
+			return 0, err
+		}
 		item, err := cl.take()
 		if err != nil {
 			return 0, err
@@ -491,14 +556,8 @@ func (nb *numberer) readResult(ctx context.Context, result string) (int, error) 
 // writer's turn) holds. It returns 0 when that turn expired without a result, or a later
 // generation exists: the caller goes on to the next generation.
 func (nb *numberer) await(ctx context.Context, binding, next, result string) (int, error) {
-	b := binding
-	var expires time.Time
-	for _, line := range strings.Split(b, "\n") {
-		if v, ok := strings.CutPrefix(line, "expires "); ok {
-			expires, _ = time.Parse(time.RFC3339Nano, v)
-		}
-	}
-	by := holder.Parse(b)
+	expires := bindingExpires(binding)
+	by := holder.Parse(binding)
 	watched := time.Now()
 	pause := 2 * time.Millisecond
 	for {
@@ -520,15 +579,23 @@ func (nb *numberer) await(ctx context.Context, binding, next, result string) (in
 		if !nb.now().Before(expires) || time.Since(watched) >= nb.ttl || by.Gone() {
 			return 0, nil
 		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, ctx.Err()
-		case <-t.C:
+		if err := ctxio.Sleep(ctx, pause); err != nil {
+			return 0, err
 		}
 		pause = min(2*pause, 50*time.Millisecond)
 	}
+}
+
+// bindingExpires is when the turn of a binding's text expires (zero when it
+// does not say: expired).
+func bindingExpires(binding string) time.Time {
+	var expires time.Time
+	for _, line := range strings.Split(binding, "\n") {
+		if v, ok := strings.CutPrefix(line, "expires "); ok {
+			expires, _ = time.Parse(time.RFC3339Nano, v)
+		}
+	}
+	return expires
 }
 
 // claim creates the claim key for filing, or reads whose it is.

@@ -292,3 +292,50 @@ func TestNumberingStaleWriter(t *testing.T) {
 		})
 	}
 }
+
+// A writer paused past its turn between its binding and its claim, while the
+// class moved on: another writer takes the filing over and numbers it; the
+// paused one, back, claims nothing (a claim of its own would be a spare number,
+// a gap in the class) and gives the filing the other's number. This is what a
+// batch starved of CPU for longer than a turn (bindingTTL) did to
+// TestNumberingManyWritersOneFiling: 46 claims for 40 filings.
+func TestNumberingSlowWriterClaimsNothing(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := b.Open(t, func() time.Time { return testNow })
+			n := Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"}
+			slow, fresh := newNumberer(st, n), newNumberer(st, n)
+			slow.ttl, fresh.ttl = 50*time.Millisecond, 50*time.Millisecond
+			paused, resume := make(chan struct{}), make(chan struct{})
+			slow.beforeClaim = func(string) { close(paused); <-resume }
+			var slowCode string
+			var slowErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				slowCode, slowErr = slow.assign(ctx, "filing-x", 2026, archive.Permanent)
+			}()
+			<-paused
+			// While the slow writer is away: another filing takes number 1, and
+			// the other writer takes filing-x over once its turn expired (2).
+			if code, err := fresh.assign(ctx, "filing-y", 2026, archive.Permanent); err != nil || !strings.HasSuffix(code, "-0001") {
+				t.Fatalf("filing-y: %s, %v", code, err)
+			}
+			freshCode, err := fresh.assign(ctx, "filing-x", 2026, archive.Permanent)
+			if err != nil || !strings.HasSuffix(freshCode, "-0002") {
+				t.Fatalf("filing-x taken over: %s, %v", freshCode, err)
+			}
+			close(resume)
+			<-done
+			if slowErr != nil || slowCode != freshCode {
+				t.Fatalf("the slow writer got %s (%v), the other %s", slowCode, slowErr, freshCode)
+			}
+			var keys []string
+			st.List(ctx, "ingest/numbers/", "", func(i blob.Info) error { keys = append(keys, i.Key); return nil })
+			if len(keys) != 2 {
+				t.Fatalf("claims %v for 2 filings: the slow writer left a spare number", keys)
+			}
+		})
+	}
+}

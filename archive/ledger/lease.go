@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/ctxio"
 	"github.com/gongshi-archive/gongshi/internal/holder"
 )
 
@@ -201,16 +202,7 @@ func (le *leaser) acquire(ctx context.Context, n int64, moved func(context.Conte
 	}
 	registered := false
 	pause := pollMin
-	sleep := func(d time.Duration) error {
-		t := time.NewTimer(d/2 + rand.N(d/2+1))
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return nil
-		}
-	}
+	sleep := func(d time.Duration) error { return ctxio.Sleep(ctx, d/2+rand.N(d/2+1)) }
 	take := func(gen int) (grant, error) {
 		g := grant{size: n, gen: gen, holder: le.holder, by: le.me, expires: le.now().Add(le.ttl)}
 		text := g.text()

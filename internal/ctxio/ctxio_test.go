@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReader(t *testing.T) {
@@ -21,5 +22,16 @@ func TestReader(t *testing.T) {
 	}
 	if _, err := io.ReadAll(Reader(context.Background(), strings.NewReader("x"))); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSleep(t *testing.T) {
+	if err := Sleep(context.Background(), time.Millisecond); err != nil {
+		t.Fatalf("a sleep that ran its course: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a sleep whose context ended: %v, want context.Canceled", err)
 	}
 }
