@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/internal/holder"
 	"github.com/gongshi-archive/gongshi/internal/storetest"
 )
 
@@ -335,6 +338,67 @@ func TestNumberingSlowWriterClaimsNothing(t *testing.T) {
 			st.List(ctx, "ingest/numbers/", "", func(i blob.Info) error { keys = append(keys, i.Key); return nil })
 			if len(keys) != 2 {
 				t.Fatalf("claims %v for 2 filings: the slow writer left a spare number", keys)
+			}
+		})
+	}
+}
+
+// A writer killed after its claim and before its result, whose claim this
+// writer has seen listed without reading whose it is (it lost a race to a
+// number below it and only marked the newer claims taken): taking the killed
+// writer's turn over, it finds that claim and gives the filing its number,
+// rather than claiming a second one and leaving the first spare (a gap).
+// Claims complete out of order, so the claims listed after the last one seen
+// are not enough: the writer reads every claim whose owner it does not know.
+func TestNumberingTakeoverFindsAClaimSeenUnread(t *testing.T) {
+	// A process of this machine that has ended, as a killed batch is.
+	ended := exec.Command(os.Args[0], "-test.run=^$")
+	if err := ended.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := holder.New()
+	dead.PID = ended.Process.Pid
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := b.Open(t, func() time.Time { return testNow })
+			n := Numbering{Fonds: "Z109", Category: "WS", Department: "CQ01"}
+			nb := newNumberer(st, n)
+			nb.ttl = time.Hour // the dead writer's turn is taken over because it ended, not because it expired
+			claims := nb.classPrefix(2026, archive.Permanent)
+			bindings := bindingPrefix(claims)
+			put := func(key, text string) {
+				t.Helper()
+				if _, err := st.Put(ctx, key, strings.NewReader(text), blob.PutOptions{Size: int64(len(text))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			assign := func(filing, want string) {
+				t.Helper()
+				code, err := nb.assign(ctx, filing, 2026, archive.Permanent)
+				if err != nil || !strings.HasSuffix(code, want) {
+					t.Fatalf("%s: %s, %v; want …%s", filing, code, err, want)
+				}
+			}
+			assign("filing-first", "-0001") // the class is read
+			// Behind this writer's back: another writer claims 2; the dead one
+			// took filing-k's turn for a year, claimed 3, and was killed.
+			put(claims+"0002", "filing-other")
+			put(bindings+"filing-k.001", "gongshi filing binding\n"+dead.Lines()+"expires "+time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339Nano)+"\n")
+			put(claims+"0003", "filing-k")
+			// This writer loses 2 to filing-other, lists 2 and 3 (whose 3 is,
+			// it does not read), and claims 4.
+			assign("filing-next", "-0004")
+			// filing-k: its writer has ended, so the turn is taken over at once,
+			// and the claim the dead writer made is the filing's number.
+			assign("filing-k", "-0003")
+			var keys []string
+			st.List(ctx, "ingest/numbers/", "", func(i blob.Info) error { keys = append(keys, i.Key); return nil })
+			if len(keys) != 4 {
+				t.Fatalf("claims %v for 4 filings: want one each", keys)
+			}
+			if _, err := st.Stat(ctx, bindings+"filing-k.002"); err != nil {
+				t.Fatalf("filing-k was not taken over from its dead writer: %v", err)
 			}
 		})
 	}
