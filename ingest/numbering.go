@@ -15,6 +15,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/internal/ctxio"
 	"github.com/gongshi-archive/gongshi/internal/holder"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 )
 
 // Numbering assigns archival codes (档号, DA/T 22-2015) to filings that come
@@ -148,6 +149,8 @@ const (
 	// that may still be running waits before it looks for that writer's claim
 	// (a quarter of the turn, at most this).
 	takeoverGrace = 2 * time.Second
+	// readParallelism is how many claims a class's load reads at once.
+	readParallelism = 8
 )
 
 func newNumberer(store blob.Store, n Numbering) *numberer {
@@ -799,18 +802,15 @@ func (nb *numberer) list(ctx context.Context, prefix, after string) (keys []stri
 // readAll reads the claims under keys, a few at a time: round trips dominate on S3.
 func (nb *numberer) readAll(ctx context.Context, keys []string) ([]string, error) {
 	owners := make([]string, len(keys))
-	var wg sync.WaitGroup
-	errs := make([]error, len(keys))
-	sem := make(chan struct{}, 8)
-	for i, k := range keys {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			owners[i], errs[i] = nb.read(ctx, k)
-		})
+	err := parallel.For(ctx, len(keys), readParallelism, func(ctx context.Context, i int) error {
+		var err error
+		owners[i], err = nb.read(ctx, keys[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	return owners, errors.Join(errs...)
+	return owners, nil
 }
 
 func (nb *numberer) read(ctx context.Context, key string) (string, error) {
