@@ -1,18 +1,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/internal/termsafe"
 	"github.com/gongshi-archive/gongshi/retention"
-	"github.com/gongshi-archive/gongshi/staff"
 )
 
 // The disposal commands: a list proposed by one staff account, approved and
@@ -57,7 +53,7 @@ person's two tokens are still one person.`,
 			if (propose == "") == (approve == "") {
 				return errors.New("give --propose LIST or --approve DISPOSAL (one of them)")
 			}
-			actor, err := disposalActor(cmd.Context(), e, cfg, rs, token)
+			actor, err := staffActor(cmd.Context(), e, cfg, rs, token, "a disposal's step")
 			if err != nil {
 				return err
 			}
@@ -109,32 +105,6 @@ person's two tokens are still one person.`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	c.Flags().StringVar(&token, "token", "", "the API token of the staff account taking this step (default: $GONGSHI_TOKEN)")
 	return c
-}
-
-// disposalActor is the staff account a step of a disposal is taken by: the one
-// whose API token is given, active, with the archivist role.
-func disposalActor(ctx context.Context, e env, cfg *config, rs *retentionSession, token string) (archive.Actor, error) {
-	if token == "" {
-		token = e.getenv("GONGSHI_TOKEN")
-	}
-	if token == "" {
-		return "", errors.New("a disposal's steps are taken by staff accounts: give --token T or set GONGSHI_TOKEN (gongshi accounts token LOGIN --name 销毁鉴定)")
-	}
-	so, err := cfg.staffOptions(e)
-	if err != nil {
-		return "", err
-	}
-	acc, _, err := staff.New(rs.a, rs.st, so).TokenAccount(ctx, strings.TrimSpace(token))
-	if errors.Is(err, staff.ErrBadToken) {
-		return "", &exitError{code: exitNo, err: errors.New("the token is not an active staff account's (expired, revoked, disabled or mistyped)")}
-	}
-	if err != nil {
-		return "", err
-	}
-	if !acc.HasRole(archive.RoleArchivist) {
-		return "", &exitError{code: exitNo, err: fmt.Errorf("account %s (%s) does not have the archivist role a disposal needs", acc.ID, termsafe.Escape(acc.Login))}
-	}
-	return acc.As(), nil
 }
 
 // disposeExit gives a refused step exit 1 (the check said no), naming why.

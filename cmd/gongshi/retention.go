@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
 	"github.com/gongshi-archive/gongshi/retention"
+	"github.com/gongshi-archive/gongshi/staff"
 )
 
 // The retention commands: how long records are kept, legal holds, and disposal.
@@ -246,26 +248,52 @@ func notFoundExit(err error) error {
 	return explain(err)
 }
 
-// retentionActor is who a retention change is made by: the staff account given
-// with --as, or the command line at the archive's machine. (A disposal's two
-// steps take staff tokens instead: disposalActor.)
-func retentionActor(as string) (archive.Actor, error) {
+// staffActor is the staff account a retention change (hold, release, extend,
+// close) or a step of a disposal is made by: the one whose API token is given
+// (--token, else GONGSHI_TOKEN), active, with the archivist role. what names the
+// change in the errors ("a legal hold", "a disposal's step").
+func staffActor(ctx context.Context, e env, cfg *config, rs *retentionSession, token, what string) (archive.Actor, error) {
+	if token = tokenOf(e, token); token == "" {
+		return "", fmt.Errorf("%s is made by a staff account with the archivist role: give --token T or set GONGSHI_TOKEN (an archivist makes one with 'gongshi accounts token LOGIN')", what)
+	}
+	so, err := cfg.staffOptions(e)
+	if err != nil {
+		return "", err
+	}
+	return tokenActor(ctx, staff.New(rs.a, rs.st, so), token, what, archive.RoleArchivist)
+}
+
+// tokenFlags adds --token, and a hidden --as that says it is gone: the account
+// was once taken on trust from --as.
+func tokenFlags(c *cobra.Command, token, as *string) {
+	c.Flags().StringVar(token, "token", "", "the API token of the archivist who makes the change (default: $GONGSHI_TOKEN)")
+	c.Flags().StringVar(as, "as", "", "gone: the account is the token's (--token)")
+	c.Flags().MarkHidden("as")
+}
+
+// noAs refuses --as, naming what replaced it.
+func noAs(as string) error {
 	if as == "" {
-		return archive.ActorCLI, nil
+		return nil
 	}
-	a := archive.AccountActor(strings.TrimPrefix(as, "account:"))
-	if _, ok := a.Account(); !ok {
-		return "", fmt.Errorf("--as %q is not a staff account id", as)
-	}
-	return a, nil
+	return errors.New("--as is gone: the account a change is made by is now the one whose API token is given (--token T or GONGSHI_TOKEN), and it needs the archivist role")
 }
 
 // changeFlags adds the flags of a retention change: --reason (required, usage
-// says what it is), --as and --json.
-func changeFlags(c *cobra.Command, reason, as *string, asJSON *bool, usage string) {
+// says what it is), --token (and the hidden --as) and --json.
+func changeFlags(c *cobra.Command, reason, token, as *string, asJSON *bool, usage string) {
 	c.Flags().StringVar(reason, "reason", "", usage)
 	c.Flags().BoolVar(asJSON, "json", false, "print as JSON")
-	c.Flags().StringVar(as, "as", "", "the staff account this is done for (its id, recorded as the actor; default: the command line, \"cli\")")
+	tokenFlags(c, token, as)
+}
+
+// changeActor is the account of a retention change (see staffActor), after
+// refusing --as.
+func changeActor(cmd *cobra.Command, e env, cfg *config, rs *retentionSession, token, as, what string) (archive.Actor, error) {
+	if err := noAs(as); err != nil {
+		return "", err
+	}
+	return staffActor(cmd.Context(), e, cfg, rs, token, what)
 }
 
 type holdReport struct {
@@ -293,10 +321,10 @@ func holdReportOf(r retention.HoldResult) holdReport {
 }
 
 func newRetentionHoldCmd(e env, cfg *config) *cobra.Command {
-	var record, project, reason, as string
+	var record, project, reason, token, as string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "hold (--record ID | --project CODE) --reason R [--as ACCOUNT] [--json]",
+		Use:   "hold (--record ID | --project CODE) --reason R --token T [--json]",
 		Short: "Place a legal hold on a record or a whole project (诉讼保全/冻结)",
 		Long: `hold places a legal hold, for example while an administrative lawsuit over a
 project is pending: nothing it covers becomes due, whatever its period, and the
@@ -304,11 +332,15 @@ storage's legal hold is set on every object it covers (the record versions and c
 of each record, a project's own versions), so that nothing can delete them, not even
 through the storage's own interface. Records filed into a held project later are held
 as they are filed. The hold is a ledger entry (kind hold) with its reason's digest;
-'gongshi retention release' ends it.`,
-		Example: `  gongshi retention hold --project CC-2026-001 --reason "（2026）吉0102行初45号行政诉讼审理中"`,
+'gongshi retention release' ends it.
+
+The hold is placed by the staff account whose API token is given (--token, or
+GONGSHI_TOKEN, which keeps it out of the process list): an active account with the
+archivist role.`,
+		Example: `  GONGSHI_TOKEN=gst_… gongshi retention hold --project CC-2026-001 --reason "（2026）吉0102行初45号行政诉讼审理中"`,
 		Args:    cobra.NoArgs,
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
-			actor, err := retentionActor(as)
+			actor, err := changeActor(cmd, e, cfg, rs, token, as, "a legal hold")
 			if err != nil {
 				return err
 			}
@@ -330,24 +362,24 @@ as they are filed. The hold is a ledger entry (kind hold) with its reason's dige
 	}
 	c.Flags().StringVar(&record, "record", "", "the record to hold")
 	c.Flags().StringVar(&project, "project", "", "the project to hold, with all its records")
-	changeFlags(c, &reason, &as, &asJSON, "why (required): the case, the authority that asked")
+	changeFlags(c, &reason, &token, &as, &asJSON, "why (required): the case, the authority that asked")
 	return c
 }
 
 func newRetentionReleaseCmd(e env, cfg *config) *cobra.Command {
-	var reason, as string
+	var reason, token, as string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "release HOLD --reason R [--as ACCOUNT] [--json]",
+		Use:   "release HOLD --reason R --token T [--json]",
 		Short: "Release a legal hold (解除冻结)",
 		Long: `release ends a legal hold (a ledger entry of kind release, with its reason's
 digest). The storage's legal hold is cleared on each object the hold covered that no
 other hold in force covers: content that a record of another held project shares stays
-held.`,
-		Example: `  gongshi retention release P_CC-2026-001_k3mdx2qa --reason "判决已生效"`,
+held. Released by the archivist whose API token is given (--token or GONGSHI_TOKEN).`,
+		Example: `  GONGSHI_TOKEN=gst_… gongshi retention release P_CC-2026-001_k3mdx2qa --reason "判决已生效"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
-			actor, err := retentionActor(as)
+			actor, err := changeActor(cmd, e, cfg, rs, token, as, "the release of a legal hold")
 			if err != nil {
 				return err
 			}
@@ -371,7 +403,7 @@ held.`,
 			return err
 		}),
 	}
-	changeFlags(c, &reason, &as, &asJSON, "why (required)")
+	changeFlags(c, &reason, &token, &as, &asJSON, "why (required)")
 	return c
 }
 
@@ -412,20 +444,21 @@ func newRetentionHoldsCmd(e env, cfg *config) *cobra.Command {
 }
 
 func newRetentionExtendCmd(e env, cfg *config) *cobra.Command {
-	var period, trigger, reason, as string
+	var period, trigger, reason, token, as string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "extend RECORD --period D30|Y [--trigger project_close] --reason R",
+		Use:   "extend RECORD --period D30|Y [--trigger project_close] --reason R --token T",
 		Short: "Extend how long a record is kept (never shortened)",
 		Long: `extend keeps a record at least for the period given (counted as it is, or from
 the close of its project with --trigger project_close), for the reason given: a
 version of the record's retention state and a ledger entry, then the storage locks of
 its versions and content grow to match. Retention is extended, never shortened: asking
-for no more than the record has is refused.`,
-		Example: `  gongshi retention extend gbbefkruiwd6ty32k7hdbvpkgm --period D30 --reason "涉及历史遗留问题，延长保管"`,
+for no more than the record has is refused. Extended by the archivist whose API token
+is given (--token or GONGSHI_TOKEN).`,
+		Example: `  GONGSHI_TOKEN=gst_… gongshi retention extend gbbefkruiwd6ty32k7hdbvpkgm --period D30 --reason "涉及历史遗留问题，延长保管"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
-			actor, err := retentionActor(as)
+			actor, err := changeActor(cmd, e, cfg, rs, token, as, "an extension of a retention period")
 			if err != nil {
 				return err
 			}
@@ -442,29 +475,30 @@ for no more than the record has is refused.`,
 	}
 	c.Flags().StringVar(&period, "period", "", "the period: D30 or Y (D10 is the shortest there is)")
 	c.Flags().StringVar(&trigger, "trigger", "", "count it from project_close (the close of the project) or document_date")
-	changeFlags(c, &reason, &as, &asJSON, "why (required)")
+	changeFlags(c, &reason, &token, &as, &asJSON, "why (required)")
 	return c
 }
 
 func newRetentionCloseCmd(e env, cfg *config) *cobra.Command {
-	var date, reason, as string
+	var date, reason, token, as string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "close PROJECT --date YYYY-MM-DD --reason R",
+		Use:   "close PROJECT --date YYYY-MM-DD --reason R --token T",
 		Short: "Record that a project closed, which starts the periods counted from its close",
 		Long: `close records the day project PROJECT closed (its "closed" date: a new version of
 the project), for the reason given. The records whose schedule counts from the close of
 their project then keep their disposal date, and the storage locks of their versions and
 content grow to match: the close is unknown when they are filed, and locks only grow.
-A project is closed once; a re-run with the same date only locks again.`,
-		Example: `  gongshi retention close CC-2026-001 --date 2031-06-30 --reason "项目结束，档案已移交"`,
+A project is closed once; a re-run with the same date only locks again. Recorded by
+the archivist whose API token is given (--token or GONGSHI_TOKEN).`,
+		Example: `  GONGSHI_TOKEN=gst_… gongshi retention close CC-2026-001 --date 2031-06-30 --reason "项目结束，档案已移交"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: cfg.retentionRun(e, func(cmd *cobra.Command, args []string, rs *retentionSession) error {
 			day, err := archive.ParseDate(date)
 			if err != nil {
 				return fmt.Errorf("--date: %w", err)
 			}
-			actor, err := retentionActor(as)
+			actor, err := changeActor(cmd, e, cfg, rs, token, as, "the close of a project")
 			if err != nil {
 				return err
 			}
@@ -481,7 +515,7 @@ A project is closed once; a re-run with the same date only locks again.`,
 		}),
 	}
 	c.Flags().StringVar(&date, "date", "", "the day the project closed (required)")
-	changeFlags(c, &reason, &as, &asJSON, "why (required)")
+	changeFlags(c, &reason, &token, &as, &asJSON, "why (required)")
 	return c
 }
 

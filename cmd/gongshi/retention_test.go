@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,6 +47,18 @@ func fileTyped(t *testing.T, c *cli, typ, title string, body []byte) (archive.Re
 	return rec, path
 }
 
+// staffToken makes an API token of the account login (that never expires) and
+// returns it with the account as an actor ("account:u…").
+func staffToken(t *testing.T, c *cli, login string) (token, account string) {
+	t.Helper()
+	out, errOut, code := c.run("accounts", "token", login, "--name", "保管期限", "--days", "0")
+	m := regexp.MustCompile(`gst_(u[a-z2-7]{12})_[a-z0-9_]+`).FindStringSubmatch(out)
+	if code != exitOK || m == nil {
+		t.Fatalf("token: %d %s %s", code, out, errOut)
+	}
+	return m[0], "account:" + m[1]
+}
+
 func dueIDs(t *testing.T, c *cli) []string {
 	t.Helper()
 	out, errOut, code := c.run("retention", "due", "--json")
@@ -74,15 +87,7 @@ func TestRetentionCommands(t *testing.T) {
 	c.createAccount("wang.fang", "archivist")
 	c.createAccount("li.na", "archivist")
 	c.createAccount("zhao.lei", "inspector")
-	tokenOf := func(login string) (token, account string) {
-		t.Helper()
-		out, errOut, code := c.run("accounts", "token", login, "--name", "销毁鉴定", "--days", "0")
-		m := regexp.MustCompile(`gst_(u[a-z2-7]{12})_[a-z0-9_]+`).FindStringSubmatch(out)
-		if code != exitOK || m == nil {
-			t.Fatalf("token: %d %s %s", code, out, errOut)
-		}
-		return m[0], "account:" + m[1]
-	}
+	tokenOf := func(login string) (token, account string) { return staffToken(t, c, login) }
 	tokA, accA := tokenOf("wang.fang")
 	tokA2, _ := tokenOf("wang.fang")
 	tokB, accB := tokenOf("li.na")
@@ -135,9 +140,26 @@ func TestRetentionCommands(t *testing.T) {
 	}
 
 	// A held record is never due, and cannot be disposed of.
-	out, errOut, code = c.run("retention", "hold", "--record", gone.ID, "--reason", "（2037）吉0102行初1号行政诉讼审理中", "--as", "u2ab3cd4ef5gh", "--json")
+	// A hold is placed by an archivist's token, never by an account named on trust.
+	holdArgs := []string{"retention", "hold", "--record", gone.ID, "--reason", "（2037）吉0102行初1号行政诉讼审理中", "--json"}
+	if _, errOut, code := c.run(append(holdArgs, "--as", "u2ab3cd4ef5gh")...); code != exitOperator || !strings.Contains(errOut, "--as is gone") || !strings.Contains(errOut, "--token") {
+		t.Fatalf("hold --as: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run(holdArgs...); code != exitOperator || !strings.Contains(errOut, "legal hold") || !strings.Contains(errOut, "GONGSHI_TOKEN") {
+		t.Fatalf("hold without a token: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run(append(holdArgs, "--token", tokI)...); code != exitNo || !strings.Contains(errOut, "does not have the role a legal hold needs (archivist)") {
+		t.Fatalf("hold by an inspector: %d %s", code, errOut)
+	}
+	if _, errOut, code := c.run(append(holdArgs, "--token", tokA+"x")...); code != exitNo || !strings.Contains(errOut, "not an active staff account") {
+		t.Fatalf("hold with a forged token: %d %s", code, errOut)
+	}
+	if out, _, _ := c.run("retention", "holds", "--all", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("refused holds stored something: %s", out)
+	}
+	out, errOut, code = c.run(append(holdArgs, "--token", tokA)...)
 	var hold holdReport
-	if code != exitOK || json.Unmarshal([]byte(out), &hold) != nil || hold.Actor != "account:u2ab3cd4ef5gh" {
+	if code != exitOK || json.Unmarshal([]byte(out), &hold) != nil || hold.Actor != accA {
 		t.Fatalf("hold: %d %s %s", code, out, errOut)
 	}
 	if r, _ := st.Retention(ctx, goneKey); !r.LegalHold {
@@ -154,8 +176,13 @@ func TestRetentionCommands(t *testing.T) {
 	if code != exitNo || !strings.Contains(errOut, gone.ID+" is held") {
 		t.Fatalf("proposing a held record: %d %s", code, errOut)
 	}
-	if _, errOut, code := c.run("retention", "release", hold.Hold, "--reason", "判决已生效"); code != exitOK {
-		t.Fatalf("release: %d %s", code, errOut)
+	if _, errOut, code := c.run("retention", "release", hold.Hold, "--reason", "判决已生效", "--token", tokI); code != exitNo || !strings.Contains(errOut, "needs (archivist)") {
+		t.Fatalf("release by an inspector: %d %s", code, errOut)
+	}
+	out, errOut, code = c.run("retention", "release", hold.Hold, "--reason", "判决已生效", "--token", tokB, "--json")
+	var released holdReport
+	if code != exitOK || json.Unmarshal([]byte(out), &released) != nil || released.Actor != accB || released.Status != "released" {
+		t.Fatalf("release: %d %s %s", code, out, errOut)
 	}
 	if r, _ := st.Retention(ctx, goneKey); r.LegalHold {
 		t.Fatal("the release left the legal hold on the record's content")
@@ -276,7 +303,11 @@ func TestRetentionCommands(t *testing.T) {
 // hold, in the configured mode.
 func TestRetentionCommandsS3(t *testing.T) {
 	c := backends(t)["s3"](t)
+	c.env["GONGSHI_ARGON2"] = testArgon2
 	createLedgerProject(t, c)
+	c.createAccount("wang.fang", "archivist")
+	tok, _ := staffToken(t, c, "wang.fang")
+	c.env["GONGSHI_TOKEN"] = tok
 	rec, _ := fileTyped(t, c, "site_chart", "五化流程图", pdfBody(5))
 	st := c.store(t)
 	ctx := context.Background()
@@ -308,6 +339,63 @@ func TestRetentionCommandsS3(t *testing.T) {
 	out, errOut, code = c.run("retention", "lock", "--json")
 	if code != exitOK {
 		t.Fatalf("lock: %d %s %s", code, out, errOut)
+	}
+}
+
+// An extension and the close of a project are made by an archivist's token, and
+// recorded under that account; without one, or with another role's, or with
+// the old --as, nothing is changed.
+func TestRetentionChangesTakeAToken(t *testing.T) {
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, cst), env: map[string]string{"GONGSHI_DATA": t.TempDir(), "GONGSHI_ARGON2": testArgon2}}
+	createLedgerProject(t, c)
+	c.createAccount("wang.fang", "archivist")
+	c.createAccount("zhao.lei", "inspector")
+	tokA, accA := staffToken(t, c, "wang.fang")
+	tokI, _ := staffToken(t, c, "zhao.lei")
+	rec, _ := fileTyped(t, c, "site_chart", "五化流程图", pdfBody(7))
+	st := c.store(t)
+	ctx := context.Background()
+	extensions := func() (n int, last string) {
+		t.Helper()
+		st.List(ctx, "retention/"+rec.ID+"/", "", func(i blob.Info) error {
+			rc, err := st.Get(ctx, i.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, _ := io.ReadAll(rc)
+			n, last = n+1, string(b)
+			return nil
+		})
+		return n, last
+	}
+	before, _ := extensions()
+	extend := []string{"retention", "extend", rec.ID, "--period", "D30", "--reason", "涉及历史遗留问题，延长保管"}
+	closeP := []string{"retention", "close", ledgerProject, "--date", "2026-11-20", "--reason", "项目结束"}
+	for _, args := range [][]string{extend, closeP} {
+		what := args[1]
+		if _, errOut, code := c.run(args...); code != exitOperator || !strings.Contains(errOut, "--token T or set GONGSHI_TOKEN") {
+			t.Fatalf("%s without a token: %d %s", what, code, errOut)
+		}
+		if _, errOut, code := c.run(append(args, "--as", strings.TrimPrefix(accA, "account:"))...); code != exitOperator || !strings.Contains(errOut, "--as is gone") {
+			t.Fatalf("%s --as: %d %s", what, code, errOut)
+		}
+		if _, errOut, code := c.run(append(args, "--token", tokI)...); code != exitNo || !strings.Contains(errOut, "needs (archivist)") {
+			t.Fatalf("%s by an inspector: %d %s", what, code, errOut)
+		}
+	}
+	if n, _ := extensions(); n != before {
+		t.Fatalf("refused extensions stored %d versions", n-before)
+	}
+	if out, errOut, code := c.run(append(extend, "--token", tokA)...); code != exitOK {
+		t.Fatalf("extend: %d %s %s", code, out, errOut)
+	}
+	if n, last := extensions(); n != before+1 || !strings.Contains(last, `"actor": "`+accA+`"`) && !strings.Contains(last, `"actor":"`+accA+`"`) {
+		t.Fatalf("the extension (%d versions, was %d) is not recorded under %s: %s", n, before, accA, last)
+	}
+	c.env["GONGSHI_TOKEN"] = tokA
+	if out, errOut, code := c.run(closeP...); code != exitOK || !strings.Contains(out, "closed") {
+		t.Fatalf("close with GONGSHI_TOKEN: %d %s %s", code, out, errOut)
 	}
 }
 
