@@ -2,10 +2,10 @@ package retention
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/internal/sheetsafe"
 )
 
 // registerHeader are the columns of a destruction list (销毁清册): what DA/T 22
@@ -27,8 +27,7 @@ const (
 func RegisterCSV(d Disposal, rows []PlannedRecord, deleting map[string]bool) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
+	w := sheetsafe.NewWriter(&buf, true) // no metadata cell runs as a formula in a spreadsheet
 	if err := w.Write(registerHeader); err != nil {
 		return nil, err
 	}
@@ -47,8 +46,7 @@ func RegisterCSV(d Disposal, rows []PlannedRecord, deleting map[string]bool) ([]
 			return nil, err
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := w.Flush(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/gongshi-archive/gongshi/households"
 	"github.com/gongshi-archive/gongshi/ingest"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
+	"github.com/gongshi-archive/gongshi/internal/sheetsafe"
 )
 
 // gongshi households: the household register of a project, the per-household
@@ -662,13 +662,12 @@ Exit codes: 0 issued, 2 refused or error (nothing issued for the household named
 				}
 				if len(issued) > 0 {
 					err := writePrivate("--out", out, force, func(w io.Writer) error {
-						cw := csv.NewWriter(w)
+						cw := sheetsafe.NewWriter(w, false)
 						cw.Write([]string{"项目 project", "户号 household", "查询码 code", "版本 version"})
 						for _, ic := range issued {
 							cw.Write([]string{ic.Project, ic.Household, ic.Code, strconv.Itoa(ic.Version)})
 						}
-						cw.Flush()
-						return cw.Error()
+						return cw.Flush()
 					})
 					if err != nil {
 						return fmt.Errorf("%d code(s) were issued but could not be written (issue them again with --reason): %w", len(issued), err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/internal/safefile"
+	"github.com/gongshi-archive/gongshi/internal/sheetsafe"
 	"github.com/gongshi-archive/gongshi/retention"
 	"github.com/gongshi-archive/gongshi/staff"
 )
@@ -124,31 +125,16 @@ func dateText(d archive.Date) string {
 // meeting; 'dispose --propose' reads the first one back.
 var dueCSVHeader = []string{"记录标识", "项目", "档号", "题名", "文号", "责任者", "成文日期", "文件类型", "保管期限", "起算", "起算日期", "到期日期", "状态"}
 
-// csvCell keeps a spreadsheet from taking a cell of metadata for a formula
-// (CSV injection): a leading =, +, -, @, tab or carriage return gets a quote.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func writeDueCSV(w io.Writer, rows []entryRow) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff") // so that spreadsheet programs read the Chinese as UTF-8
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
+	cw := sheetsafe.NewWriter(&buf, true)
 	cw.Write(dueCSVHeader)
 	for _, r := range rows {
-		cells := []string{r.Record, r.Project, r.ArchivalCode, r.Title, r.DocNumber, r.Issuer, dateText(r.Date), r.Type,
-			string(r.Period), string(r.Trigger), dateText(r.From), dateText(r.Due), string(r.State)}
-		for i := range cells {
-			cells[i] = csvCell(cells[i])
-		}
-		cw.Write(cells)
+		cw.Write([]string{r.Record, r.Project, r.ArchivalCode, r.Title, r.DocNumber, r.Issuer, dateText(r.Date), r.Type,
+			string(r.Period), string(r.Trigger), dateText(r.From), dateText(r.Due), string(r.State)})
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return err
 	}
 	_, err := w.Write(buf.Bytes())

