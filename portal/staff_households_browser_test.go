@@ -80,6 +80,8 @@ func TestStaffHouseholdsBrowser(t *testing.T) {
 		t.Fatalf("the problems: %q", txt)
 	}
 	each("staff-hh-problems-zh")
+	upload("en", bad)
+	each("staff-hh-problems-en")
 	// The register: checked, then each column declared.
 	upload("zh", reg)
 	each("staff-hh-import-zh")
