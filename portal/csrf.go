@@ -34,9 +34,13 @@ const csrfField = "csrf"
 // ErrCSRF: a form without its token, or with a wrong one (403).
 var ErrCSRF = errors.New("missing or wrong CSRF token")
 
-func csrfToken(secret, purpose string) string {
+func csrfToken(secret, purpose string) string { return formToken(secret, "gongshi csrf "+purpose) }
+
+// formToken is a form's token: the HMAC-SHA256 of label under a cookie's
+// secret (the staff session's, or a visitor's: household_csrf.go).
+func formToken(secret, label string) string {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("gongshi csrf " + purpose))
+	m.Write([]byte(label))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 

@@ -2,9 +2,6 @@ package portal
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 
@@ -25,9 +22,7 @@ const visitorCookie = "gongshi_form"
 var errVisitorCSRF = errors.New("missing or wrong form token")
 
 func visitorToken(secret, purpose string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("gongshi visitor form " + purpose))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return formToken(secret, "gongshi visitor form "+purpose) // csrf.go
 }
 
 // visitorCSRF returns the token of form purpose for this visitor, giving the
@@ -37,9 +32,7 @@ func (s *Server) visitorCSRF(c echo.Context, purpose string) string {
 	if ck, err := c.Request().Cookie(visitorCookie); err == nil && len(ck.Value) == 43 {
 		v = ck.Value
 	} else {
-		b := make([]byte, 32)
-		rand.Read(b)
-		v = base64.RawURLEncoding.EncodeToString(b)
+		v = randomSecret()
 		http.SetCookie(c.Response(), &http.Cookie{Name: visitorCookie, Value: v, Path: "/", HttpOnly: true,
 			Secure: s.opts.HSTS || c.Request().TLS != nil, SameSite: http.SameSiteStrictMode})
 	}
