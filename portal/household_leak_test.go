@@ -84,6 +84,21 @@ func TestHouseholdsLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	requester := []string{"CANARYREQNAME", "CANARYREQORG", "CANARYREQPHONE", "CANARYREQADDR", "CANARYREQSUBJECT"}
+	// A second request, answered with a grant of an on-request record and a
+	// note: its link and the file it releases are walked too, and neither
+	// requester appears on the other's link (nor on its own).
+	risk := f.file(archive.Record{Project: hhProject, Type: "risk_assessment", Title: "社会稳定风险评估报告"}, "risk pdf")
+	f.publish(risk)
+	tk2, secret2, err := f.rs.Submit(f.ctx, requests.Form{Requester: requests.Requester{Name: "CANARYREQ2NAME", Org: "CANARYREQ2ORG",
+		Contact: "CANARYREQ2MAIL@example.cn", Address: "CANARYREQ2ADDR"}, Subject: "CANARYREQ2SUBJECT 请公开风险评估", Records: []string{risk.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rs.AnswerRequest(f.ctx, tk2.ID, requests.Answer{Outcome: requests.Granted, Records: []string{risk.ID},
+		Note: "请点击下载", Day: archive.D(2026, 12, 1)}, archive.AccountActor("u-archivist")); err != nil {
+		t.Fatal(err)
+	}
+	requester = append(requester, "CANARYREQ2NAME", "CANARYREQ2ORG", "CANARYREQ2MAIL", "CANARYREQ2ADDR", "CANARYREQ2SUBJECT")
 
 	// The index of gongshi serve: the search package's, over the archive's state.
 	ix, err := search.Open(f.ctx, search.Options{Dir: t.TempDir(), Now: f.clock.now, Source: search.ArchiveSource(f.arch, f.led, nil)})
@@ -98,7 +113,7 @@ func TestHouseholdsLeak(t *testing.T) {
 
 	// Every address a visitor can reach.
 	var ids []string
-	for _, r := range append(append(append(recsA, recsB...), tables...), public) {
+	for _, r := range append(append(append(recsA, recsB...), tables...), public, risk) {
 		ids = append(ids, r.ID)
 	}
 	paths := []string{"/", "/projects/" + hhProject, "/search", "/search?q=CANARY", "/search?q=标题", "/search?q=0002",
@@ -107,7 +122,9 @@ func TestHouseholdsLeak(t *testing.T) {
 		"/household", "/requests/new", "/disclosure", "/disclosure/catalogue", "/disclosure/catalogue/" + hhProject,
 		"/disclosure/report/2026", "/requests/" + tk.ID + "/wrongwrongwrongwrong", "/healthz", "/readyz",
 		"/api/v1/whoami", "/api/v1/projects", "/api/v1/projects/" + hhProject, "/api/v1/search?q=CANARY",
-		"/api/v1/search?project=" + hhProject, "/api/v1/search?q=0002", "/api/v1/search?type=appraisal_report&limit=100"}
+		"/api/v1/search?project=" + hhProject, "/api/v1/search?q=0002", "/api/v1/search?type=appraisal_report&limit=100",
+		ticketPath(tk.ID, secret), ticketPath(tk2.ID, secret2), ticketPath(tk2.ID, secret2) + "/records/" + risk.ID + "/file",
+		ticketPath(tk.ID, secret) + "/records/" + risk.ID + "/file", "/requests/" + tk2.ID + "/" + secret}
 	for _, id := range ids {
 		paths = append(paths, "/records/"+id, "/records/"+id+"/file", "/records/"+id+"/receipt", "/records/"+id+"/table",
 			"/records/"+id+"/table.csv", "/requests/new?record="+id,
@@ -193,6 +210,20 @@ func TestHouseholdsLeak(t *testing.T) {
 	}
 	if whereBody(answers, "2180530.00") == "" {
 		t.Error("the public never sees the tables' figures: the walk missed them")
+	}
+	// The walk reached the answered ticket's page and its file (behind its link only).
+	granted, elsewhere := 0, 0
+	for _, a := range answers {
+		if strings.HasSuffix(a, "\nrisk pdf") {
+			if strings.HasPrefix(a, "GET "+ticketPath(tk2.ID, secret2)+"/records/") {
+				granted++
+			} else {
+				elsewhere++
+			}
+		}
+	}
+	if granted == 0 || elsewhere != 0 || whereBody(answers, "请点击下载") == "" {
+		t.Errorf("the granted file: %d answers behind its ticket's link, %d elsewhere; the answer's note seen: %v", granted, elsewhere, whereBody(answers, "请点击下载") != "")
 	}
 	// The ticket's own link shows its state, and nothing of the requester either.
 	w := f.get(ticketPath(tk.ID, secret))
