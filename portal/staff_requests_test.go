@@ -72,7 +72,7 @@ func staffPost(c *client, id, step string, form url.Values) *httptest.ResponseRe
 	return c.post("/staff/requests/"+id+"/"+step, form)
 }
 
-var problemsRe = regexp.MustCompile(`(?s)<div class="notice bad" role="alert">\s*<ul>(.*?)</ul>`)
+var problemsRe = regexp.MustCompile(`(?s)<div class="notice bad" role="alert">.*?<ul>(.*?)</ul>`)
 
 // problemsOf are the items of a page's problem list.
 func problemsOf(body string) []string {
