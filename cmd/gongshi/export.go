@@ -77,11 +77,7 @@ but not who made it). Exit 1 when the bag is not valid.`,
 				return err
 			}
 			defer o.close()
-			st, a, l := o.st, o.a, o.l
-			k, err := cfg.ledgerKey(ctx, st)
-			if err != nil {
-				return err
-			}
+			st, a, l, k := o.st, o.a, o.l, o.key
 			signed, _, err := l.Latest(ctx)
 			if err != nil && !errors.Is(err, ledger.ErrNotFound) {
 				return err

@@ -65,6 +65,11 @@ func (c *config) archiveOn(ctx context.Context, st blob.Store, e env) (*archive.
 	if err != nil {
 		return nil, nil, err
 	}
+	return c.archiveWith(st, e, k)
+}
+
+// archiveWith is archiveOn with the ledger's key loaded already.
+func (c *config) archiveWith(st blob.Store, e env, k ledger.Key) (*archive.Archive, *ledger.Log, error) {
 	cat := archive.DefaultCatalogue()
 	rules, err := c.retentionRules(cat)
 	if err != nil {

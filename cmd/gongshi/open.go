@@ -17,7 +17,7 @@ import (
 // accounts, households, retention, requests) builds it over that archive.
 // These are the one way to do it:
 //
-//	o, err := cfg.open(ctx, e)              // o.st, o.a, o.l
+//	o, err := cfg.open(ctx, e)              // o.st, o.a, o.l, o.key
 //	if err != nil {
 //		return err
 //	}
@@ -30,12 +30,13 @@ import (
 //		...
 //	})
 
-// opened is the configured store, the archive over it and the archive's
-// ledger.
+// opened is the configured store, the archive over it, the archive's ledger
+// and the ledger's key.
 type opened struct {
-	st blob.Store
-	a  *archive.Archive
-	l  *ledger.Log
+	st  blob.Store
+	a   *archive.Archive
+	l   *ledger.Log
+	key ledger.Key
 }
 
 // close closes the store.
@@ -50,12 +51,17 @@ func (c *config) open(ctx context.Context, e env) (*opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, l, err := c.archiveOn(ctx, st, e)
+	k, err := c.ledgerKey(ctx, st)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &opened{st: st, a: a, l: l}, nil
+	a, l, err := c.archiveWith(st, e, k)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &opened{st: st, a: a, l: l, key: k}, nil
 }
 
 // openService opens the archive (open) and what build makes over it; the func

@@ -70,11 +70,7 @@ func runServe(ctx context.Context, e env, cfg *config, fl *serveFlags) error {
 		return err
 	}
 	defer o.close()
-	st, a, l := o.st, o.a, o.l
-	k, err := cfg.ledgerKey(ctx, st)
-	if err != nil {
-		return err
-	}
+	st, a, l, k := o.st, o.a, o.l, o.key
 	// One calendar and one set of clock rules for every clock of the server:
 	// the timelines, the households' objection clocks, the requests' answers.
 	clk, err := fl.calendarFlags.clocks()
