@@ -133,7 +133,7 @@ func TestStaffClockSteps(t *testing.T) {
 	}
 }
 
-var lateRowRE = regexp.MustCompile(`<tr class="clock-(late|open)">\s*<td>([^<]+)<br>.*?\s*<td><a href="[^"]+">([^<]+)</a></td>`)
+var lateRowRE = regexp.MustCompile(`<tr class="clock-(late|open)">\s*<td><span class="nowrap">([^<]+)</span>.*?\s*<td><a href="[^"]+">([^<]+)</a></td>`)
 
 // clockRows are the bureau page's rows as "late 0001" / "open 0002", in order.
 func clockRows(body string) []string {

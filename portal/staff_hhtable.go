@@ -234,7 +234,9 @@ func (s *Server) staffAttachTable(c echo.Context) error {
 		var ie *households.ImportError
 		switch {
 		case errors.As(err, &ie):
-			problems = ie.Lines()
+			for _, p := range ie.Problems {
+				problems = append(problems, s.problemLine(rq.Lang, p))
+			}
 		case errors.Is(err, archive.ErrNoTable):
 			problems = append(problems, s.tmpl.msg(rq.Lang, "stt_no_table_type"))
 		case err != nil:
@@ -251,6 +253,24 @@ func (s *Server) staffAttachTable(c echo.Context) error {
 	}
 	d.Table.Problems = problems
 	return s.renderPrivate(c, rq, &page{name: "staff_record", status: http.StatusUnprocessableEntity, Title: d.Rec.Title, Data: d})
+}
+
+// problemLine is a problem of a refused file as the page lists it: where it is
+// in the words of the page's language, then what (the households package's
+// words).
+func (s *Server) problemLine(lang Lang, p households.Problem) string {
+	var b strings.Builder
+	if p.Line > 0 {
+		fmt.Fprintf(&b, s.tmpl.msg(lang, "stt_at_line"), p.Line)
+	}
+	if p.Household != "" {
+		fmt.Fprintf(&b, s.tmpl.msg(lang, "stt_at_household"), p.Household)
+	}
+	if p.Column != "" {
+		fmt.Fprintf(&b, s.tmpl.msg(lang, "stt_at_column"), p.Column)
+	}
+	b.WriteString(p.Message)
+	return b.String()
 }
 
 // mayCheckTable: the check is the inspector's, and the archivist's who

@@ -160,8 +160,8 @@ func TestStaffTableAttach(t *testing.T) {
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("bad table: %d\n%s", code, body)
 	}
-	for _, want := range []string{"发现 4 个问题，什么也没有保存", "household 0009", "not a household of the register",
-		"given twice (first on line 2)", "line 5", "column 身份证号: declared, but the file has no such column"} {
+	for _, want := range []string{"发现 4 个问题，什么也没有保存", "第 3 行，户号 0009，“户号”列：not a household of the register",
+		"第 4 行，户号 0001，“户号”列：given twice (first on line 2)", "第 5 行，户号 0003", "“身份证号”列：declared, but the file has no such column"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the refusal lacks %q:\n%s", want, body)
 		}
