@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,7 +95,7 @@ func (s *Server) renderNotices(c echo.Context, rq *request, me staff.Account, p 
 // staffNoticePDF answers the notice page's PDF form with the notices as a PDF.
 func (s *Server) staffNoticePDF(c echo.Context) error {
 	ctx := c.Request().Context()
-	_, _, p, err := s.hhForm(c)
+	_, me, p, err := s.hhForm(c)
 	if err != nil {
 		return err
 	}
@@ -114,6 +115,10 @@ func (s *Server) staffNoticePDF(c echo.Context) error {
 		return &userError{status: http.StatusServiceUnavailable, msg: "staff_hh_no_fonts", err: err}
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.hhTrail(c, me, "household_notice_pdf", "project "+p.Code,
+		fmt.Sprintf("%d notice(s): %s", len(n.Order), strings.Join(n.Order, ", "))); err != nil {
 		return err
 	}
 	h := c.Response().Header()

@@ -412,8 +412,12 @@ func TestStaffQueryCodes(t *testing.T) {
 		t.Fatalf("codes: %d issued, %d revoked", issued, revoked)
 	}
 	// The trail: who issued and revoked what, never a code.
+	if pdfs := f.trail("household_notice_pdf"); len(pdfs) != 1 || pdfs[0].Detail != "2 notice(s): 0001, 0002" {
+		t.Fatalf("PDF trail %+v", pdfs)
+	}
 	all := append(f.trail("household_code_issue"), f.trail("household_code_revoke")...)
-	if len(all) != 4 {
+	all = append(all, f.trail("household_notice_pdf")...)
+	if len(all) != 5 {
 		t.Fatalf("trail: %d entries, want 3 issues and 1 revocation: %+v", len(all), all)
 	}
 	secrets := []string{code1, code1b, strings.ReplaceAll(code1, "-", ""), strings.ReplaceAll(code1b, "-", "")}
