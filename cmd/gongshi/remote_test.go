@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -126,17 +125,8 @@ func TestSearchThroughServe(t *testing.T) {
 	file := func(name, typ, title string) string {
 		t.Helper()
 		fx.signed(t, name, title)
-		out, errOut, code := srv.run("ingest", filepath.Join(fx.dir, name), "--project", "CC-2026-001", "--type", typ,
-			"--title", title, "--date", "2026-03-20", "--issuer", "长春市南关区人民政府", "--trust-roots", fx.roots, "--json")
-		var res struct {
-			Record struct {
-				ID string `json:"id"`
-			} `json:"record"`
-		}
-		if code != exitOK || json.Unmarshal([]byte(out), &res) != nil || res.Record.ID == "" {
-			t.Fatalf("ingest %s: %d\n%s\n%s", name, code, out, errOut)
-		}
-		return res.Record.ID
+		return ingestedID(t, srv, "ingest", filepath.Join(fx.dir, name), "--project", "CC-2026-001", "--type", typ,
+			"--title", title, "--date", "2026-03-20", "--issuer", "长春市南关区人民政府", "--trust-roots", fx.roots)
 	}
 	restricted := file("资金.pdf", "funding_proof", "东天街片区征收补偿资金专户存储证明（保密甲）")
 	draft := file("方案.pdf", "plan_draft", "东天街片区房屋征收补偿方案（未公开乙）")

@@ -23,27 +23,32 @@ func fileTwo(t *testing.T, c *cli) (decision, agreement string) {
 	fx := makeIngestFixtures(t)
 	fx.signed(t, "决定.pdf", "decision")
 	fx.signed(t, "协议.pdf", "agreement")
-	id := func(args ...string) string {
-		out, errOut, code := c.run(append(args, "--trust-roots", fx.roots, "--json")...)
-		if code != exitOK {
-			t.Fatalf("ingest: %d\n%s\n%s", code, out, errOut)
-		}
-		var res struct {
-			Record struct {
-				ID string `json:"id"`
-			} `json:"record"`
-		}
-		if err := json.Unmarshal([]byte(out), &res); err != nil || res.Record.ID == "" {
-			t.Fatalf("ingest output: %v\n%s", err, out)
-		}
-		return res.Record.ID
-	}
+	id := func(args ...string) string { return ingestedID(t, c, append(args, "--trust-roots", fx.roots)...) }
 	decision = id("ingest", filepath.Join(fx.dir, "决定.pdf"), "--project", "CC-2026-001", "--type", "decision",
 		"--title", "关于东天街片区房屋征收的决定", "--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18",
 		"--issuer", "长春市南关区人民政府", "--abstract", "对东天街片区国有土地上房屋实施征收。", "--keywords", "征收决定、东天街")
 	agreement = id("ingest", filepath.Join(fx.dir, "协议.pdf"), "--project", "CC-2026-001", "--type", "agreement",
 		"--title", "东天街片区房屋征收补偿协议", "--date", "2026-04-01", "--household", "0012")
 	return decision, agreement
+}
+
+// ingestedID runs an ingest command line (args from "ingest" on) with --json
+// and returns the id of the record it filed; anything else fails t.
+func ingestedID(t *testing.T, c *cli, args ...string) string {
+	t.Helper()
+	out, errOut, code := c.run(append(args, "--json")...)
+	if code != exitOK {
+		t.Fatalf("ingest: %d\n%s\n%s", code, out, errOut)
+	}
+	var res struct {
+		Record struct {
+			ID string `json:"id"`
+		} `json:"record"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Record.ID == "" {
+		t.Fatalf("ingest output: %v\n%s", err, out)
+	}
+	return res.Record.ID
 }
 
 func searchJSON(t *testing.T, c *cli, args ...string) (search.Result, string) {

@@ -134,19 +134,7 @@ func TestServePublicCopyAndVerify(t *testing.T) {
 	fx.signed(t, "公开.pdf", "decision, the list removed")
 	ingestID := func(args ...string) string {
 		t.Helper()
-		out, errOut, code := c.run(append(args, "--trust-roots", fx.roots, "--publish", "--json")...)
-		if code != exitOK {
-			t.Fatalf("ingest: %d\n%s\n%s", code, out, errOut)
-		}
-		var res struct {
-			Record struct {
-				ID string `json:"id"`
-			} `json:"record"`
-		}
-		if err := json.Unmarshal([]byte(out), &res); err != nil || res.Record.ID == "" {
-			t.Fatalf("ingest output: %v\n%s", err, out)
-		}
-		return res.Record.ID
+		return ingestedID(t, c, append(args, "--trust-roots", fx.roots, "--publish")...)
 	}
 	origID := ingestID("ingest", filepath.Join(fx.dir, "名单.pdf"), "--project", "CC-2026-001", "--type", "decision",
 		"--title", "关于东天街片区房屋征收的决定", "--doc-number", "长征补〔2026〕12号", "--date", "2026-03-18",
