@@ -121,18 +121,15 @@ func runDemo(ctx context.Context, e env, cfg *config, fl *demoFlags) error {
 	out := e.stdout
 	sample := filepath.Join(cfg.data, "sample")
 	fmt.Fprintf(out, "== 1. 征收项目 Projects (%s)\n", cfg.where())
-	st, err := cfg.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	clk := &demoClock{t: demoAt(archive.D(2026, 1, 2), 9, 0)}
 	past := e
 	past.now = clk.now
-	a, l, err := cfg.archiveOn(ctx, st, past)
+	o, err := cfg.open(ctx, past)
 	if err != nil {
 		return err
 	}
+	defer o.close()
+	st, a, l := o.st, o.a, o.l
 	for _, p := range demoProjects() {
 		clk.set(demoAt(archive.D(2026, 1, 2), 9, 0))
 		_, err := a.CreateProject(ctx, p)
@@ -242,7 +239,7 @@ func runDemo(ctx context.Context, e env, cfg *config, fl *demoFlags) error {
 			"  the fixity of the whole archive:  gongshi audit --data %s\n", cfg.data, filepath.Join(sample, "roots"), cfg.data)
 		return nil
 	}
-	st.Close()
+	o.close()
 	return demoServe(ctx, e, cfg, fl, filepath.Join(sample, "roots"))
 }
 

@@ -58,8 +58,8 @@ func (c *config) ledgerKey(ctx context.Context, st blob.Store) (ledger.Key, erro
 
 // archiveOn returns the archive over st with the ledger as its journal, so that
 // every record and project version stored is appended to the ledger, with the
-// actor "cli". Commands open their archive through cfg.open (open.go), which
-// calls this; the demo, which files in the past, calls it with its own clock.
+// actor "cli". Commands open their archive through cfg.open (open.go); the
+// demo's households, filed beside its archive, through this.
 func (c *config) archiveOn(ctx context.Context, st blob.Store, e env) (*archive.Archive, *ledger.Log, error) {
 	k, err := c.ledgerKey(ctx, st)
 	if err != nil {
