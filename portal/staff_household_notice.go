@@ -78,12 +78,15 @@ type staffNoticeData struct {
 	Sealed  string
 	// NoFonts: the server has not the fonts of the PDF.
 	NoFonts bool
+	// Problems: the batch stopped before its end.
+	Problems []string
 }
 
 // renderNotices answers with the printable notices of the codes just issued.
 func (s *Server) renderNotices(c echo.Context, rq *request, me staff.Account, p archive.Project, reg households.Register,
-	issued map[string]string, order []string) error {
-	d := staffNoticeData{staffCommon: s.common(rq, me, "households"), Project: p, Notices: s.notices(siteOf(c), p, reg, issued, order)}
+	issued map[string]string, order []string, problems []string) error {
+	d := staffNoticeData{staffCommon: s.common(rq, me, "households"), Project: p, Notices: s.notices(siteOf(c), p, reg, issued, order),
+		Problems: problems}
 	if s.hh.fonts.load() != nil {
 		d.NoFonts = true
 	} else {

@@ -762,26 +762,45 @@ func (s *Server) staffIssueCodes(c echo.Context) error {
 	if len(problems) > 0 {
 		return back(http.StatusUnprocessableEntity, problems)
 	}
+	// trailIssued enters the codes issued in the staff trail. The codes are
+	// issued (their versions name the account in the ledger): losing their only
+	// showing to a failed entry would be worse than the entry's loss.
+	trailIssued := func(done []string, versions map[string]int) {
+		if len(done) == 0 {
+			return
+		}
+		if err := s.hhTrail(c, me, "household_code_issue", "project "+p.Code, issuedDetail(done, versions)); err != nil {
+			s.log.ErrorContext(ctx, "household codes issued, but not entered in the staff trail", "project", p.Code,
+				"households", len(done), "account", me.ID, "err", err)
+		}
+	}
 	issued := map[string]string{}
 	versions := map[string]int{}
-	var done []string
+	var (
+		done   []string
+		failed error
+	)
 	for _, hh := range order {
 		code, cv, err := hs.IssueCode(ctx, p.Code, hh, actorOf(me), reason)
 		if err != nil {
-			// What was issued is issued: record it, then say what failed.
-			if len(done) > 0 {
-				s.hhTrail(c, me, "household_code_issue", "project "+p.Code, issuedDetail(done, versions))
-			}
-			return fmt.Errorf("portal: issue the code of %s household %s (after %d issued): %w", p.Code, hh, len(done), err)
+			failed = fmt.Errorf("portal: issue the code of %s household %s (after %d issued): %w", p.Code, hh, len(done), err)
+			break
 		}
 		issued[hh], versions[hh] = code, cv.Version
 		done = append(done, hh)
 	}
-	if err := s.hhTrail(c, me, "household_code_issue", "project "+p.Code, issuedDetail(done, versions)); err != nil {
-		return err
+	trailIssued(done, versions)
+	if failed != nil && len(done) == 0 {
+		return failed
+	}
+	var stopped []string
+	if failed != nil {
+		// What was issued is issued: its notices are shown, with what failed.
+		s.log.ErrorContext(ctx, "household codes: the batch stopped", "project", p.Code, "issued", len(done), "err", failed)
+		stopped = []string{fmt.Sprintf(s.tmpl.msg(rq.Lang, "staff_hh_issue_stopped"), len(done), len(order))}
 	}
 	s.log.InfoContext(ctx, "household codes issued", "project", p.Code, "households", len(done), "account", me.ID)
-	return s.renderNotices(c, rq, me, p, reg, issued, order)
+	return s.renderNotices(c, rq, me, p, reg, issued, done, stopped)
 }
 
 // issuedDetail is the trail's line of codes issued: the households and the

@@ -2,6 +2,8 @@ package portal
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -31,13 +34,17 @@ type hhStaffFixture struct {
 	hs *households.Service
 }
 
-func newHHStaffFixture(t *testing.T, fonts *NoticeFonts) *hhStaffFixture {
+func newHHStaffFixture(t *testing.T, fonts *NoticeFonts, opts ...func(*households.Options)) *hhStaffFixture {
 	t.Helper()
 	f := &hhStaffFixture{}
 	f.staffFixture = newStaffFixture(t, func(o *Options) {
 		a := o.Archive.(*archive.Archive)
 		var err error
-		f.hs, err = households.New(a, households.Options{Now: o.Now, Hasher: testHasher{}})
+		ho := households.Options{Now: o.Now, Hasher: testHasher{}}
+		for _, fn := range opts {
+			fn(&ho)
+		}
+		f.hs, err = households.New(a, ho)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -480,5 +487,44 @@ func TestStaffHouseholdNamedLikeAnAction(t *testing.T) {
 		if b := mustStatus(t, c.get("/staff/households/"+hhProject+"/"+hh), http.StatusOK, hh); !strings.Contains(b, head) {
 			t.Errorf("household %s: not its page", hh)
 		}
+	}
+}
+
+// failingHasher fails every hash after the first n.
+type failingHasher struct {
+	testHasher
+	n *atomic.Int32
+}
+
+func (h failingHasher) Hash(ctx context.Context, s string) (string, error) {
+	if h.n.Add(-1) < 0 {
+		return "", errors.New("hasher out of memory")
+	}
+	return h.testHasher.Hash(ctx, s)
+}
+
+// A batch that stops half-way still shows the notices of the codes it issued
+// (they are issued: their only showing must not be lost), says that it
+// stopped, and enters what it issued in the trail.
+func TestStaffIssueStopsHalfWay(t *testing.T) {
+	left := &atomic.Int32{}
+	left.Store(1)
+	f := newHHStaffFixture(t, nil, func(o *households.Options) { o.Hasher = failingHasher{n: left} })
+	c := f.client()
+	c.login("archivist")
+	if _, body, code := c.importRegister("登记.csv", []byte(hhRegister), hhDecl, ""); code != http.StatusSeeOther {
+		t.Fatalf("import: %d\n%s", code, body)
+	}
+	page := "/staff/households/" + hhProject
+	w := c.post(page+"/codes", url.Values{"csrf": {c.csrf(page)}, "all": {"1"}})
+	body := mustStatus(t, w, http.StatusOK, "a batch that stops")
+	if n := len(codeRE.FindAllString(body, -1)); n != 1 || !strings.Contains(body, "选中的 3 户中已发放 1 户") {
+		t.Fatalf("%d notices\n%s", n, body)
+	}
+	if codes, _ := f.hs.Codes(f.ctx, hhProject); len(codes) != 1 || codes["0001"].Status != households.CodeIssued {
+		t.Fatalf("codes %+v", codes)
+	}
+	if tr := f.trail("household_code_issue"); len(tr) != 1 || tr[0].Detail != "1 code(s) issued: 0001 v1" {
+		t.Fatalf("trail %+v", tr)
 	}
 }
