@@ -251,9 +251,20 @@ func exportRecord(ctx context.Context, o Options, b *bagWriter, r archive.Record
 			return rc, err
 		}
 	}
+	// The per-household table goes with its record: every version (for a
+	// disposed record too: the versions are its metadata, kept as the record's
+	// are), and below the CSV of the last.
+	table, err := writeTableVersions(ctx, b, o.Archive.TableStore(), r.ID)
+	if err != nil {
+		return rc, err
+	}
 	if r.Disposal != nil {
+		what := "its versions and tombstone are in the bag, its content is not"
+		if table != nil {
+			what = "its versions and tombstone and its table's versions are in the bag, its content and the table's CSV are not"
+		}
 		rc.add(ingest.Integrity, "disposed", ingest.Pass, "已按保管期限销毁，仅移交目录与销毁记录",
-			"disposed of on list %s approved by %s: its versions and tombstone are in the bag, its content is not", r.Disposal.List, r.Disposal.Approver)
+			"disposed of on list %s approved by %s: %s", r.Disposal.List, r.Disposal.Approver, what)
 		return rc, nil
 	}
 	// The content, copied once through both digests.
@@ -332,26 +343,8 @@ func exportRecord(ctx context.Context, o Options, b *bagWriter, r archive.Record
 	} else {
 		rc.add(ingest.Security, "filing_report", ingest.Warn, "无归档检测报告", "filed without a four-property report (not through gongshi ingest)")
 	}
-	// The per-household table goes with its record: every version and the CSV.
-	tables := o.Archive.TableStore()
-	ns, err := tables.Numbers(ctx, r.ID)
-	if err != nil && !errors.Is(err, archive.ErrNotFound) {
-		return rc, err
-	}
-	for _, n := range ns {
-		raw, err := tables.Bytes(ctx, r.ID, n)
-		if err != nil {
-			return rc, err
-		}
-		if _, err := b.writeBytes(tableVersionPath(r.ID, n), raw); err != nil {
-			return rc, err
-		}
-	}
-	if len(ns) > 0 {
-		t, err := tables.Get(ctx, r.ID, ns[len(ns)-1])
-		if err != nil {
-			return rc, err
-		}
+	// The table's CSV, as attached (its last version's).
+	if t := table; t != nil {
 		rd, err := o.Archive.OpenContent(ctx, t.Content.SHA256)
 		if err != nil {
 			return rc, fmt.Errorf("table: %w", err)
@@ -368,6 +361,32 @@ func exportRecord(ctx context.Context, o Options, b *bagWriter, r archive.Record
 		}
 	}
 	return rc, nil
+}
+
+// writeTableVersions writes every version of record id's per-household table
+// as stored, and returns the last (nil when the record has no table).
+func writeTableVersions(ctx context.Context, b *bagWriter, tables *archive.Versions[archive.Table], id string) (*archive.Table, error) {
+	ns, err := tables.Numbers(ctx, id)
+	if errors.Is(err, archive.ErrNotFound) || err == nil && len(ns) == 0 {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ns {
+		raw, err := tables.Bytes(ctx, id, n)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.writeBytes(tableVersionPath(id, n), raw); err != nil {
+			return nil, err
+		}
+	}
+	t, err := tables.Get(ctx, id, ns[len(ns)-1])
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // headTail keeps the first and last bytes of a stream, to tell its format.

@@ -106,6 +106,29 @@ func TestExportIsAValidBag(t *testing.T) {
 		MaskRule: "test-1", Masked: archive.Hash{1}, Window: archive.DateWindow{From: archive.D(2026, 4, 1), To: archive.D(2026, 4, 8)}}); err != nil {
 		t.Fatal(err)
 	}
+	// An older survey with its table, disposed of: a tombstone, its content and
+	// its table's CSV deleted, the table's versions kept (its metadata).
+	oldSurvey := w.file(t, "CC-2026-001", "survey_result", "调查登记结果（第一批）", pdf("旧调查"))
+	oldCSV := []byte("户号,户主,建筑面积\n0002,李四,72.0\n")
+	ocd, err := w.a.PutContent(ctx, bytes.NewReader(oldCSV), int64(len(oldCSV)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.a.PutTable(ctx, archive.Table{Record: oldSurvey.ID, Content: ocd, Encoding: "utf-8", Key: "户号", Rows: 1,
+		Columns: []archive.TableColumn{{Name: "户号", Policy: archive.ColumnPublic}, {Name: "户主", Policy: archive.ColumnMasked, Mask: archive.MaskName},
+			{Name: "建筑面积", Policy: archive.ColumnPublic}},
+		MaskRule: "test-1", Masked: archive.Hash{2}, Window: archive.DateWindow{From: archive.D(2026, 3, 1), To: archive.D(2026, 3, 8)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.a.DisposeRecord(ctx, oldSurvey.ID, 1, archive.Disposal{List: "D20370105-k3mdx2qa", Proposer: archive.AccountActor("ualice0000001"),
+		Approver: archive.AccountActor("ubob00000001"), Approved: w.now()}, archive.AccountActor("ubob00000001")); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{archive.ContentKey(oldSurvey.Content.SHA256), archive.ContentKey(ocd.SHA256)} {
+		if err := w.st.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The chart is disposed of: a tombstone, its content deleted.
 	if _, err := w.a.DisposeRecord(ctx, chart.ID, 1, archive.Disposal{List: "D20370105-k3mdx2qa", Proposer: archive.AccountActor("ualice0000001"),
 		Approver: archive.AccountActor("ubob00000001"), Approved: w.now()}, archive.AccountActor("ubob00000001")); err != nil {
@@ -120,7 +143,7 @@ func TestExportIsAValidBag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Records != 3 || rep.Disposed != 1 || rep.Check.Failed() {
+	if rep.Records != 4 || rep.Disposed != 2 || rep.Check.Failed() {
 		t.Fatalf("report: %+v", rep)
 	}
 	if ps := rfc8493Problems(dir); len(ps) > 0 {
@@ -139,14 +162,19 @@ func TestExportIsAValidBag(t *testing.T) {
 		"data/records/" + decision.ID + "/000001.json", "data/records/" + decision.ID + "/content.pdf", "data/records/" + decision.ID + "/receipt.json",
 		"data/records/" + chart.ID + "/000001.json", "data/records/" + chart.ID + "/000002.json",
 		"data/records/" + survey.ID + "/table/000001.json", "data/records/" + survey.ID + "/table/table.csv",
+		"data/records/" + oldSurvey.ID + "/000002.json", "data/records/" + oldSurvey.ID + "/table/000001.json",
 		"manifest-sha256.txt", "manifest-sm3.txt", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt", "transfer-check.json",
 	} {
 		if !exists(rel) {
 			t.Errorf("the bag has no %s", rel)
 		}
 	}
-	if exists("data/records/"+chart.ID+"/content.pdf") || exists("data/records/"+other.ID) {
-		t.Error("the bag holds a disposed record's content or another project's record")
+	if exists("data/records/"+chart.ID+"/content.pdf") || exists("data/records/"+other.ID) ||
+		exists("data/records/"+oldSurvey.ID+"/content.pdf") || exists("data/records/"+oldSurvey.ID+"/table/table.csv") {
+		t.Error("the bag holds a disposed record's content or table CSV, or another project's record")
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "data/records", oldSurvey.ID, "table", "000001.json")); err != nil || !strings.Contains(string(b), ocd.SHA256.String()) {
+		t.Errorf("the disposed survey's table version in the bag does not name its CSV's digest: %v %s", err, b)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "data/records", decision.ID, "content.pdf"))
 	if !bytes.Equal(b, pdf("决定")) {
@@ -154,14 +182,14 @@ func TestExportIsAValidBag(t *testing.T) {
 	}
 	info, _ := os.ReadFile(filepath.Join(dir, "bag-info.txt"))
 	for _, want := range []string{"Payload-Oxum: ", "Gongshi-Project-Code: CC-2026-001", "Source-Organization: 长春市房屋征收经办中心",
-		"Gongshi-Records: 3", "Gongshi-Ledger-Key: " + w.key.VerifierKey} {
+		"Gongshi-Records: 4", "Gongshi-Records-Disposed: 2", "Gongshi-Ledger-Key: " + w.key.VerifierKey} {
 		if !strings.Contains(string(info), want) {
 			t.Errorf("bag-info.txt has no %q:\n%s", want, info)
 		}
 	}
 	var chk transfer.TransferCheck
 	b, _ = os.ReadFile(filepath.Join(dir, "transfer-check.json"))
-	if err := json.Unmarshal(b, &chk); err != nil || len(chk.Records) != 3 {
+	if err := json.Unmarshal(b, &chk); err != nil || len(chk.Records) != 4 {
 		t.Fatalf("transfer-check.json: %v %s", err, b)
 	}
 	props := map[string]bool{}

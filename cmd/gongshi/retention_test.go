@@ -20,18 +20,26 @@ import (
 
 var cst = time.FixedZone("CST", 8*3600)
 
+// commandsArchive is the archive the commands open (with their locks), at c's
+// clock, closed at the end of the test.
+func commandsArchive(t *testing.T, c *cli) *archive.Archive {
+	t.Helper()
+	cfg := c.config(t)
+	cfg.now = func() time.Time { return c.now }
+	a, closeArchive, err := cfg.openArchive(context.Background(), env{now: func() time.Time { return c.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeArchive)
+	return a
+}
+
 // fileTyped files a record of type typ with body as content through the archive
 // the commands open (with their locks), and returns it with a copy of the file.
 func fileTyped(t *testing.T, c *cli, typ, title string, body []byte) (archive.Record, string) {
 	t.Helper()
 	ctx := context.Background()
-	cfg := c.config(t)
-	cfg.now = func() time.Time { return c.now }
-	a, closeArchive, err := cfg.openArchive(ctx, env{now: func() time.Time { return c.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeArchive()
+	a := commandsArchive(t, c)
 	d, err := a.PutContent(ctx, bytes.NewReader(body), int64(len(body)))
 	if err != nil {
 		t.Fatal(err)
@@ -408,13 +416,20 @@ func TestExportCommand(t *testing.T) {
 			c := newCLI(t)
 			createLedgerProject(t, c)
 			rec, _ := fileTyped(t, c, "decision", "征收决定", pdfBody(6))
+			gone := disposedWithTable(t, c)
 			dir := filepath.Join(t.TempDir(), "移交", ledgerProject)
 			if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 				t.Fatal(err)
 			}
 			out, errOut, code := c.run("export", ledgerProject, "--out", dir)
-			if code != exitOK || !strings.Contains(out, "1 records") || !strings.Contains(out, "accepted") {
+			if code != exitOK || !strings.Contains(out, "2 records (1 disposed of)") || !strings.Contains(out, "accepted") {
 				t.Fatalf("export: %d %s %s", code, out, errOut)
+			}
+			// The disposed record: its versions and its table's, not its content or the table's CSV.
+			for rel, want := range map[string]bool{"000002.json": true, "table/000001.json": true, "content.pdf": false, "table/table.csv": false} {
+				if _, err := os.Stat(filepath.Join(dir, "data", "records", gone.ID, filepath.FromSlash(rel))); (err == nil) != want {
+					t.Errorf("the disposed record's %s in the bag: %v, want it there: %v", rel, err, want)
+				}
 			}
 			if _, errOut, code := c.run("export", ledgerProject, "--out", dir); code != exitOperator || !strings.Contains(errOut, "exists already") {
 				t.Fatalf("export over a bag: %d %s", code, errOut)
@@ -444,6 +459,32 @@ func TestExportCommand(t *testing.T) {
 			}
 		})
 	}
+}
+
+// disposedWithTable files a survey with a per-household table through the
+// archive the commands open, and disposes of it (its tombstone; the retention
+// rules are the disposal command's business, tested above).
+func disposedWithTable(t *testing.T, c *cli) archive.Record {
+	t.Helper()
+	rec, _ := fileTyped(t, c, "survey_result", "调查登记结果（第一批）", pdfBody(9))
+	ctx := context.Background()
+	a := commandsArchive(t, c)
+	body := []byte("户号,户主,建筑面积\n0002,李四,72.0\n")
+	d, err := a.PutContent(ctx, bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutTable(ctx, archive.Table{Record: rec.ID, Content: d, Encoding: "utf-8", Key: "户号", Rows: 1,
+		Columns: []archive.TableColumn{{Name: "户号", Policy: archive.ColumnPublic}, {Name: "户主", Policy: archive.ColumnMasked, Mask: archive.MaskName},
+			{Name: "建筑面积", Policy: archive.ColumnPublic}},
+		MaskRule: "test-1", Masked: archive.Hash{2}, Window: archive.DateWindow{From: archive.D(2026, 3, 1), To: archive.D(2026, 3, 8)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DisposeRecord(ctx, rec.ID, 1, archive.Disposal{List: "D20370105-k3mdx2qa", Proposer: archive.AccountActor("ualice0000001"),
+		Approver: archive.AccountActor("ubob00000001"), Approved: c.now}, archive.AccountActor("ubob00000001")); err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }
 
 // 'retention due --csv' is opened in a spreadsheet by the appraisal meeting: a
