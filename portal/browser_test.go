@@ -63,6 +63,7 @@ func TestBrowser(t *testing.T) {
 		"record-with-copy": "/records/" + orig.ID,
 		"record-copy":      "/records/" + pubCopy.ID,
 		"search":           "/search?q=" + "补偿方案",
+		"search-none":      "/search?q=" + "没有这个词", // said once, not twice
 		"verify":           "/verify",
 		"error":            "/records/aaaaaaaaaaaaaaaaaaaaaaaaaa",
 	}
