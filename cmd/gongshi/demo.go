@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ import (
 	"github.com/gongshi-archive/gongshi/archive/ledger"
 	"github.com/gongshi-archive/gongshi/ingest"
 	"github.com/gongshi-archive/gongshi/ingest/pdftest"
+	"github.com/gongshi-archive/gongshi/internal/parallel"
 	"github.com/gongshi-archive/gongshi/internal/synth"
 	"github.com/gongshi-archive/gongshi/internal/termsafe"
 	"github.com/gongshi-archive/gongshi/procedure"
@@ -405,54 +407,49 @@ func demoCodes() map[string]bool {
 }
 
 // demoSynth adds n synthetic records (internal/synth) with their projects and
-// publication states, each at its own time, on a few workers: the ledger
-// commits the appends of many together.
+// publication states, each at its own time, a few at once (internal/parallel):
+// the ledger commits the appends of many together. Records go in chunks, each
+// after its projects are stored, so that a large n is never held in memory.
 func demoSynth(ctx context.Context, out, progress io.Writer, st blob.Store, l *ledger.Log, n int, skip map[string]bool) error {
-	const workers = 8
-	items := make(chan synth.Item, workers*4)
-	var mu sync.Mutex
-	var filed, already, projects int
-	var firstErr error
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		mu.Unlock()
+	const workers, chunk = 8, 500
+	// Each call borrows a handle: an archive on a clock of its own, set to the
+	// time of the record it stores.
+	type handle struct {
+		clk *demoClock
+		a   *archive.Archive
 	}
-	var wg sync.WaitGroup
+	handles := make(chan handle, workers)
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			clk := &demoClock{}
-			a := archive.New(st, archive.Options{Now: clk.now, Journal: l, Actor: archive.ActorCLI})
-			for it := range items {
-				isNew, err := demoSynthRecord(ctx, a, clk, it)
-				if err != nil {
-					fail(err)
-					continue
-				}
-				mu.Lock()
-				if isNew {
-					filed++
-				} else {
-					already++
-				}
-				mu.Unlock()
+		clk := &demoClock{}
+		handles <- handle{clk, archive.New(st, archive.Options{Now: clk.now, Journal: l, Actor: archive.ActorCLI})}
+	}
+	var filed, already atomic.Int64
+	batch := make([]synth.Item, 0, chunk)
+	store := func() error {
+		err := parallel.For(ctx, len(batch), workers, func(ctx context.Context, i int) error {
+			h := <-handles
+			defer func() { handles <- h }()
+			isNew, err := demoSynthRecord(ctx, h.a, h.clk, batch[i])
+			switch {
+			case err != nil:
+				return err
+			case isNew:
+				filed.Add(1)
+			default:
+				already.Add(1)
 			}
-		}()
+			return nil
+		})
+		batch = batch[:0]
+		return err
 	}
 	pclk := &demoClock{}
 	pa := archive.New(st, archive.Options{Now: pclk.now, Journal: l, Actor: archive.ActorCLI})
 	var last *archive.Project
-	sent := 0
+	sent, projects := 0, 0
 	err := synth.New(synth.Options{Seed: demoSynthSeed}).Each(n, func(it synth.Item) error {
 		if skip[it.Project.Code] {
 			return nil
-		}
-		if sent++; sent%500 == 0 {
-			fmt.Fprintf(progress, "  … %d of %d\n", sent, n)
 		}
 		if it.Project != last {
 			last = it.Project
@@ -464,22 +461,23 @@ func demoSynth(ctx context.Context, out, progress io.Writer, st blob.Store, l *l
 			}
 			projects++
 		}
-		select {
-		case items <- it:
+		if batch = append(batch, it); len(batch) < chunk {
 			return nil
-		case <-ctx.Done():
-			return ctx.Err()
 		}
+		sent += len(batch)
+		if err := store(); err != nil {
+			return err
+		}
+		fmt.Fprintf(progress, "  … %d of %d\n", sent, n)
+		return nil
 	})
-	close(items)
-	wg.Wait()
-	if err == nil {
-		err = firstErr
+	if err == nil && len(batch) > 0 {
+		err = store()
 	}
 	if err != nil {
 		return fmt.Errorf("demo: synthetic records: %w", err)
 	}
-	fmt.Fprintf(out, "added %d synthetic records in %d projects (%d there already)\n", filed, projects, already)
+	fmt.Fprintf(out, "added %d synthetic records in %d projects (%d there already)\n", filed.Load(), projects, already.Load())
 	return nil
 }
 
