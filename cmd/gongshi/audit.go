@@ -204,8 +204,8 @@ func printAudit(w io.Writer, rep audit.Report, path string) {
 	fmt.Fprintf(w, "  checked: %d record versions, %d project versions, %d ledger entries (signed checkpoint of %d), %d content objects\n",
 		rep.RecordVersions, rep.ProjectVersions, rep.LedgerEntries, rep.TreeSize, rep.ContentObjects)
 	if l := rep.Ledger; l != nil {
-		fmt.Fprintf(w, "  ledger:  %d batches, %d checkpoints, %d tiles, %d lookup keys; %d content markers, %d number claims\n",
-			l.Batches, l.Checkpoints, l.Tiles, l.LookupKeys, rep.Markers, rep.Claims)
+		fmt.Fprintf(w, "  ledger:  %d batches, %d checkpoints, %d tiles, %d lookup keys; %d content markers, %d code markers, %d number claims\n",
+			l.Batches, l.Checkpoints, l.Tiles, l.LookupKeys, rep.Markers, rep.CodeMarkers, rep.Claims)
 		if l.Unchecked != "" {
 			fmt.Fprintf(w, "  not checked: %s\n", l.Unchecked)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
 	"github.com/gongshi-archive/gongshi/ingest/pdftest"
 	"github.com/gongshi-archive/gongshi/internal/storetest"
@@ -213,4 +215,39 @@ func writePDF(t *testing.T, body []byte) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// The text report counts what the JSON report counts, the archival-code
+// markers (by-code/) among them.
+func TestAuditTextCountsCodeMarkers(t *testing.T) {
+	c := &cli{t: t, now: time.Date(2026, 11, 27, 10, 0, 0, 0, cst), env: map[string]string{"GONGSHI_DATA": t.TempDir()}}
+	createLedgerProject(t, c)
+	a := commandsArchive(t, c)
+	ctx := context.Background()
+	for i, code := range []string{"Z109-WS·2026-Y-CQ01-0001", "Z109-WS·2026-Y-CQ01-0002", ""} {
+		body := pdfBody(20 + i)
+		d, err := a.PutContent(ctx, bytes.NewReader(body), int64(len(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.CreateRecord(ctx, archive.Record{Project: ledgerProject, Type: "decision", Title: fmt.Sprintf("征收决定（第%d批）", i+1),
+			DocNumber: fmt.Sprintf("长征补〔2026〕%d号", 30+i), Issuer: "长春市南关区人民政府", Date: archive.D(2026, time.March, 18),
+			Format: "pdf", FileName: "征收决定.pdf", Content: d, ArchivalCode: code}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, _ := c.run("audit")
+	js, _, _ := c.run("audit", "--json")
+	var rep struct {
+		CodeMarkers int `json:"code_markers"`
+		Markers     int `json:"content_markers"`
+		Claims      int `json:"number_claims"`
+	}
+	if err := json.Unmarshal([]byte(js), &rep); err != nil || rep.CodeMarkers != 2 {
+		t.Fatalf("audit --json: code_markers %d (%v), want the 2 records with a code\n%s", rep.CodeMarkers, err, js)
+	}
+	want := fmt.Sprintf("; %d content markers, %d code markers, %d number claims\n", rep.Markers, rep.CodeMarkers, rep.Claims)
+	if !strings.Contains(out, want) {
+		t.Fatalf("the text report lacks %q:\n%s", want, out)
+	}
 }
