@@ -341,19 +341,23 @@ func Clock(cal *calendar.Calendar, rules *calendar.Rules, o Objection, today arc
 		}
 		st := cal.Status(calendar.Period{Rule: rule, Start: from.Day}, actDay, today)
 		sg := Stage{Rule: rule, Party: sd.party, From: *from, Act: act, Status: st}
-		switch st.State {
-		case calendar.Running:
+		switch {
+		case st.Err != nil && st.Deadline.IsZero():
+			// The calendar cannot say the last day (a year without
+			// holiday data): neither days left nor late.
+			sg.State = StageUnknown
+		case st.State == calendar.Running:
 			sg.State = StageOpen
-		case calendar.Met:
+		case st.State == calendar.Met:
 			sg.State = StageDone
-		case calendar.Late:
+		case st.State == calendar.Late:
 			sg.State = StageLate
-		case calendar.Overdue:
+		case st.State == calendar.Overdue:
 			sg.State = StageOverdue
 			if sd.party == PartyResident {
 				sg.State = StageLapsed
 			}
-		case calendar.NotStarted:
+		case st.State == calendar.NotStarted:
 			continue
 		default:
 			sg.State = StageUnknown
@@ -375,13 +379,20 @@ func (s *Service) Clock(ctx context.Context, project, hh string) (ClockView, err
 	return Clock(s.cal, s.rules, o, archive.DateOf(s.now())), nil
 }
 
+// Unknown reports whether a stage cannot be counted (the calendar lacks the
+// days it needs): a clock the bureau must look at as much as a running one.
+func (c ClockView) Unknown() bool {
+	return slices.ContainsFunc(c.Stages, func(s Stage) bool { return s.State == StageUnknown })
+}
+
 // OpenClocks returns the clocks of every household, across projects, that have
-// a stage running or a late one, today: the bureau's list.
+// a stage running or a late one, or one the calendar cannot count, today: the
+// bureau's list.
 func (s *Service) OpenClocks(ctx context.Context) ([]ClockView, error) {
 	today := archive.DateOf(s.now())
 	var out []ClockView
 	err := s.Objections(ctx, func(o Objection) error {
-		if c := Clock(s.cal, s.rules, o, today); c.Open() || len(c.Late()) > 0 {
+		if c := Clock(s.cal, s.rules, o, today); c.Open() || len(c.Late()) > 0 || c.Unknown() {
 			out = append(out, c)
 		}
 		return nil

@@ -189,3 +189,25 @@ func TestRecordSteps(t *testing.T) {
 		t.Fatalf("after the lapse: %+v", open)
 	}
 }
+
+// A clock the calendar cannot count (its last day falls in a year the holiday
+// data does not have) is on the bureau's list, its stage unknown: the bureau
+// must see it as much as a running one.
+func TestOpenClocksUnknown(t *testing.T) {
+	f := newFixture(t)
+	f.register()
+	recs := f.objectionRecords("0001")
+	f.setDay(archive.D(2026, 12, 28))
+	if _, err := f.s.RecordStep(f.ctx, project, "0001", Step{Kind: StepReportDelivered, Day: archive.D(2026, 12, 28), Record: recs[StepReportDelivered]}, archive.ActorCLI, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, y := range f.s.Calendar().Years() {
+		if y.Year == 2027 {
+			t.Fatal("the built-in calendar has 2027 now: move this test to a year it lacks")
+		}
+	}
+	open, err := f.s.OpenClocks(f.ctx)
+	if err != nil || len(open) != 1 || !open[0].Unknown() || open[0].Open() || len(open[0].Late()) != 0 {
+		t.Fatalf("open clocks %+v %v", open, err)
+	}
+}

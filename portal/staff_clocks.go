@@ -209,15 +209,28 @@ type staffClocksData struct {
 	Projects []archive.Project
 	Project  string
 	// Rows are the stages that run or are late, late first (most days late
-	// first), then the running ones (fewest days left first).
-	Rows       []clockRow
-	Late, Open int
+	// first), then those the calendar cannot count, then the running ones
+	// (fewest days left first).
+	Rows                []clockRow
+	Late, Unknown, Open int
 }
 
 type clockRow struct {
 	Project, ProjectName, Household string
 	Stage                           households.Stage
 	Late                            bool
+}
+
+// rank orders the rows: late, then those the calendar cannot count, then
+// running.
+func (r clockRow) rank() int {
+	switch {
+	case r.Late:
+		return 0
+	case r.Stage.State == households.StageUnknown:
+		return 1
+	}
+	return 2
 }
 
 func (s *Server) clocksPage(ctx context.Context, rq *request, me staff.Account) (*page, error) {
@@ -255,6 +268,8 @@ func (s *Server) clocksPage(ctx context.Context, rq *request, me staff.Account) 
 				d.Late++
 			case households.StageOpen:
 				d.Open++
+			case households.StageUnknown:
+				d.Unknown++
 			default:
 				continue
 			}
@@ -263,11 +278,8 @@ func (s *Server) clocksPage(ctx context.Context, rq *request, me staff.Account) 
 	}
 	slices.SortStableFunc(d.Rows, func(a, b clockRow) int {
 		switch {
-		case a.Late != b.Late:
-			if a.Late {
-				return -1
-			}
-			return 1
+		case a.rank() != b.rank():
+			return cmp.Compare(a.rank(), b.rank())
 		case a.Late:
 			if c := cmp.Compare(b.Stage.Status.DaysLate, a.Stage.Status.DaysLate); c != 0 {
 				return c

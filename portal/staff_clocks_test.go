@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gongshi-archive/gongshi/archive"
+	"github.com/gongshi-archive/gongshi/calendar"
 	"github.com/gongshi-archive/gongshi/households"
 )
 
@@ -133,7 +134,7 @@ func TestStaffClockSteps(t *testing.T) {
 	}
 }
 
-var lateRowRE = regexp.MustCompile(`<tr class="clock-(late|open)">\s*<td><span class="nowrap">([^<]+)</span>.*?\s*<td><a href="[^"]+">([^<]+)</a></td>`)
+var lateRowRE = regexp.MustCompile(`<tr class="clock-(late|open|unknown)">\s*<td><span class="nowrap">([^<]+)</span>.*?\s*<td><a href="[^"]+">([^<]+)</a></td>`)
 
 // clockRows are the bureau page's rows as "late 0001" / "open 0002", in order.
 func clockRows(body string) []string {
@@ -233,5 +234,58 @@ func TestStaffClocksLate(t *testing.T) {
 	// English.
 	if body := mustStatus(t, c.get("/en/staff/clocks"), http.StatusOK, "en"); !strings.Contains(body, "2 late") || !strings.Contains(body, "Objection deadlines") {
 		t.Fatal("the English page")
+	}
+}
+
+// The clocks count with the calendar the server was given (gongshi serve's
+// --holidays reach the households service it passes here): a report delivered
+// on 22 December 2026 has its re-check's last day on Friday 1 January 2027 in a
+// year file without holidays, on Monday 4 January with New Year off; with the
+// built-in data (no 2027) the bureau's list still has the clock, saying that it
+// cannot be counted — never "-1 days left".
+func TestStaffClocksCalendar(t *testing.T) {
+	year := func(holidays ...calendar.Holiday) *calendar.Calendar {
+		c, err := calendar.Default().With(calendar.Year{Year: 2027, Holidays: holidays,
+			Notices: []calendar.Notice{{Title: "国务院办公厅关于2027年部分节假日安排的通知", Number: "国办发明电〔2026〕1号", Date: archive.D(2026, 11, 1)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	newYear := calendar.Holiday{NameZh: "元旦", NameEn: "New Year's Day", From: archive.D(2027, 1, 1), To: archive.D(2027, 1, 3)}
+	for _, tc := range []struct {
+		name string
+		cal  []*calendar.Calendar
+		want []string
+		not  []string
+	}{
+		{"built-in", nil, []string{"unknown 0001", "无法判断：节假日安排尚未载入", "1 项无法计算"}, []string{"还剩 -1", "还剩"}},
+		{"2027 without holidays", []*calendar.Calendar{year()}, []string{"open 0001", "截止 <span class=\"nowrap\">2027年1月1日</span>", "还剩 10 天"}, nil},
+		{"2027 with New Year", []*calendar.Calendar{year(newYear)}, []string{"open 0001", "截止 <span class=\"nowrap\">2027年1月4日</span>", "还剩 13 天"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newStaffHHFixture(t, tc.cal...)
+			f.clock.t = time.Date(2026, 12, 22, 2, 0, 0, 0, time.UTC)
+			report := f.file(archive.Record{Project: hhProject, Type: "appraisal_report", Household: "0001", Title: "0001号分户评估报告"}, "%PDF report")
+			if _, err := f.hs.RecordStep(f.ctx, hhProject, "0001", households.Step{Kind: households.StepReportDelivered, Day: archive.D(2026, 12, 22), Record: report.ID}, archive.ActorCLI, ""); err != nil {
+				t.Fatal(err)
+			}
+			c := f.client()
+			c.login("inspector")
+			body := mustStatus(t, c.get("/staff/clocks"), http.StatusOK, "clocks")
+			page := mustStatus(t, c.get("/staff/households/"+hhProject+"/0001/clock"), http.StatusOK, "clock")
+			home := mustStatus(t, f.resident("0001").get("/household"), http.StatusOK, "resident")
+			all := strings.Join(clockRows(body), ",") + "\n" + body
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("the clocks page lacks %q:\n%s", w, clockRows(body))
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(body, w) || strings.Contains(page, w) || strings.Contains(home, w) {
+					t.Errorf("a page says %q", w)
+				}
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gongshi-archive/gongshi/archive"
 	"github.com/gongshi-archive/gongshi/archive/blob"
+	"github.com/gongshi-archive/gongshi/calendar"
 	"github.com/gongshi-archive/gongshi/households"
 	"github.com/gongshi-archive/gongshi/requests"
 	"github.com/gongshi-archive/gongshi/staff"
@@ -33,13 +34,19 @@ func (t accountsTrail) RecordRead(ctx context.Context, actor archive.Actor, acti
 	return err
 }
 
-func newStaffHHFixture(t *testing.T) *staffHHFixture {
+// newStaffHHFixture makes the fixture; cal, when given, is the households
+// service's calendar (a deployment's), else the built-in one.
+func newStaffHHFixture(t *testing.T, cal ...*calendar.Calendar) *staffHHFixture {
 	t.Helper()
 	f := &staffHHFixture{}
 	f.staffFixture = newStaffFixture(t, func(o *Options) {
 		a := o.Archive.(*archive.Archive)
+		ho := households.Options{Now: o.Now, Hasher: testHasher{}}
+		if len(cal) > 0 {
+			ho.Calendar = cal[0]
+		}
 		var err error
-		if f.hs, err = households.New(a, households.Options{Now: o.Now, Hasher: testHasher{}}); err != nil {
+		if f.hs, err = households.New(a, ho); err != nil {
 			t.Fatal(err)
 		}
 		rs, err := requests.New(a, requests.Options{Now: o.Now})
