@@ -47,6 +47,7 @@ func staffHouseholdMessages() map[Lang]map[string]string {
 	return map[Lang]map[string]string{
 		LangZh: {
 			"staff_households":              "被征收户登记",
+			"staff_households_help":         "导入被征收户登记，发放查询码并打印通知书。",
 			"staff_hh_intro":                "各项目的被征收户登记和查询码。列表里只有户号和统计数字，不显示任何个人信息。",
 			"staff_hh_count":                "户数",
 			"staff_hh_version":              "登记版本",
@@ -137,6 +138,7 @@ func staffHouseholdMessages() map[Lang]map[string]string {
 		},
 		LangEn: {
 			"staff_households":              "Household register",
+			"staff_households_help":         "Import household registers, issue query codes and print their notices.",
 			"staff_hh_intro":                "Each project's household register and query codes. The lists show household numbers and figures only, no personal data.",
 			"staff_hh_count":                "Households",
 			"staff_hh_version":              "Register version",
