@@ -63,6 +63,10 @@ type Request struct {
 	Sort     Sort
 	// Offset and Limit choose the page; Limit 0 means DefaultLimit.
 	Offset, Limit int
+	// NoHighlights leaves the hits' TitleHighlight and AbstractHighlight
+	// empty, for a caller that does not show them (they are a tenth of a
+	// page's cost). Not in the wire form: the API always highlights.
+	NoHighlights bool
 }
 
 // Result is one page of hits with the counts of everything that matched.

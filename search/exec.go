@@ -128,7 +128,10 @@ func (e *engine) search(ctx context.Context, v *view, req Request, now time.Time
 	if err != nil {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
-	hl := newHighlighter(q)
+	var hl *highlighter // nil: none
+	if !req.NoHighlights {
+		hl = newHighlighter(q)
+	}
 	for _, ref := range refs {
 		h, ok, err := e.hit(ref, req.Viewer, now, hl, q)
 		if err != nil {
@@ -673,11 +676,15 @@ func (e *engine) hit(ref docRef, viewer archive.Viewer, now time.Time, hl *highl
 		h.Match = MatchCharacters
 	}
 	chars := h.Match == MatchCharacters
-	h.TitleHighlight = hl.fragments(s.Title, chars, 0)
+	if hl != nil {
+		h.TitleHighlight = hl.fragments(s.Title, chars, 0)
+	}
 	if access == archive.AccessContent {
 		h.Abstract, h.Keywords, h.Household, h.Pages = s.Abstract, s.Keywords, s.Household, s.Pages
 		h.PublicCopyOf = s.PublicCopyOf
-		h.AbstractHighlight = hl.fragments(s.Abstract, chars, abstractWindow)
+		if hl != nil {
+			h.AbstractHighlight = hl.fragments(s.Abstract, chars, abstractWindow)
+		}
 	}
 	if viewer.Kind == archive.ViewerStaff {
 		h.Publication = s.Publication

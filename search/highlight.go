@@ -97,21 +97,20 @@ func (h *highlighter) fragments(text string, chars bool, window int) []Fragment 
 	if start > 0 {
 		out = append(out, Fragment{Text: "…"})
 	}
+	// Runs of runes alike (marked or not) are one fragment: a slice of text.
+	from, m := start, false
 	for i := start; i < end; {
 		_, size := utf8.DecodeRuneInString(text[i:])
-		m := mark[i]
-		if m && size > 1 {
-			// A marked rune's continuation bytes belong to it.
-			for k := i + 1; k < i+size; k++ {
-				mark[k] = true
-			}
-		}
-		if n := len(out); n > 0 && out[n-1].Match == m && !(n == 1 && start > 0) {
-			out[n-1].Text += text[i : i+size]
-		} else {
-			out = append(out, Fragment{Text: text[i : i+size], Match: m})
+		if i == from {
+			m = mark[i]
+		} else if mark[i] != m {
+			out = append(out, Fragment{Text: text[from:i], Match: m})
+			from, m = i, mark[i]
 		}
 		i += size
+	}
+	if from < end {
+		out = append(out, Fragment{Text: text[from:end], Match: m})
 	}
 	if end < len(text) {
 		out = append(out, Fragment{Text: "…"})
