@@ -248,7 +248,11 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 		for k, name := range []string{"project", "type", "step", "city", "year"} {
 			fs := make([]Facet, 0, len(facets[k]))
 			for val, n := range facets[k] {
-				fs = append(fs, Facet{Value: val, Count: n})
+				f := Facet{Value: val, Count: n}
+				if name == "project" {
+					f.Label = x.projects[val].Name
+				}
+				fs = append(fs, f)
 			}
 			slices.SortFunc(fs, func(a, b Facet) int {
 				return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
@@ -263,7 +267,7 @@ func (x *ScanIndex) Search(ctx context.Context, v Viewer, q Query) (Result, erro
 	off := min(max(q.Offset, 0), len(hits))
 	for _, h := range hits[off:min(off+limit, len(hits))] {
 		sr := &x.recs[h.i]
-		out := Hit{Record: sr.rec, Access: h.access}
+		out := Hit{Record: sr.rec, Access: h.access, ProjectName: x.projects[sr.rec.Project].Name}
 		if h.access == archive.AccessCatalogue {
 			out.Record = CatalogueOnly(sr.rec)
 		}

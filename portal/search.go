@@ -105,16 +105,29 @@ func (s *Server) searchPage(ctx context.Context, rq *request) (*page, error) {
 	}
 	cat := s.opts.Archive.Catalogue()
 	d := searchData{Cat: cat, Q: q, Projects: map[string]string{}}
-	projects, err := s.opts.Archive.Projects(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range projects {
-		d.Projects[p.Code] = p.Name
-	}
 	res, err := s.opts.Index.Search(ctx, rq.Viewer, q)
 	if err != nil {
 		return nil, err
+	}
+	// The projects' names come with the answer (its hits and project facet),
+	// not from a read of every project: a search costs what it finds.
+	for _, f := range res.Facets["project"] {
+		if f.Label != "" {
+			d.Projects[f.Value] = f.Label
+		}
+	}
+	for _, h := range res.Hits {
+		if h.ProjectName != "" {
+			d.Projects[h.Record.Project] = h.ProjectName
+		}
+	}
+	if code := q.Project; code != "" && d.Projects[code] == "" {
+		// A project filter with no hits: its name for the filter's label, or
+		// the code as typed when there is none (an unknown or invalid code; a
+		// read that failed costs the label, not the answer).
+		if p, err := s.opts.Archive.Project(ctx, code); err == nil {
+			d.Projects[code] = p.Name
+		}
 	}
 	d.Searched, d.Total = true, res.Total
 	for _, h := range res.Hits {

@@ -25,6 +25,20 @@ func TestSearchPage(t *testing.T) {
 			t.Errorf("search 补偿 shows the hidden %s", hidden)
 		}
 	}
+	// The hits and the filters carry their project's name, from the index's
+	// answer; a project filter without hits still names its project.
+	if !strings.Contains(body, "站前片区补偿方案") || !strings.Contains(body, "· 站前片区</span>") {
+		t.Errorf("search 补偿: the hit lacks its project's name")
+	}
+	body = f.mustGet("/search?project=JL-2026-003&q=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA%E8%AF%8D", 200)
+	if !strings.Contains(body, "站前片区") {
+		t.Errorf("a project filter without hits does not name its project")
+	}
+	for _, p := range []string{"NO-SUCH-1", "..%2F..%2Fx", "%E9%95%BF"} {
+		if w := f.get("/search?project=" + p); w.Code != 200 {
+			t.Errorf("project filter %s: %d, want 200", p, w.Code)
+		}
+	}
 	body = f.mustGet("/search?city=%E9%95%BF%E6%98%A5%E5%B8%82", 200)
 	if !strings.Contains(body, "关于东天街片区房屋征收的决定") || strings.Contains(body, "站前片区补偿方案") {
 		t.Error("the city filter does not filter")

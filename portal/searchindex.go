@@ -49,7 +49,8 @@ func searchViewer(v Viewer) archive.Viewer {
 
 // Search implements Index.
 func (x *SearchIndex) Search(ctx context.Context, v Viewer, q Query) (Result, error) {
-	req := search.Request{Query: q.Text, Viewer: searchViewer(v), Offset: q.Offset, Limit: q.Limit, City: one(q.City),
+	// The portal's Hit has no highlights: the index need not make them.
+	req := search.Request{Query: q.Text, Viewer: searchViewer(v), Offset: q.Offset, Limit: q.Limit, NoHighlights: true, City: one(q.City),
 		District: one(q.District), Project: one(q.Project), Type: one(q.Type), PublicCopyOf: one(q.PublicCopyOf)}
 	if q.Year != 0 {
 		req.Year = []int{q.Year}
@@ -84,7 +85,7 @@ func (x *SearchIndex) Search(ctx context.Context, v Viewer, q Query) (Result, er
 			r.Abstract, r.Keywords, r.Household, r.Pages, r.FiledAt = h.Abstract, h.Keywords, h.Household, h.Pages, h.FiledAt
 			r.PublicCopyOf = h.PublicCopyOf
 		}
-		hit := Hit{Record: r, Access: h.Access}
+		hit := Hit{Record: r, Access: h.Access, ProjectName: h.ProjectName}
 		if !h.FirstPublishedAt.IsZero() {
 			hit.Published = archive.DateOf(h.FirstPublishedAt)
 		}
@@ -97,6 +98,9 @@ func (x *SearchIndex) Search(ctx context.Context, v Viewer, q Query) (Result, er
 			fs := make([]Facet, len(fv))
 			for i, f := range fv {
 				fs[i] = Facet{Value: f.Value, Count: f.Count}
+				if name == "project" {
+					fs[i].Label = f.Label
+				}
 			}
 			out.Facets[name] = fs
 		}

@@ -56,6 +56,9 @@ type Query struct {
 type Facet struct {
 	Value string
 	Count int
+	// Label is the value's name where the index knows one: a project's name
+	// for the project facet ("" otherwise).
+	Label string
 }
 
 // Hit is one record a search found, with what the viewer may see of it.
@@ -65,6 +68,9 @@ type Hit struct {
 	Record archive.Record
 	// Access is AccessCatalogue or AccessContent, never AccessNone.
 	Access archive.Access
+	// ProjectName is the name of the record's project ("" if the index does
+	// not know it).
+	ProjectName string
 	// Published is the day (in China) the record was first published; zero if
 	// never. The procedure's disclosure clocks stop on it.
 	Published archive.Date
