@@ -323,12 +323,13 @@ func printTable(e env, t archive.Table) error {
 func newHouseholdsAttachTableCmd(e env, cfg *config) *cobra.Command {
 	var (
 		pf       policyFlags
+		private  string
 		from, to string
 		reason   string
 		asJSON   bool
 	)
 	c := &cobra.Command{
-		Use:   "attach-table RECORD FILE [--public COLS] [--masked COLS] [--from DAY] [--to DAY] [--reason R]",
+		Use:   "attach-table RECORD FILE [--public COLS] [--masked COLS] [--private COLS] [--from DAY] [--to DAY] [--reason R]",
 		Short: "Attach a per-household table (CSV) to a filed record",
 		Long: `attach-table reads the per-household table of a filed survey result (调查结果),
 preliminary appraisal (分户初步评估结果) or compensation record (分户补偿情况) — a
@@ -349,6 +350,7 @@ Exit codes: 0 attached, 2 refused or error.`,
 				return fmt.Errorf("--encoding: %w", err)
 			}
 			o := households.TableOptions{Name: filepath.Base(args[1]), Encoding: enc, Policy: pf.policy()}
+			o.Policy.Private = households.ParsePolicyList(private)
 			for _, d := range []struct {
 				flag, v string
 				to      *archive.Date
@@ -383,6 +385,7 @@ Exit codes: 0 attached, 2 refused or error.`,
 		},
 	}
 	pf.add(c)
+	c.Flags().StringVar(&private, "private", "", "columns kept private even where the register's column of the same name is public or masked")
 	c.Flags().StringVar(&from, "from", "", "first day of the publicity window, YYYY-MM-DD (default today)")
 	c.Flags().StringVar(&to, "to", "", "last day of the window (default: the type's publicity period from --from)")
 	c.Flags().StringVar(&reason, "reason", "", "why this table replaces the record's table (required for a second one)")

@@ -162,6 +162,21 @@ func TestHouseholdsCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &chk); err != nil || chk.ContentOK || chk.MaskedOK {
 		t.Errorf("check-table --json of a tampered CSV: %+v (%v)\n%s", chk, err, out)
 	}
+	// A replacement that keeps 户主 private against the register's masked.
+	table2 := write("调查-更正.csv", "户号,户主,房屋坐落,建筑面积（平方米）,调查备注\n"+
+		"0001,张三丰,南关区东天街88号5栋3单元402室,86.50,低保户\n0002,欧阳明月,南关区东天街88号6栋1单元101室,64.20,\n0003,李四,南关区东天街90号,120,\n", true)
+	out, errOut, code = c.run("households", "attach-table", id, table2, "--private", "户主", "--reason", "面积更正", "--json")
+	if code != exitOK {
+		t.Fatalf("attach-table --private: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := json.Unmarshal([]byte(out), &ts); err != nil || ts.Version != 2 {
+		t.Fatalf("attach-table --private summary %+v (%v)", ts, err)
+	}
+	for _, col := range ts.Columns {
+		if col.Name == "户主" && col.Policy != archive.ColumnPrivate {
+			t.Errorf("--private 户主: the column is %s", col.Policy)
+		}
+	}
 
 	// The objection clock: household 0002's appraisal report, delivered on 1
 	// December; ten days to ask for a re-check.
