@@ -20,7 +20,9 @@ func RowOf(t Ticket, st calendar.Status) Row { return Row{Ticket: t, Status: st,
 
 // Late reports whether the ticket is past its last day: unanswered after it
 // (overdue), or answered after it.
-func (r Row) Late() bool { return r.Status.State == calendar.Overdue || r.Status.State == calendar.Late }
+func (r Row) Late() bool {
+	return r.Status.State == calendar.Overdue || r.Status.State == calendar.Late
+}
 
 // Order sorts rows as staff work them: the overdue first (the most days late
 // first), then the open ones by their last day (those whose last day cannot be
