@@ -65,6 +65,7 @@ type pageCache struct {
 	entries map[string]*list.Element // of *cachedPage
 	lru     list.List                // front: most recently used
 	bytes   int64                    // held by entries, counted when a render is done
+	gz      gzipper
 }
 
 // cachedPage is one rendered page. ready is closed when the render is done; the
@@ -93,7 +94,7 @@ func (c *pageCache) get(gen generation, key string, render func() ([]byte, error
 		if !gen.newer(c.gen) {
 			c.mu.Unlock()
 			p = &cachedPage{ready: make(chan struct{})}
-			p.fill(render)
+			p.fill(render, &c.gz)
 			return p, false
 		}
 		c.gen, c.entries, c.bytes = gen, map[string]*list.Element{}, 0
@@ -111,7 +112,7 @@ func (c *pageCache) get(gen generation, key string, render func() ([]byte, error
 	c.entries[key] = el
 	c.evict()
 	c.mu.Unlock()
-	p.fill(render)
+	p.fill(render, &c.gz)
 	c.mu.Lock()
 	if cur, ok := c.entries[key]; ok && cur == el {
 		if p.err != nil {
@@ -147,13 +148,13 @@ func (c *pageCache) held() (entries int, bytes int64) {
 	return c.lru.Len(), c.bytes
 }
 
-func (p *cachedPage) fill(render func() ([]byte, error)) {
+func (p *cachedPage) fill(render func() ([]byte, error), gz *gzipper) {
 	defer close(p.ready)
 	p.body, p.err = render()
 	if p.err != nil {
 		return
 	}
-	p.gz = gzipOnce(p.body)
+	p.gz = gz.compress(p.body)
 	p.etag = etagOf(p.body)
 }
 

@@ -1,8 +1,11 @@
 package portal
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -218,4 +221,27 @@ func TestSearchCacheBounded(t *testing.T) {
 			t.Fatalf("after %d pages of 30 KB: %d pages, %d bytes", i+1, n, b)
 		}
 	}
+}
+
+// The cache's compressor uses its writers again: every page's gzip form, made
+// at once by many requests, is that page.
+func TestCacheGzipReused(t *testing.T) {
+	c := newPageCache(100, 1<<20)
+	gen := generation{pos: 1}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			body := []byte(strings.Repeat(fmt.Sprintf("<p>第%d页 page %d</p>\n", i, i), 50+i))
+			p, _ := c.get(gen, fmt.Sprint(i), func() ([]byte, error) { return body, nil })
+			zr, err := gzip.NewReader(bytes.NewReader(p.gz))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, body) {
+				t.Errorf("page %d: gzip form is not the page (%v)", i, err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 )
@@ -77,11 +78,24 @@ func (s *staticFiles) serve(c echo.Context) error {
 
 // gzipOnce compresses b at the best ratio: it runs once per page or file, not per
 // request.
-func gzipOnce(b []byte) []byte {
+func gzipOnce(b []byte) []byte { return new(gzipper).compress(b) }
+
+// gzipper compresses at the best ratio with its writers used again: a new writer
+// at that level allocates about 800 KB (more than rendering a search page), and
+// the search cache compresses each distinct query it keeps.
+type gzipper struct{ pool sync.Pool }
+
+func (z *gzipper) compress(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, _ := z.pool.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	} else {
+		zw.Reset(&buf)
+	}
 	zw.Write(b)
 	zw.Close()
+	z.pool.Put(zw)
 	if buf.Len() >= len(b) {
 		return nil // not worth it
 	}
