@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -11,8 +13,14 @@ import (
 	"github.com/gongshi-archive/gongshi/archive"
 )
 
+// BenchmarkBuild builds the index of 20,000 synthetic records
+// (GONGSHI_BUILD_RECORDS others).
 func BenchmarkBuild(b *testing.B) {
-	src := synthSource(1, 20000)
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("GONGSHI_BUILD_RECORDS")); err == nil {
+		n = v
+	}
+	src := synthSource(1, n)
 	b.ResetTimer()
 	for range b.N {
 		dir := b.TempDir()
