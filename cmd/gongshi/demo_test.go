@@ -140,6 +140,34 @@ func TestDemo(t *testing.T) {
 			if resp.StatusCode != 200 || !strings.Contains(string(b), "李娜") {
 				t.Errorf("login with the printed password: %d", resp.StatusCode)
 			}
+			// A resident logs in with a printed code and sees its own records,
+			// the project's masked tables and its objection clock.
+			hcode := regexp.MustCompile(`household 3-101 +code ([A-Z0-9-]+)`).FindStringSubmatch(out)
+			if hcode == nil {
+				t.Fatalf("no household code printed:\n%s", out)
+			}
+			hjar, _ := cookiejar.New(nil)
+			hh := &http.Client{Jar: hjar}
+			_, body = get(hh, "/household")
+			tok = regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+			resp, err = hh.PostForm(base+"/household/login", url.Values{"csrf": {tok[1]}, "project": {"CC-2026-001"},
+				"household": {"3-101"}, "code": {hcode[1]}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			home := string(b)
+			for _, want := range []string{"3号楼101室房屋征收补偿协议", "东天街片区分户初步评估结果", "东天街片区分户补偿情况", "申请复核", "还剩"} {
+				if resp.StatusCode != 200 || !strings.Contains(home, want) {
+					t.Errorf("household 3-101's page (%d) lacks %q", resp.StatusCode, want)
+				}
+			}
+			for _, never := range []string{"欧阳秀兰", "3号楼102室分户评估报告", "13900000102"} {
+				if strings.Contains(home, never) {
+					t.Errorf("household 3-101's page shows %q of household 3-102", never)
+				}
+			}
 			cancel()
 			select {
 			case code := <-done:
